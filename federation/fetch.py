@@ -1,0 +1,218 @@
+"""Fetching remote documents with Mastodon's rules (mastodon-interop.md §2, DESIGN.md §8).
+
+A remote server decides what we download, so every fetch is bounded: at most three redirects,
+1 MiB of body, 5 s to connect, 10 s between reads and 30 s in all. ActivityStreams documents
+must say so in their ``Content-Type`` (``application/json`` is refused, as Mastodon has done
+since 4.2.5) and, when the caller knows the id, carry exactly that ``id``. Addresses are checked
+by the client's ``GuardedTransport``, on every hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import httpx
+
+from federation.errors import (
+    FetchNetworkError,
+    FetchStatusError,
+    FetchTimeoutError,
+    FetchTooLargeError,
+    InvalidDocumentError,
+    UnsafeURLError,
+)
+from federation.httpsig import SignatureAuth, SigningKey
+
+__all__ = [
+    "AS2_ACCEPT",
+    "AS2_CONTEXT",
+    "DEADLINE",
+    "MAX_BODY",
+    "MAX_REDIRECTS",
+    "TIMEOUT",
+    "Fetcher",
+    "is_as2_content_type",
+]
+
+AS2_CONTEXT = "https://www.w3.org/ns/activitystreams"
+AS2_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS2_CONTEXT}"'
+MAX_BODY = 1024 * 1024
+MAX_REDIRECTS = 3
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEADLINE = 30.0
+"""Default seconds for a whole fetch, redirects included: read timeouts alone let a server drip."""
+
+_Signing = Literal["never", "on_401", "always"]
+
+
+def is_as2_content_type(value: str) -> bool:
+    """Return whether a ``Content-Type`` header announces an ActivityStreams document.
+
+    That is ``application/activity+json``, or ``application/ld+json`` whose ``profile`` lists
+    the ActivityStreams URI, as Mastodon's ``valid_activitypub_content_type?`` requires.
+    """
+    media_type, *params = (part.strip() for part in value.split(";"))
+    if media_type.lower() == "application/activity+json":
+        return True
+    if media_type.lower() != "application/ld+json":
+        return False
+    for param in params:
+        name, _, profile = param.partition("=")
+        if name.strip().lower() == "profile":
+            return AS2_CONTEXT in profile.strip().strip('"').split()
+    return False
+
+
+class Fetcher:
+    """Fetches remote documents through a caller-owned, guarded ``httpx.AsyncClient``.
+
+    GETs of ActivityStreams documents are signed by the instance actor's key when
+    ``always_sign`` is set; otherwise they go out unsigned and are retried once, signed, when
+    the server answers 401 (Mastodon's authorized-fetch mode). ``deadline`` bounds a whole
+    fetch, in seconds.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        signing_key: SigningKey,
+        always_sign: bool = False,
+        deadline: float = DEADLINE,
+    ) -> None:
+        self._client = client
+        self._auth = SignatureAuth(signing_key)
+        self._signing: _Signing = "always" if always_sign else "on_401"
+        self._deadline = deadline
+
+    async def fetch_object(self, url: str) -> dict[str, Any]:
+        """Return the ActivityStreams object at ``url``, whose ``id`` must be exactly ``url``.
+
+        Raises ``InvalidDocumentError`` when the id differs (a redirect to another object
+        included), and everything ``fetch_unknown_id`` raises.
+        """
+        document = await self.fetch_unknown_id(url)
+        if document.get("id") != url:
+            raise InvalidDocumentError(f"{url} answered with id {document.get('id')!r}")
+        return document
+
+    async def fetch_unknown_id(self, url: str) -> dict[str, Any]:
+        """Return the ActivityStreams document at ``url`` without checking its ``id``.
+
+        Meant for key ids such as ``https://h/users/x#main-key``: the fragment is never sent,
+        and the caller checks ``publicKey.id`` and its owner. Raises ``UnsafeURLError``
+        (refused address or scheme, too many redirects), ``FetchStatusError`` (non-2xx),
+        ``FetchTooLargeError``, ``FetchNetworkError``/``FetchTimeoutError`` and
+        ``InvalidDocumentError`` (not AS2 content, not a JSON object).
+        """
+        async with _fetch_errors(url, deadline=self._deadline):
+            response = await self._open(url, accept=AS2_ACCEPT, signing=self._signing)
+            try:
+                content_type = response.headers.get("content-type", "")
+                if not is_as2_content_type(content_type):
+                    raise InvalidDocumentError(
+                        f"{url} is {content_type or 'untyped'}, not an ActivityStreams document"
+                    )
+                body = await _read_limited(response, url)
+            finally:
+                await response.aclose()
+        return _json_object(body, url)
+
+    async def get_json(self, url: str, *, accept: str) -> dict[str, Any]:
+        """Return the JSON object at ``url``, fetched unsigned (WebFinger, NodeInfo).
+
+        The ``Content-Type`` is not checked, like Mastodon's WebFinger client. Raises what
+        ``get_bytes`` raises, and ``InvalidDocumentError`` when the body is not a JSON object.
+        """
+        return _json_object(await self.get_bytes(url, accept=accept), url)
+
+    async def get_bytes(self, url: str, *, accept: str) -> bytes:
+        """Return the body at ``url``, fetched unsigned with the usual limits (host-meta XML).
+
+        Raises ``UnsafeURLError``, ``FetchStatusError``, ``FetchTooLargeError`` and
+        ``FetchNetworkError``/``FetchTimeoutError``.
+        """
+        async with _fetch_errors(url, deadline=self._deadline):
+            response = await self._open(url, accept=accept, signing="never")
+            try:
+                return await _read_limited(response, url)
+            finally:
+                await response.aclose()
+
+    async def _open(self, url: str, *, accept: str, signing: _Signing) -> httpx.Response:
+        """Return the streaming 2xx response at the end of at most ``MAX_REDIRECTS`` hops."""
+        target = httpx.URL(url).copy_with(fragment=None)
+        signed = signing == "always"
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._send(target, accept=accept, signed=signed)
+            if response.status_code == 401 and signing == "on_401" and not signed:
+                await response.aclose()
+                signed = True  # once signed, every later hop stays signed
+                response = await self._send(target, accept=accept, signed=True)
+            if not response.has_redirect_location:
+                if not response.is_success:
+                    await response.aclose()
+                    raise FetchStatusError(url, response.status_code)
+                return response
+            await response.aclose()
+            target = target.join(response.headers["location"]).copy_with(fragment=None)
+        raise UnsafeURLError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    async def _send(self, url: httpx.URL, *, accept: str, signed: bool) -> httpx.Response:
+        request = self._client.build_request(
+            "GET", url, headers={"Accept": accept}, timeout=TIMEOUT
+        )
+        return await self._client.send(
+            request, auth=self._auth if signed else None, follow_redirects=False, stream=True
+        )
+
+
+@asynccontextmanager
+async def _fetch_errors(url: str, *, deadline: float) -> AsyncIterator[None]:
+    """Enforce the overall deadline and turn httpx's exceptions into ``FetchError`` subclasses."""
+    try:
+        async with asyncio.timeout(deadline):
+            yield
+    except TimeoutError as exc:
+        raise FetchTimeoutError(f"{url}: no complete answer within {deadline:g} s") from exc
+    except httpx.TimeoutException as exc:
+        raise FetchTimeoutError(f"{url}: {_describe(exc)}") from exc
+    except httpx.DecodingError as exc:
+        raise InvalidDocumentError(f"{url}: undecodable body: {_describe(exc)}") from exc
+    except httpx.HTTPError as exc:
+        raise FetchNetworkError(f"{url}: {_describe(exc)}") from exc
+    except httpx.InvalidURL as exc:
+        raise UnsafeURLError(f"{url}: malformed URL: {exc}") from exc
+
+
+def _describe(exc: Exception) -> str:
+    """Name the exception class too: httpx messages are often empty or bare errno text."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+async def _read_limited(response: httpx.Response, url: str) -> bytes:
+    """Return the (decoded) body, stopping as soon as it passes ``MAX_BODY``."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise FetchTooLargeError(f"{url}: announces {declared} bytes, over {MAX_BODY}")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise FetchTooLargeError(f"{url}: body over {MAX_BODY} bytes")
+    return bytes(body)
+
+
+def _json_object(body: bytes, url: str) -> dict[str, Any]:
+    """Return the body parsed as a JSON object."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting
+        raise InvalidDocumentError(f"{url}: body is not valid JSON") from exc
+    if not isinstance(document, dict):
+        raise InvalidDocumentError(f"{url}: JSON is a {type(document).__name__}, not an object")
+    return document

@@ -1,0 +1,63 @@
+"""Key pairs: generation, PEM (de)serialisation and a cache of loaded keys.
+
+Loading an RSA private key from PEM validates it and costs ~38 ms, so every key object is
+loaded once per process and kept (DESIGN.md §12); never parse a PEM on a hot path.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+__all__ = [
+    "generate_rsa_pem_pair",
+    "load_private_key",
+    "load_public_key",
+    "public_pem_of",
+]
+
+SigningPrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
+
+def generate_rsa_pem_pair(bits: int = 2048) -> tuple[str, str]:
+    """Return a new RSA key pair as (PKCS#8 private PEM, SPKI public PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return private_pem, public_pem_of(key)
+
+
+def public_pem_of(key: PrivateKeyTypes) -> str:
+    """Return the SPKI PEM of a private key's public half."""
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+@lru_cache(maxsize=4096)
+def load_private_key(pem: str) -> SigningPrivateKey:
+    """Return the key object for a private PEM, parsed once per process.
+
+    Raises ``ValueError`` for a PEM that is not an RSA or Ed25519 private key.
+    """
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
+        raise ValueError("unsupported private key type")
+    return key
+
+
+@lru_cache(maxsize=65536)
+def load_public_key(pem: str) -> PublicKeyTypes:
+    """Return the key object for a public PEM (SPKI), parsed once per process.
+
+    Raises ``ValueError`` for a malformed PEM.
+    """
+    return serialization.load_pem_public_key(pem.encode())

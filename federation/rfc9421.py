@@ -1,0 +1,428 @@
+"""RFC 9421 HTTP Message Signatures: structured fields, signature bases and algorithms.
+
+This module holds the mechanics of the RFC only (RFC 8941 parsing, component values, the
+signature base of §2.5 and the algorithms of §3.3); which signatures to accept is the policy of
+``federation.httpsig``, which is the public entry point.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+__all__ = [
+    "ALGORITHMS",
+    "ComponentError",
+    "InnerList",
+    "Item",
+    "Member",
+    "MessageContext",
+    "MissingComponentError",
+    "StructuredFieldError",
+    "Token",
+    "algorithm_for_key",
+    "field_value",
+    "parse_dictionary",
+    "serialize_inner_list",
+    "sign_bytes",
+    "signature_base",
+    "verify_bytes",
+]
+
+#: The asymmetric algorithms of RFC 9421 §3.3 that we verify (HMAC needs a shared secret,
+#: which federation never has; P-384 is unused in the fediverse).
+ALGORITHMS = frozenset({"rsa-v1_5-sha256", "rsa-pss-sha512", "ecdsa-p256-sha256", "ed25519"})
+
+CryptoOutcome = Literal["ok", "bad_signature", "key_type_mismatch", "unsupported_algorithm"]
+
+
+class StructuredFieldError(ValueError):
+    """A header is not a valid RFC 8941 structured field of the expected type."""
+
+
+class ComponentError(ValueError):
+    """A covered component is not one we can build a value for (§2)."""
+
+
+class MissingComponentError(LookupError):
+    """A covered header field is absent from the message."""
+
+
+# ---------------------------------------------------------------------------------------------
+# RFC 8941 structured fields: the subset needed for Signature-Input, Signature, Content-Digest.
+
+
+@dataclass(frozen=True)
+class Token:
+    """An sf-token; kept apart from ``str`` so a token never passes for an sf-string."""
+
+    value: str
+
+
+BareItem = int | float | str | bytes | bool | Token
+
+
+@dataclass(frozen=True)
+class Item:
+    """An RFC 8941 item: a bare value with parameters."""
+
+    value: BareItem
+    params: dict[str, BareItem] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InnerList:
+    """An RFC 8941 inner list with its parameters."""
+
+    items: tuple[Item, ...]
+    params: dict[str, BareItem]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A dictionary member; ``raw`` is its value exactly as received, for ``@signature-params``."""
+
+    value: Item | InnerList
+    raw: str
+
+
+_KEY = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+_TOKEN = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
+_NUMBER = re.compile(r"-?(\d{1,15})(\.\d{1,3})?")
+_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
+_STRING_CHARS = re.compile(r"[ !#-\[\]-~]+")
+
+
+class _Parser:
+    """Recursive-descent parser following the algorithms of RFC 8941 §4.2."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, what: str) -> StructuredFieldError:
+        return StructuredFieldError(f"{what} at offset {self.pos}")
+
+    def peek(self) -> str:
+        return self.text[self.pos : self.pos + 1]
+
+    def skip(self, chars: str) -> None:
+        while self.peek() and self.peek() in chars:
+            self.pos += 1
+
+    def dictionary(self) -> dict[str, Member]:
+        members: dict[str, Member] = {}
+        self.skip(" ")
+        while self.pos < len(self.text):
+            name = self.key()
+            if name in members:
+                raise self.fail(f"duplicate member {name!r}")
+            if self.peek() == "=":
+                self.pos += 1
+                start = self.pos
+                value: Item | InnerList = self.inner_list() if self.peek() == "(" else self.item()
+            else:
+                start = self.pos
+                value = Item(True, self.params())
+            members[name] = Member(value, self.text[start : self.pos])
+            self.skip(" \t")
+            if self.pos == len(self.text):
+                break
+            if self.peek() != ",":
+                raise self.fail("expected ','")
+            self.pos += 1
+            self.skip(" \t")
+            if self.pos == len(self.text):
+                raise self.fail("trailing ','")
+        return members
+
+    def inner_list(self) -> InnerList:
+        self.pos += 1  # "("
+        items: list[Item] = []
+        while True:
+            self.skip(" ")
+            if self.peek() == ")":
+                self.pos += 1
+                return InnerList(tuple(items), self.params())
+            items.append(self.item())
+            if self.peek() not in (" ", ")"):
+                raise self.fail("expected ' ' or ')' in inner list")
+
+    def item(self) -> Item:
+        return Item(self.bare_item(), self.params())
+
+    def params(self) -> dict[str, BareItem]:
+        params: dict[str, BareItem] = {}
+        while self.peek() == ";":
+            self.pos += 1
+            self.skip(" ")
+            name = self.key()
+            if name in params:
+                raise self.fail(f"duplicate parameter {name!r}")
+            value: BareItem = True
+            if self.peek() == "=":
+                self.pos += 1
+                value = self.bare_item()
+            params[name] = value
+        return params
+
+    def key(self) -> str:
+        return self.match(_KEY, "key").group()
+
+    def match(self, pattern: re.Pattern[str], what: str) -> re.Match[str]:
+        found = pattern.match(self.text, self.pos)
+        if found is None:
+            raise self.fail(f"expected {what}")
+        self.pos = found.end()
+        return found
+
+    def bare_item(self) -> BareItem:
+        char = self.peek()
+        if char == '"':
+            return self.string()
+        if char == ":":
+            encoded = self.match(_BYTES, "byte sequence").group(1)
+            try:
+                return base64.b64decode(encoded, validate=True)
+            except binascii.Error as exc:
+                raise self.fail("invalid base64 in byte sequence") from exc
+        if char == "?":
+            flag = self.text[self.pos : self.pos + 2]
+            if flag not in ("?0", "?1"):
+                raise self.fail("expected boolean")
+            self.pos += 2
+            return flag == "?1"
+        if char == "-" or char.isdigit():
+            number = self.match(_NUMBER, "number")
+            if number.group(2) is None:
+                return int(number.group())
+            if len(number.group(1)) > 12:
+                raise self.fail("decimal with more than 12 integer digits")
+            return float(number.group())
+        return Token(self.match(_TOKEN, "bare item").group())
+
+    def string(self) -> str:
+        self.pos += 1  # opening quote
+        chunks: list[str] = []
+        while True:
+            run = _STRING_CHARS.match(self.text, self.pos)
+            if run is not None:
+                chunks.append(run.group())
+                self.pos = run.end()
+            char = self.peek()
+            if char == '"':
+                self.pos += 1
+                return "".join(chunks)
+            if char == "\\" and self.text[self.pos + 1 : self.pos + 2] in ('"', "\\"):
+                chunks.append(self.text[self.pos + 1])
+                self.pos += 2
+                continue
+            raise self.fail("invalid character in string")
+
+
+def parse_dictionary(text: str) -> dict[str, Member]:
+    """Return the members of an RFC 8941 dictionary field, in order.
+
+    Raises ``StructuredFieldError`` for anything that is not one (duplicate keys included).
+    """
+    if not text.isascii():
+        raise StructuredFieldError("structured fields are ASCII")
+    parser = _Parser(text.rstrip(" "))
+    return parser.dictionary()
+
+
+def _serialize_bare(value: int | str) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _serialize_item(item: Item) -> str:
+    """Return the canonical form of a component identifier (a string with string params)."""
+    if not isinstance(item.value, str):
+        raise ComponentError("component identifiers are strings")
+    out = _serialize_bare(item.value)
+    for name, value in item.params.items():
+        if not isinstance(value, str):
+            raise ComponentError(f"unsupported component parameter {name!r}")
+        out += f";{name}={_serialize_bare(value)}"
+    return out
+
+
+def serialize_inner_list(components: Sequence[str], params: Mapping[str, int | str]) -> str:
+    """Return the ``@signature-params`` value for plain components and signature parameters."""
+    inner = " ".join(_serialize_bare(name) for name in components)
+    return f"({inner})" + "".join(f";{k}={_serialize_bare(v)}" for k, v in params.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Component values (§2) and the signature base (§2.5).
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """What components are drawn from: a request (method, url) or a response (status)."""
+
+    headers: Mapping[str, str]
+    method: str | None = None
+    url: str | None = None
+    status: int | None = None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def field_value(headers: Mapping[str, str], name: str) -> str | None:
+    """Return every line of a header field joined by ", ", or None when absent.
+
+    Works for plain dicts, ``httpx.Headers`` (which pre-joins repeated lines) and starlette
+    ``Headers`` (whose ``items()`` lists each line), comparing names case-insensitively.
+    """
+    lines = [value for key, value in headers.items() if key.lower() == name]
+    return ", ".join(lines) if lines else None
+
+
+def _derived(name: str, params: Mapping[str, BareItem], message: MessageContext) -> str:
+    if name == "@status":
+        if message.status is None:
+            raise ComponentError("@status outside a response")
+        return str(message.status)
+    if message.method is None or message.url is None:
+        raise ComponentError(f"{name} outside a request")
+    if name == "@method":
+        return message.method
+    if name == "@target-uri":
+        return message.url
+    parts = urlsplit(message.url)
+    path = parts.path or "/"
+    if name == "@scheme":
+        return parts.scheme.lower()
+    if name == "@authority":
+        host = (parts.hostname or "").lower()
+        host = f"[{host}]" if ":" in host else host
+        port = parts.port
+        return (
+            host
+            if port is None or _DEFAULT_PORTS.get(parts.scheme.lower()) == port
+            else f"{host}:{port}"
+        )
+    if name == "@path":
+        return path
+    if name == "@query":
+        return f"?{parts.query}"
+    if name == "@request-target":
+        return f"{path}?{parts.query}" if parts.query else path
+    if name == "@query-param" and isinstance(params.get("name"), str):
+        wanted = params["name"]
+        values = [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == wanted]
+        if len(values) != 1:
+            raise MissingComponentError(f"query parameter {wanted!r} absent or repeated")
+        return quote(values[0], safe="").replace("~", "%7E")
+    raise ComponentError(f"unsupported derived component {name}")
+
+
+def _component_value(item: Item, message: MessageContext) -> str:
+    name = item.value
+    if not isinstance(name, str) or name != name.lower():
+        raise ComponentError("component names are lowercase strings")
+    if name.startswith("@"):
+        if set(item.params) - ({"name"} if name == "@query-param" else set()):
+            raise ComponentError(f"unsupported parameters on {name}")
+        return _derived(name, item.params, message)
+    if item.params:
+        raise ComponentError(f"unsupported parameters on {name}")
+    lines = [v.strip(" \t") for k, v in message.headers.items() if k.lower() == name]
+    if not lines:
+        raise MissingComponentError(name)
+    return ", ".join(lines)
+
+
+def signature_base(components: Sequence[Item], params_raw: str, message: MessageContext) -> bytes:
+    """Return the signature base of RFC 9421 §2.5 over ``message``.
+
+    ``params_raw`` is the ``@signature-params`` value as received (or as we will send it).
+    Raises ``MissingComponentError`` for an absent header field and ``ComponentError`` for a
+    repeated, unsupported or non-ASCII component.
+    """
+    lines: list[str] = []
+    seen: set[str] = set()
+    for item in components:
+        identifier = _serialize_item(item)
+        if identifier in seen:
+            raise ComponentError(f"{identifier} covered twice")
+        seen.add(identifier)
+        value = _component_value(item, message)
+        if "\n" in value or "\r" in value:
+            raise ComponentError(f"{identifier} has a line break")
+        lines.append(f"{identifier}: {value}")
+    lines.append(f'"@signature-params": {params_raw}')
+    try:
+        return "\n".join(lines).encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise ComponentError("signature base is not ASCII") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Algorithms (§3.3).
+
+
+def algorithm_for_key(key: PublicKeyTypes) -> str | None:
+    """Return the algorithm implied by a key when the signer sent no ``alg``, if any."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return "rsa-v1_5-sha256"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return "ecdsa-p256-sha256"
+    return None
+
+
+def verify_bytes(
+    algorithm: str, key: PublicKeyTypes, signature: bytes, data: bytes
+) -> CryptoOutcome:
+    """Return whether ``signature`` is ``algorithm``'s signature of ``data`` under ``key``."""
+    if algorithm not in ALGORITHMS:
+        return "unsupported_algorithm"
+    try:
+        if algorithm == "ed25519":
+            if not isinstance(key, ed25519.Ed25519PublicKey):
+                return "key_type_mismatch"
+            key.verify(signature, data)
+        elif algorithm == "ecdsa-p256-sha256":
+            if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(
+                key.curve, ec.SECP256R1
+            ):
+                return "key_type_mismatch"
+            if len(signature) != 64:  # raw r || s, §3.3.4
+                return "bad_signature"
+            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+        else:
+            if not isinstance(key, rsa.RSAPublicKey):
+                return "key_type_mismatch"
+            if algorithm == "rsa-pss-sha512":
+                pss = padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)
+                key.verify(signature, data, pss, hashes.SHA512())
+            else:
+                key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return "bad_signature"
+    return "ok"
+
+
+def sign_bytes(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, data: bytes) -> bytes:
+    """Return the signature of ``data``: RSASSA-PKCS1-v1_5/SHA-256 for RSA, else Ed25519."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    return key.sign(data)

@@ -1,0 +1,80 @@
+"""The closed vocabularies shared by the wire formats, the API and the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ActivityState",
+    "ActorKind",
+    "DeliveryState",
+    "DomainBlock",
+    "FollowState",
+    "FundingStatus",
+    "PledgeState",
+    "ProjectStatus",
+    "Sector",
+]
+
+
+class ActorKind(StrEnum):
+    cooperative = "cooperative"
+    company = "company"
+    public_body = "public_body"
+    association = "association"
+    collective = "collective"
+    person = "person"
+
+
+class FollowState(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+
+
+class ActivityState(StrEnum):
+    received = "received"
+    processed = "processed"
+    ignored = "ignored"
+    errored = "errored"
+    sent = "sent"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+    abandoned = "abandoned"
+
+
+class DomainBlock(StrEnum):
+    none = "none"
+    silence = "silence"
+    reject = "reject"
+
+
+class ProjectStatus(StrEnum):
+    idea = "idea"
+    active = "active"
+    maintained = "maintained"
+    archived = "archived"
+
+
+class FundingStatus(StrEnum):
+    open = "open"
+    funded = "funded"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class Sector(StrEnum):
+    public = "public"
+    private = "private"
+    civil_society = "civil_society"
+    individual = "individual"
+
+
+class PledgeState(StrEnum):
+    offered = "offered"
+    accepted = "accepted"
+    rejected = "rejected"
+    withdrawn = "withdrawn"

@@ -1,0 +1,163 @@
+"""The ``communs`` command: serve, migrate, worker, actors, tokens and moderation.
+
+Every command reads the same ``COMMUNS_*`` settings; a bad setting stops it with one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from schemas.api import ActorCreate
+from schemas.states import ActorKind
+from server.actors import create_local_actor, ensure_instance_actor, get_local_actor
+from server.db import Database
+from server.errors import ServiceError
+from server.migrations import upgrade
+from server.settings import Settings
+from server.tokens import issue_token
+from server.urls import Urls
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+actor_app = typer.Typer(no_args_is_help=True, help="Manage local actors.")
+token_app = typer.Typer(no_args_is_help=True, help="Manage API tokens.")
+app.add_typer(actor_app, name="actor")
+app.add_typer(token_app, name="token")
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line to stderr and return the exit to raise."""
+    typer.echo(f"communs: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Return validated settings, or stop with a one-line message naming the bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "COMMUNS_" + str(first["loc"][0]).upper() if first["loc"] else "COMMUNS_*"
+        raise fail(f"invalid setting {name}: {first['msg']}", 2) from None
+
+
+def run_with_db(work: Callable[[Settings, Database, Urls], Awaitable[T]]) -> T:
+    """Run an async job against the migrated database and dispose of the engine afterwards."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await work(settings, db, Urls(settings.base_url))
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ServiceError as exc:
+        raise fail(exc.detail) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Web processes.")] = 1,
+    demo: Annotated[bool, typer.Option(help="Seed a clearly marked demo actor.")] = False,
+) -> None:
+    """Apply migrations, then serve the web app (and in-process workers when enabled)."""
+    import uvicorn
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    if demo:
+        from server.demo import seed_demo
+
+        run_with_db(seed_demo)
+    uvicorn.run(
+        "server.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@actor_app.command("create")
+def actor_create(
+    username: str,
+    name: Annotated[str, typer.Option(help="Display name.")],
+    kind: Annotated[ActorKind, typer.Option(help="What the actor is.")] = ActorKind.cooperative,
+    summary: Annotated[str, typer.Option(help="Bio, in Markdown.")] = "",
+) -> None:
+    """Create a local actor with its RSA-2048 key pair."""
+    try:
+        data = ActorCreate(username=username, name=name, kind=kind, summary=summary)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"invalid {first['loc'][0]}: {first['msg']}", 2) from None
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> str:
+        async with db.session() as session:
+            await ensure_instance_actor(session, urls, settings.domain)
+            actor = await create_local_actor(session, urls, settings.domain, data)
+            return actor.uri
+
+    uri = run_with_db(work)
+    typer.echo(uri)
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str | None, typer.Argument(help="The actor the token acts as.")] = None,
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read, write.")] = "read,write",
+    admin: Annotated[bool, typer.Option("--admin", help="An admin token (all scopes).")] = False,
+) -> None:
+    """Create an API token; the token alone is printed on the last line."""
+    if admin == (username is not None):
+        raise fail("give either USERNAME or --admin", 2)
+    wanted = (
+        ["read", "write", "admin"] if admin else [s.strip() for s in scopes.split(",") if s.strip()]
+    )
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> str:
+        async with db.session() as session:
+            actor_id = None
+            if username is not None:
+                actor_id = (await get_local_actor(session, username)).id
+            try:
+                return await issue_token(session, actor_id=actor_id, scopes=wanted)
+            except ValueError as exc:
+                raise fail(str(exc), 2) from None
+
+    token = run_with_db(work)
+    typer.echo(token)
+
+
+def main() -> None:
+    """Entry point of the ``communs`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

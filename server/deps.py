@@ -1,0 +1,86 @@
+"""Typed FastAPI dependencies: the app state, a database session and the caller's token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import Database
+from server.settings import Settings
+from server.tokens import Principal, authenticate
+from server.urls import Urls
+
+__all__ = [
+    "AppState",
+    "SessionDep",
+    "StateDep",
+    "get_state",
+    "require_scope",
+    "wants_as2",
+]
+
+
+@dataclass
+class AppState:
+    """What the lifespan builds once and every request shares."""
+
+    settings: Settings
+    db: Database
+    urls: Urls
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def domain(self) -> str:
+        return self.settings.domain
+
+
+def get_state(request: Request) -> AppState:
+    """Return the state built by ``create_app``."""
+    state: AppState = request.app.state.communs
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """Yield a session for one request."""
+    async with state.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise)."""
+
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401,
+                "a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        principal = await authenticate(session, token.strip())
+        if principal is None:
+            raise HTTPException(
+                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        if not principal.allows(scope):
+            raise HTTPException(403, f"this token lacks the {scope!r} scope")
+        return principal
+
+    return dependency
+
+
+def wants_as2(request: Request) -> bool:
+    """Whether the client asked for ActivityStreams rather than HTML."""
+    accept = request.headers.get("accept", "").lower()
+    return "application/activity+json" in accept or "application/ld+json" in accept

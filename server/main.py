@@ -1,0 +1,86 @@
+"""The FastAPI application: ``create_app(settings)`` builds it, the lifespan owns shared state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server import __version__
+from server.db import Database
+from server.deps import AppState
+from server.errors import ServiceError
+from server.routes import activitypub, api_actors, pages, wellknown
+from server.settings import Settings
+from server.urls import Urls
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("communs")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Return the application for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState(
+            settings=settings,
+            db=Database(settings.database_url),
+            urls=Urls(settings.base_url),
+        )
+        app.state.communs = state
+        try:
+            yield
+        finally:
+            await state.db.dispose()
+
+    app = FastAPI(
+        title="Communs",
+        version=__version__,
+        summary="Federated home for digital commons: projects, funding calls, pledges.",
+        lifespan=lifespan,
+    )
+    _install_error_handlers(app)
+    for module in (wellknown, activitypub, api_actors, pages):
+        app.include_router(module.router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=Path(__file__).parent / "static"),
+        name="static",
+    )
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON ``{"detail": …}`` with the right status; nothing leaks a traceback."""
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )

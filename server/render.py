@@ -1,0 +1,76 @@
+"""Rows → ActivityStreams documents (``to_ap``), serialised once to the bytes we serve."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.actors import Actor as APActor
+from schemas.actors import Endpoints, Image, PropertyValue, PublicKey
+from schemas.collections import OrderedCollection, OrderedCollectionPage
+from server.models import Actor
+from server.text import escape
+from server.urls import Urls
+
+__all__ = ["actor_to_ap", "collection_document", "dump", "page_document"]
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    """Serialise a document once; these bytes are what is signed, stored and served."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _fields(actor: Actor) -> list[PropertyValue]:
+    fields = []
+    if actor.legal_form:
+        fields.append(PropertyValue(name="Legal form", value=escape(actor.legal_form)))
+    if actor.siren:
+        fields.append(PropertyValue(name="SIREN", value=escape(actor.siren)))
+    if actor.region:
+        fields.append(PropertyValue(name="Region", value=escape(actor.region)))
+    if actor.website:
+        url = escape(actor.website)
+        link = f'<a href="{url}" target="_blank" rel="nofollow noopener noreferrer me">{url}</a>'
+        fields.append(PropertyValue(name="Website", value=link))
+    return fields
+
+
+def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
+    """Return the AS2 document of a local actor (checklist "The actor has")."""
+    assert actor.key_id and actor.public_key_pem and actor.inbox_uri
+    document = APActor(
+        id=actor.uri,
+        type=actor.type,
+        preferred_username=actor.username,
+        name=actor.name or actor.username,
+        summary=actor.summary_html or "",
+        url=actor.url,
+        inbox=actor.inbox_uri,
+        outbox=actor.outbox_uri,
+        followers=actor.followers_uri,
+        following=actor.following_uri,
+        featured=actor.featured_uri,
+        endpoints=Endpoints(shared_inbox=actor.shared_inbox_uri),
+        public_key=PublicKey(id=actor.key_id, owner=actor.uri, public_key_pem=actor.public_key_pem),
+        manually_approves_followers=actor.manually_approves_followers,
+        discoverable=actor.discoverable,
+        indexable=actor.discoverable,
+        published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        icon=Image(media_type="image/png", url=urls.url("/static/avatar.png")),
+        attachment=_fields(actor),
+    )
+    return document.to_document()
+
+
+def collection_document(uri: str, total: int, *, first: str | None) -> dict[str, Any]:
+    """Return an OrderedCollection whose items live on pages starting at ``first``."""
+    return OrderedCollection(id=uri, total_items=total, first=first).to_document()
+
+
+def page_document(
+    uri: str, *, part_of: str, total: int, items: list[Any], next_uri: str | None
+) -> dict[str, Any]:
+    """Return one OrderedCollectionPage."""
+    return OrderedCollectionPage(
+        id=uri, part_of=part_of, total_items=total, ordered_items=items, next=next_uri
+    ).to_document()

@@ -1,0 +1,27 @@
+"""Response classes for the media types we serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import Response
+
+__all__ = ["AS2_MEDIA_TYPE", "AS2Response", "JRDResponse"]
+
+AS2_MEDIA_TYPE = "application/activity+json"
+
+
+class AS2Response(Response):
+    """ActivityStreams bytes, already serialised; varies on Accept (content negotiation)."""
+
+    media_type = AS2_MEDIA_TYPE
+
+    def __init__(self, content: bytes, status_code: int = 200, **kwargs: Any) -> None:
+        super().__init__(content, status_code=status_code, **kwargs)
+        self.headers.setdefault("vary", "Accept")
+
+
+class JRDResponse(Response):
+    """A WebFinger (JRD) document."""
+
+    media_type = "application/jrd+json"

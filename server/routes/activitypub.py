@@ -1,0 +1,143 @@
+"""ActivityPub documents: actors, the instance actor and their collections."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from schemas.states import FollowState
+from server.actors import ensure_instance_actor, follow_counts, get_local_actor
+from server.collections import collection_or_page, keyset_page
+from server.deps import SessionDep, StateDep, wants_as2
+from server.models import Activity, Actor, Follow, Project
+from server.pages import render_profile
+from server.render import actor_to_ap, dump
+from server.responses import AS2Response
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/actor")
+async def instance_actor(state: StateDep, session: SessionDep) -> Response:
+    """The instance actor; always served unsigned so peers can verify our signed GETs."""
+    actor = await ensure_instance_actor(session, state.urls, state.domain)
+    return AS2Response(dump(actor_to_ap(actor, state.urls)))
+
+
+@router.get("/actors/{username}")
+async def actor(username: str, request: Request, state: StateDep, session: SessionDep) -> Response:
+    """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``)."""
+    found = await get_local_actor(session, username)
+    if not wants_as2(request):
+        return await render_profile(request, state, session, found)
+    return AS2Response(dump(actor_to_ap(found, state.urls)))
+
+
+@router.get("/actors/{username}/followers")
+@router.get("/actors/{username}/following")
+async def follow_collection(
+    username: str,
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Accepted followers (or followed actors), newest first."""
+    found = await get_local_actor(session, username)
+    assert found.id is not None
+    is_followers = request.url.path.endswith("/followers")
+    followers, following = await follow_counts(session, found.id)
+    mine = Follow.followed_id if is_followers else Follow.follower_id
+    other = Follow.follower_id if is_followers else Follow.followed_id
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+        query = (
+            select(Follow.id, Actor.uri)
+            .join(Actor, Actor.id == other)
+            .where(mine == found.id, Follow.state == FollowState.accepted)
+        )
+        return await keyset_page(
+            session,
+            query,
+            key=col(Follow.id),
+            cursor=cursor,
+            limit=limit,
+            item=lambda r: r[1],
+        )
+
+    uri = state.urls.actor_collection(username, "followers" if is_followers else "following")
+    total = followers if is_followers else following
+    return AS2Response(dump(await collection_or_page(uri, total=total, page=page, load=load)))
+
+
+@router.get("/actors/{username}/outbox")
+async def outbox(
+    username: str,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The actor's public activities, newest first, embedded as sent."""
+    found = await get_local_actor(session, username)
+    public = (
+        Activity.local_actor_id == found.id,
+        Activity.direction == "out",
+        Activity.is_public == True,
+    )
+    total = (
+        await session.execute(select(func.count()).select_from(Activity).where(*public))
+    ).scalar_one()
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
+        query = select(Activity.id, Activity.body).where(*public).order_by(col(Activity.id).desc())
+        if cursor is not None:
+            query = query.where(col(Activity.id) < cursor)
+        rows = (await session.execute(query.limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [_without_context(json.loads(body)) for _, body in rows]
+        return items, (rows[-1][0] if more else None)
+
+    uri = state.urls.actor_collection(username, "outbox")
+    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+
+
+@router.get("/actors/{username}/featured")
+async def featured(
+    username: str,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Pinned projects' Note ids, newest first (Mastodon reads only the first page)."""
+    found = await get_local_actor(session, username)
+    pinned = (
+        Project.actor_id == found.id,
+        Project.is_pinned == True,
+        Project.deleted_at == None,
+    )
+    total = (
+        await session.execute(select(func.count()).select_from(Project).where(*pinned))
+    ).scalar_one()
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
+        query = select(Project.id, Project.uri).where(*pinned).order_by(col(Project.id).desc())
+        if cursor is not None:
+            query = query.where(col(Project.id) < cursor)
+        rows = (await session.execute(query.limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [uri for _, uri in rows], (rows[-1][0] if more else None)
+
+    uri = state.urls.actor_collection(username, "featured")
+    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+
+
+def _without_context(document: dict[str, object]) -> dict[str, object]:
+    document.pop("@context", None)
+    return document

@@ -1,0 +1,98 @@
+"""Instance settings, read from ``COMMUNS_*`` environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything an admin can configure; every command reads the same settings."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMUNS_", extra="ignore", frozen=True)
+
+    base_url: str = Field(
+        "http://localhost:8000",
+        description="Public URL of the instance; every id is minted from it and its host[:port] "
+        "is the domain of the handles.",
+    )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./communs.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db.",
+    )
+    instance_name: str = Field(
+        "Communs", max_length=200, description="Shown on pages and NodeInfo."
+    )
+    instance_description: str = Field(
+        "A home on the fediverse for the people who make digital commons.",
+        max_length=2000,
+        description="Shown on the home page and in NodeInfo metadata.",
+    )
+    allow_private_networks: bool = Field(
+        False,
+        description="Let outgoing requests reach loopback and private addresses (tests).",
+    )
+    authorized_fetch: bool = Field(
+        False,
+        description="Require a valid HTTP signature on GETs of ActivityPub documents.",
+    )
+    run_workers: bool = Field(
+        True, description="Run the delivery and inbox workers inside the web process."
+    )
+    delivery_concurrency: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        description="Deliveries in flight at once per worker process.",
+    )
+    delivery_host_concurrency: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Deliveries in flight at once to any one remote host.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log verbosity."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://communs.example")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must not have a path, query or fragment")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @cached_property
+    def domain(self) -> str:
+        """The handle domain: host[:port] of the base URL."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (one writer connection, no SKIP LOCKED)."""
+        return self.database_url.startswith("sqlite")

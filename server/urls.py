@@ -1,0 +1,74 @@
+"""Every local IRI, minted in one place from ``COMMUNS_BASE_URL`` (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+__all__ = ["Urls", "new_id"]
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_id() -> str:
+    """Return a new opaque id: 26 base32 characters, sortable by creation time, never reused."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -5, -5))
+
+
+class Urls:
+    """The URL space of one instance."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a local path."""
+        return f"{self.base}{path}"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.base}/ns"
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/actors/{username}"
+
+    def actor_collection(self, username: str, name: str) -> str:
+        """``inbox``, ``outbox``, ``followers``, ``following`` or ``featured`` of an actor."""
+        return f"{self.base}/actors/{username}/{name}"
+
+    def profile(self, username: str) -> str:
+        return f"{self.base}/@{username}"
+
+    def key_id(self, actor_uri: str) -> str:
+        return f"{actor_uri}#main-key"
+
+    def project(self, object_id: str) -> str:
+        return f"{self.base}/projects/{object_id}"
+
+    def funding_call(self, object_id: str) -> str:
+        return f"{self.base}/funding-calls/{object_id}"
+
+    def pledge(self, object_id: str) -> str:
+        return f"{self.base}/pledges/{object_id}"
+
+    def activity(self, object_id: str) -> str:
+        return f"{self.base}/activities/{object_id}"
+
+    def follow(self, object_id: str) -> str:
+        return f"{self.base}/follows/{object_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{name}"
+
+    def is_local(self, uri: str) -> bool:
+        """Whether an IRI was minted by this instance."""
+        return uri == self.base or uri.startswith(self.base + "/")

@@ -1,0 +1,145 @@
+"""Shared fixtures: a migrated scratch database per backend, and an app bound to it.
+
+Every database test runs on SQLite and, when ``COMMUNS_TEST_POSTGRES_URL`` is set, on
+PostgreSQL too (the ``database_url`` fixture is parametrised over both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from server.db import Database
+from server.main import create_app
+from server.migrations import upgrade
+from server.settings import Settings
+
+POSTGRES_URL = os.environ.get("COMMUNS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+TEST_BASE_URL = "http://communs.test"
+
+
+def postgres_admin_url() -> str:
+    """Return the asyncpg URL of the PostgreSQL server given in the environment."""
+    assert POSTGRES_URL
+    return Settings(database_url=POSTGRES_URL).database_url
+
+
+async def _postgres(statement: str) -> None:
+    import asyncpg
+
+    url = make_url(postgres_admin_url())
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def create_scratch_database(backend: str, tmp_dir: Path) -> tuple[str, Any]:
+    """Create and migrate an empty database; return its URL and a function that drops it."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_dir / f'communs-{secrets.token_hex(4)}.db'}"
+        upgrade(url)
+        return url, lambda: None
+    name = f"communs_test_{secrets.token_hex(6)}"
+    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+
+    def drop() -> None:
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return url, drop
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One migrated scratch database per backend for the whole run."""
+    url, drop = create_scratch_database(request.param, tmp_path_factory.mktemp("db"))
+    yield url
+    drop()
+
+
+@pytest.fixture
+async def database_url(migrated_database: str) -> AsyncIterator[str]:
+    """The scratch database, emptied before each test."""
+    db = Database(migrated_database)
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for table in tables:
+                await conn.execute(text(f'DELETE FROM "{table}"'))
+        else:
+            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+    await db.dispose()
+    yield migrated_database
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings of a test instance at ``http://communs.test``."""
+    return Settings(
+        base_url=TEST_BASE_URL,
+        database_url=database_url,
+        run_workers=False,
+        allow_private_networks=True,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application with its lifespan running."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client for the app."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as http:
+        yield http
+
+
+async def create_actor(app: FastAPI, username: str, **fields: Any) -> tuple[Any, str]:
+    """Create a local actor and a read/write token for it; return (actor row, token)."""
+    from schemas.api import ActorCreate
+    from server.actors import create_local_actor
+    from server.tokens import issue_token
+
+    state = app.state.communs
+    data = ActorCreate(username=username, name=fields.pop("name", username.title()), **fields)
+    async with state.db.session() as session:
+        actor = await create_local_actor(session, state.urls, state.domain, data)
+        token = await issue_token(session, actor_id=actor.id, scopes=["read", "write"])
+    return actor, token
+
+
+@pytest.fixture
+async def admin_token(app: FastAPI) -> str:
+    """An admin-scoped token."""
+    from server.tokens import issue_token
+
+    async with app.state.communs.db.session() as session:
+        return await issue_token(session, actor_id=None, scopes=["read", "write", "admin"])

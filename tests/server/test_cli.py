@@ -1,0 +1,79 @@
+"""The ``communs`` command, run as an admin would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+COMMUNS = str(Path(sys.executable).parent / "communs")
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COMMUNS_BASE_URL": "http://communs.test", **env}
+    return subprocess.run(
+        [COMMUNS, *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+    )
+
+
+def test_cli__bad_setting_is_one_line_naming_it() -> None:
+    result = run("migrate", COMMUNS_BASE_URL="ftp://nowhere")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "COMMUNS_BASE_URL" in lines[0]
+
+
+def test_cli__bad_database_url_is_one_line() -> None:
+    result = run("migrate", COMMUNS_DATABASE_URL="mysql://x")
+    assert result.returncode != 0 and "COMMUNS_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_cli__actor_and_token_create(
+    database_url: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a migrated database
+    assert run("migrate", COMMUNS_DATABASE_URL=database_url).returncode == 0
+    # When an admin creates an actor and a token for it
+    created = run(
+        "actor",
+        "create",
+        "coop",
+        "--name",
+        "La Coop",
+        "--kind",
+        "association",
+        COMMUNS_DATABASE_URL=database_url,
+    )
+    assert created.returncode == 0, created.stderr
+    issued = run("token", "create", "coop", COMMUNS_DATABASE_URL=database_url)
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip().splitlines()[-1]
+    # Then the actor exists and the token acts as it
+    response = await client.patch(
+        "/api/v1/actors/coop",
+        json={"region": "Bretagne"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200 and response.json()["kind"] == "association"
+
+
+async def test_cli__admin_token_and_refusals(database_url: str, client: httpx.AsyncClient) -> None:
+    admin = run("token", "create", "--admin", COMMUNS_DATABASE_URL=database_url)
+    assert admin.returncode == 0, admin.stderr
+    token = admin.stdout.strip().splitlines()[-1]
+    response = await client.post(
+        "/api/v1/actors",
+        json={"username": "made", "name": "Made"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201
+    assert run("token", "create", COMMUNS_DATABASE_URL=database_url).returncode != 0
+    assert run("token", "create", "nobody", COMMUNS_DATABASE_URL=database_url).returncode != 0
+    bad = run("actor", "create", "Bad Name", "--name", "X", COMMUNS_DATABASE_URL=database_url)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
