@@ -66,12 +66,17 @@ CLOCK_SKEW = timedelta(hours=1)
 DEFAULT_LIFETIME = timedelta(minutes=5)
 MAX_LIFETIME = timedelta(hours=12)
 
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 _TOKEN = r"[0-9a-zA-Z!#$%&'*+.^_`|~-]+"
 _PARAM = re.compile(rf'[ \t]*({_TOKEN})[ \t]*=[ \t]*(?:({_TOKEN})|"((?:[^\\"]|\\.)*)")[ \t]*')
 _SEPARATOR = re.compile(r"[ \t]*,")
 _UNIX_TIME = re.compile(r"\d{1,11}", re.ASCII)
 _PSEUDO_HEADERS = frozenset({"(request-target)", "(created)", "(expires)"})
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+# What we sign, mirroring Mastodon (mastodon-interop.md §3.2).
+_CAVAGE_COVERAGE = ("(request-target)", "host", "date")
+_CAVAGE_BODY_COVERAGE = (*_CAVAGE_COVERAGE, "digest", "content-type")
+_RFC9421_COVERAGE = ("@method", "@target-uri")
+_RFC9421_BODY_COVERAGE = (*_RFC9421_COVERAGE, "content-digest", "content-type")
 
 
 @dataclass(frozen=True)
@@ -142,47 +147,35 @@ def sign_request(
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     method = method.upper()
-    added = {"Host": _host(url), "Date": format_datetime(now, usegmt=True)}
-    has_body = body is not None and (bool(body) or method in ("POST", "PUT", "PATCH"))
-    if body is not None and has_body:
+    added = {"Host": rfc9421.authority(url), "Date": format_datetime(now, usegmt=True)}
+    signed_body = body if body or (body is not None and method in _BODY_METHODS) else None
+    if signed_body is not None:
         if field_value(headers, "content-type") is None:
             raise ValueError("a signed body needs a Content-Type header")
         if scheme == "cavage":
-            added["Digest"] = digest_header(body)
+            added["Digest"] = digest_header(signed_body)
         else:
-            added["Content-Digest"] = content_digest_header(body)
+            added["Content-Digest"] = content_digest_header(signed_body)
     merged = {name.lower(): value for name, value in (*headers.items(), *added.items())}
-    sign = _sign_cavage if scheme == "cavage" else _sign_rfc9421
-    return added | sign(method, url, merged, has_body, key, now)
-
-
-def _sign_cavage(
-    method: str, url: str, headers: dict[str, str], has_body: bool, key: SigningKey, _: datetime
-) -> dict[str, str]:
-    covered = ("(request-target)", "host", "date", "digest", "content-type")[: 5 if has_body else 3]
-    signing_string = _cavage_signing_string(covered, method, _target(url), headers, {})
-    signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, signing_string)).decode()
-    algorithm = "rsa-sha256" if isinstance(key.private_key, rsa.RSAPrivateKey) else "hs2019"
-    return {
-        "Signature": f'keyId="{key.key_id}",algorithm="{algorithm}",'
-        f'headers="{" ".join(covered)}",signature="{signature}"'
-    }
-
-
-def _sign_rfc9421(
-    method: str, url: str, headers: dict[str, str], has_body: bool, key: SigningKey, now: datetime
-) -> dict[str, str]:
-    components = ("@method", "@target-uri", "content-digest", "content-type")[
-        : 4 if has_body else 2
-    ]
+    if scheme == "cavage":
+        covered = _CAVAGE_BODY_COVERAGE if signed_body is not None else _CAVAGE_COVERAGE
+        signing_string = _cavage_signing_string(covered, method, _target(url), merged, {})
+        signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, signing_string)).decode()
+        algorithm = "rsa-sha256" if isinstance(key.private_key, rsa.RSAPrivateKey) else "hs2019"
+        added["Signature"] = (
+            f'keyId="{key.key_id}",algorithm="{algorithm}",'
+            f'headers="{" ".join(covered)}",signature="{signature}"'
+        )
+        return added
+    components = _RFC9421_BODY_COVERAGE if signed_body is not None else _RFC9421_COVERAGE
     alg = "rsa-v1_5-sha256" if isinstance(key.private_key, rsa.RSAPrivateKey) else "ed25519"
     params = rfc9421.serialize_inner_list(
         components, {"created": int(now.timestamp()), "keyid": key.key_id, "alg": alg}
     )
-    message = rfc9421.MessageContext(headers, method=method, url=url)
+    message = rfc9421.MessageContext(merged, method=method, url=url)
     base = rfc9421.signature_base([rfc9421.Item(name) for name in components], params, message)
     signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, base)).decode()
-    return {"Signature-Input": f"sig1={params}", "Signature": f"sig1=:{signature}:"}
+    return added | {"Signature-Input": f"sig1={params}", "Signature": f"sig1=:{signature}:"}
 
 
 class SignatureAuth(httpx.Auth):
@@ -214,14 +207,6 @@ class SignatureAuth(httpx.Auth):
         )
         request.headers.update(signed)
         yield request
-
-
-def _host(url: str) -> str:
-    """Return the Host value for ``url``: its authority without userinfo or default port."""
-    parts = urlsplit(url)
-    authority = parts.netloc.rpartition("@")[2]
-    default_port = _DEFAULT_PORTS.get(parts.scheme.lower())
-    return authority.removesuffix(f":{default_port}") if default_port else authority
 
 
 def _target(url: str, *, with_query: bool = True) -> str:

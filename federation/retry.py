@@ -50,7 +50,9 @@ def parse_retry_after(value: str | None, *, now: datetime) -> datetime | None:
         return None
     value = value.strip()
     try:
-        when = now + timedelta(seconds=int(value)) if value.isdigit() else parsedate_to_datetime(value)
+        when = (
+            now + timedelta(seconds=int(value)) if value.isdigit() else parsedate_to_datetime(value)
+        )
     except (ValueError, TypeError, OverflowError):
         return None
     if when.tzinfo is None:

@@ -32,6 +32,7 @@ __all__ = [
     "StructuredFieldError",
     "Token",
     "algorithm_for_key",
+    "authority",
     "field_value",
     "parse_dictionary",
     "serialize_inner_list",
@@ -293,6 +294,18 @@ def field_value(headers: Mapping[str, str], name: str) -> str | None:
     return ", ".join(lines) if lines else None
 
 
+def authority(url: str) -> str:
+    """Return the ``@authority`` of ``url``: lower-case host, port only when not the default.
+
+    Raises ``ValueError`` for an unparseable authority.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    port = parts.port
+    return host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
+
+
 def _derived(name: str, params: Mapping[str, BareItem], message: MessageContext) -> str:
     if name == "@status":
         if message.status is None:
@@ -309,14 +322,7 @@ def _derived(name: str, params: Mapping[str, BareItem], message: MessageContext)
     if name == "@scheme":
         return parts.scheme.lower()
     if name == "@authority":
-        host = (parts.hostname or "").lower()
-        host = f"[{host}]" if ":" in host else host
-        port = parts.port
-        return (
-            host
-            if port is None or _DEFAULT_PORTS.get(parts.scheme.lower()) == port
-            else f"{host}:{port}"
-        )
+        return authority(message.url)
     if name == "@path":
         return path
     if name == "@query":

@@ -7,8 +7,23 @@ import nh3
 __all__ = ["sanitize_html"]
 
 _TAGS = {
-    "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
-    "em", "ul", "ol", "li",
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "s",
+    "pre",
+    "blockquote",
+    "code",
+    "b",
+    "strong",
+    "u",
+    "i",
+    "em",
+    "ul",
+    "ol",
+    "li",
 }
 _ATTRIBUTES = {
     "*": {"lang"},
@@ -19,7 +34,17 @@ _ATTRIBUTES = {
     "p": {"class"},
 }
 _SCHEMES = {
-    "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
+    "http",
+    "https",
+    "dat",
+    "dweb",
+    "ipfs",
+    "ipns",
+    "ssb",
+    "gopher",
+    "xmpp",
+    "magnet",
+    "gemini",
 }
 _KEPT_CLASSES = ("h-", "p-", "u-", "dt-", "e-", "mention", "hashtag", "ellipsis", "invisible")
 

@@ -104,6 +104,38 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Deliveries in flight (default: setting).")
+    ] = None,
+) -> None:
+    """Run the delivery and inbox workers until SIGTERM/SIGINT (in-flight sends finish)."""
+    import signal
+
+    settings = load_settings()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"delivery_concurrency": concurrency})
+    upgrade(settings.database_url)
+
+    async def main() -> None:
+        from server.runtime import Federation
+
+        db = Database(settings.database_url)
+        federation = await Federation.start(settings, db, Urls(settings.base_url))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        federation.run_workers()
+        typer.echo("worker started", err=True)
+        await stop.wait()
+        await federation.close()
+        await db.dispose()
+
+    asyncio.run(main())
+
+
 @actor_app.command("create")
 def actor_create(
     username: str,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,9 @@ from server.db import Database
 from server.settings import Settings
 from server.tokens import Principal, authenticate
 from server.urls import Urls
+
+if TYPE_CHECKING:
+    from server.runtime import Federation
 
 __all__ = [
     "AppState",
@@ -31,7 +34,7 @@ class AppState:
     settings: Settings
     db: Database
     urls: Urls
-    extras: dict[str, Any] = field(default_factory=dict)
+    federation: Federation
 
     @property
     def domain(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,7 +18,8 @@ from server import __version__
 from server.db import Database
 from server.deps import AppState
 from server.errors import ServiceError
-from server.routes import activitypub, api_actors, pages, wellknown
+from server.routes import activitypub, api_actors, api_follows, inbox, pages, wellknown
+from server.runtime import Federation
 from server.settings import Settings
 from server.urls import Urls
 
@@ -26,22 +28,28 @@ __all__ = ["create_app"]
 log = logging.getLogger("communs")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Return the application for ``settings`` (read from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Return the application for ``settings`` (read from the environment when omitted).
+
+    ``transport`` replaces the network for outgoing requests (tests fake the fediverse there).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = AppState(
-            settings=settings,
-            db=Database(settings.database_url),
-            urls=Urls(settings.base_url),
-        )
-        app.state.communs = state
+        db = Database(settings.database_url)
+        urls = Urls(settings.base_url)
+        federation = await Federation.start(settings, db, urls, transport=transport)
+        app.state.communs = AppState(settings=settings, db=db, urls=urls, federation=federation)
+        if settings.run_workers:
+            federation.run_workers()
         try:
             yield
         finally:
-            await state.db.dispose()
+            await federation.close()
+            await db.dispose()
 
     app = FastAPI(
         title="Communs",
@@ -50,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     _install_error_handlers(app)
-    for module in (wellknown, activitypub, api_actors, pages):
+    for module in (wellknown, activitypub, inbox, api_actors, api_follows, pages):
         app.include_router(module.router)
     app.mount(
         "/static",

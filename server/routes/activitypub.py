@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -18,8 +18,11 @@ from server.models import Activity, Actor, Follow, Project
 from server.pages import render_profile
 from server.render import actor_to_ap, dump
 from server.responses import AS2Response
+from server.signatures import require_signed_get
 
 router = APIRouter(include_in_schema=False)
+#: Documents that authorized-fetch mode protects (the instance actor never is).
+signed = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])
 
 
 @router.get("/actor")
@@ -29,7 +32,7 @@ async def instance_actor(state: StateDep, session: SessionDep) -> Response:
     return AS2Response(dump(actor_to_ap(actor, state.urls)))
 
 
-@router.get("/actors/{username}")
+@signed.get("/actors/{username}")
 async def actor(username: str, request: Request, state: StateDep, session: SessionDep) -> Response:
     """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``)."""
     found = await get_local_actor(session, username)
@@ -38,8 +41,8 @@ async def actor(username: str, request: Request, state: StateDep, session: Sessi
     return AS2Response(dump(actor_to_ap(found, state.urls)))
 
 
-@router.get("/actors/{username}/followers")
-@router.get("/actors/{username}/following")
+@signed.get("/actors/{username}/followers")
+@signed.get("/actors/{username}/following")
 async def follow_collection(
     username: str,
     request: Request,
@@ -75,7 +78,7 @@ async def follow_collection(
     return AS2Response(dump(await collection_or_page(uri, total=total, page=page, load=load)))
 
 
-@router.get("/actors/{username}/outbox")
+@signed.get("/actors/{username}/outbox")
 async def outbox(
     username: str,
     state: StateDep,
@@ -107,7 +110,7 @@ async def outbox(
     return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
 
 
-@router.get("/actors/{username}/featured")
+@signed.get("/actors/{username}/featured")
 async def featured(
     username: str,
     state: StateDep,
@@ -141,3 +144,6 @@ async def featured(
 def _without_context(document: dict[str, object]) -> dict[str, object]:
     document.pop("@context", None)
     return document
+
+
+router.include_router(signed)

@@ -6,7 +6,7 @@ import asyncio
 import gzip
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -32,7 +32,7 @@ KEY = SigningKey(
     key_id="https://local.example/actor#main-key",
     private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
 )
-Handler = Callable[[httpx.Request], Any]
+Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 
 
 async def resolve(host: str, port: int) -> list[str]:
@@ -51,9 +51,7 @@ def make_fetcher(handler: Handler, **options: Any) -> tuple[Fetcher, list[httpx.
     async def record(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         response = handler(request)
-        if asyncio.iscoroutine(response):
-            response = await response
-        return response
+        return response if isinstance(response, httpx.Response) else await response
 
     client = httpx.AsyncClient(
         transport=GuardedTransport(httpx.MockTransport(record), resolver=resolve)
@@ -364,21 +362,26 @@ async def test_fetch_object__unresolvable_host_is_a_network_error() -> None:
         await fetcher.fetch_object("https://no-such-host.invalid/users/x")
 
 
-@pytest.mark.asyncio
-async def test_fetch_object__deadline_covers_slow_answers_and_drips() -> None:
-    async def stalls(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        return actor(request)
+async def stalls(request: httpx.Request) -> httpx.Response:
+    await asyncio.sleep(5)
+    return actor(request)
 
+
+def drips(request: httpx.Request) -> httpx.Response:
     async def drip() -> AsyncIterator[bytes]:
         for _ in range(100):
             await asyncio.sleep(0.01)
             yield b" "
 
-    for handler in [stalls, lambda request: httpx.Response(200, headers=AS2, content=drip())]:
-        fetcher, _ = make_fetcher(handler, deadline=0.1)
-        with pytest.raises(FetchTimeoutError, match=r"within 0\.1 s"):
-            await fetcher.fetch_object(ACTOR_URI)
+    return httpx.Response(200, headers=AS2, content=drip())
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("handler", [stalls, drips])
+async def test_fetch_object__deadline_covers_slow_answers_and_drips(handler: Handler) -> None:
+    fetcher, _ = make_fetcher(handler, deadline=0.1)
+    with pytest.raises(FetchTimeoutError, match=r"within 0\.1 s"):
+        await fetcher.fetch_object(ACTOR_URI)
 
 
 @pytest.mark.asyncio

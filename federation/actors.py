@@ -1,0 +1,143 @@
+"""Remote actors: reading their documents, and resolving a ``keyId`` to a verified key.
+
+Resolution order (DESIGN.md §3): in-memory cache → database → signed GET of the key id (an
+actor document, or a key document whose owner is then fetched). The key's ``id`` must equal
+the ``keyId`` and its ``owner`` the actor's ``id``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from federation.errors import FederationError, KeyResolutionError
+from federation.fetch import Fetcher
+from federation.keys import load_public_key
+from federation.ports import ActorStore, KnownKey, RemoteActor
+from federation.sanitize import sanitize_html
+from schemas.actors import ACTOR_TYPES
+from schemas.base import as_list, get_id
+
+__all__ = ["KeyResolver", "ResolvedKey", "parse_actor"]
+
+_NAME_LIMIT = 2048
+_SUMMARY_LIMIT = 20_000
+
+
+def _http_uri(value: Any) -> str | None:
+    uri = get_id(value)
+    if uri is None:
+        return None
+    parts = urlsplit(uri)
+    return uri if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> RemoteActor:
+    """Return the actor described by ``document``, with the key ``key_id`` (or its first key).
+
+    Raises ``KeyResolutionError`` when the document is not a usable actor.
+    """
+    uri = _http_uri(document.get("id"))
+    types = set(as_list(document.get("type")))
+    username = document.get("preferredUsername")
+    inbox = _http_uri(document.get("inbox"))
+    if uri is None or not types & ACTOR_TYPES or not isinstance(username, str) or inbox is None:
+        raise KeyResolutionError("not an actor document (id, type, preferredUsername, inbox)")
+    keys = [k for k in as_list(document.get("publicKey")) if isinstance(k, dict)]
+    key = next((k for k in keys if key_id is None or k.get("id") == key_id), None)
+    if key is None or not isinstance(key.get("publicKeyPem"), str):
+        raise KeyResolutionError(f"{uri} does not publish the key {key_id}")
+    if key.get("owner") != uri:
+        raise KeyResolutionError(f"key {key.get('id')} is not owned by {uri}")
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    name = document.get("name")
+    summary = document.get("summary")
+    url = _http_uri(document.get("url"))
+    host = urlsplit(uri).netloc
+    return RemoteActor(
+        uri=uri,
+        type=next(iter(sorted(types & ACTOR_TYPES))),
+        username=username[:255],
+        domain=host.lower(),
+        name=name[:_NAME_LIMIT] if isinstance(name, str) else "",
+        summary_html=sanitize_html(summary[:_SUMMARY_LIMIT]) if isinstance(summary, str) else "",
+        url=url if url and urlsplit(url).netloc == host else None,
+        inbox_uri=inbox,
+        shared_inbox_uri=_http_uri(shared or document.get("sharedInbox")),
+        outbox_uri=_http_uri(document.get("outbox")),
+        followers_uri=_http_uri(document.get("followers")),
+        following_uri=_http_uri(document.get("following")),
+        key_id=str(key.get("id")),
+        public_key_pem=key["publicKeyPem"],
+        manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+    )
+
+
+class ResolvedKey:
+    """A verified public key and where it came from (``cached`` keys may be stale)."""
+
+    __slots__ = ("actor_uri", "cached", "key_id", "public_key")
+
+    def __init__(self, known: KnownKey, *, cached: bool) -> None:
+        self.key_id = known.key_id
+        self.actor_uri = known.actor_uri
+        self.public_key: PublicKeyTypes = load_public_key(known.public_key_pem)
+        self.cached = cached
+
+
+class KeyResolver:
+    """Turns ``keyId``s into public keys, caching them in memory and in the database."""
+
+    def __init__(self, store: ActorStore, fetcher: Fetcher, *, cache_size: int = 10_000) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._cache: OrderedDict[str, KnownKey] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def resolve(self, key_id: str, *, refresh: bool = False) -> ResolvedKey:
+        """Return the key for ``key_id``; with ``refresh``, fetch it again from its server.
+
+        Raises ``KeyResolutionError`` when no trustworthy key can be found.
+        """
+        if not refresh:
+            known = self._cache.get(key_id) or await self._store.find_key(key_id)
+            if known is not None:
+                self._remember(known)
+                return ResolvedKey(known, cached=True)
+        known = await self._fetch(key_id)
+        self._remember(known)
+        return ResolvedKey(known, cached=False)
+
+    def _remember(self, known: KnownKey) -> None:
+        self._cache[known.key_id] = known
+        self._cache.move_to_end(known.key_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _fetch(self, key_id: str) -> KnownKey:
+        if _http_uri(key_id) is None:
+            raise KeyResolutionError(f"unsupported key id {key_id!r}")
+        try:
+            document = await self._fetcher.fetch_unknown_id(key_id)
+            if "publicKeyPem" in document and "inbox" not in document:
+                owner = _http_uri(document.get("owner"))
+                if owner is None or document.get("id") != key_id:
+                    raise KeyResolutionError(f"key document {key_id} has no valid owner")
+                document = await self._fetcher.fetch_object(owner)
+        except FederationError as exc:
+            raise KeyResolutionError(f"cannot fetch {key_id}: {exc}") from exc
+        if urlsplit(str(document.get("id"))).netloc != urlsplit(key_id).netloc:
+            raise KeyResolutionError(f"key {key_id} resolved to an actor on another host")
+        actor = parse_actor(document, key_id=key_id)
+        try:
+            load_public_key(actor.public_key_pem)
+        except ValueError:
+            raise KeyResolutionError(f"key {key_id} is not a valid public key PEM") from None
+        await self._store.save_remote_actor(actor)
+        return KnownKey(
+            key_id=actor.key_id, actor_uri=actor.uri, public_key_pem=actor.public_key_pem
+        )

@@ -1,0 +1,96 @@
+"""Delivering one activity to one inbox: sign the stored bytes, POST, classify the answer.
+
+Draft-cavage goes first; a 400/401 is retried once with RFC 9421 and the scheme that works is
+remembered per host ("double knocking", as Mastodon 4.7 and Fedify do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from federation.errors import UnsafeURLError
+from federation.httpsig import Scheme, SigningKey, sign_request
+from federation.retry import Verdict, classify_status, parse_retry_after
+
+__all__ = ["CONTENT_TYPE", "DeliveryOutcome", "SchemeMemory", "deliver"]
+
+CONTENT_TYPE = "application/activity+json"
+_ERROR_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """How one POST went; ``verdict`` drives the retry policy."""
+
+    verdict: Verdict
+    status: int | None = None
+    error: str = ""
+    retry_after: datetime | None = None
+
+
+class SchemeMemory:
+    """The signature scheme each host accepted last (cavage unless it refused it)."""
+
+    def __init__(self) -> None:
+        self._schemes: dict[str, Scheme] = {}
+
+    def first(self, host: str) -> Scheme:
+        return self._schemes.get(host, "cavage")
+
+    def remember(self, host: str, scheme: Scheme) -> None:
+        self._schemes[host] = scheme
+
+
+async def _post(
+    client: httpx.AsyncClient, inbox_uri: str, body: bytes, key: SigningKey, scheme: Scheme
+) -> httpx.Response:
+    """Sign at send time with the wall clock (receivers check ``Date``), then POST."""
+    headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE}
+    headers |= sign_request(
+        method="POST", url=inbox_uri, headers=headers, body=body, key=key, scheme=scheme
+    )
+    return await client.post(inbox_uri, content=body, headers=headers)
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    *,
+    inbox_uri: str,
+    body: bytes,
+    key: SigningKey,
+    schemes: SchemeMemory,
+    now: datetime,
+) -> DeliveryOutcome:
+    """Return the outcome of POSTing ``body`` (the exact stored bytes) to ``inbox_uri``.
+
+    ``now`` is the scheduler's clock, used to read ``Retry-After``.
+    """
+    host = urlsplit(inbox_uri).netloc
+    scheme = schemes.first(host)
+    try:
+        response = await _post(client, inbox_uri, body, key, scheme)
+        if response.status_code in (400, 401):
+            other: Scheme = "rfc9421" if scheme == "cavage" else "cavage"
+            retried = await _post(client, inbox_uri, body, key, other)
+            if classify_status(retried.status_code) == "delivered":
+                schemes.remember(host, other)
+                response = retried
+    except UnsafeURLError as exc:
+        return DeliveryOutcome("failed", error=f"refused: {exc}")
+    except httpx.TimeoutException as exc:
+        return DeliveryOutcome("retry", error=f"timeout: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return DeliveryOutcome("retry", error=f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT])
+    verdict = classify_status(response.status_code)
+    error = "" if verdict == "delivered" else response.text[:_ERROR_LIMIT]
+    return DeliveryOutcome(
+        verdict,
+        status=response.status_code,
+        error=error,
+        retry_after=parse_retry_after(response.headers.get("retry-after"), now=now),
+    )

@@ -1,0 +1,29 @@
+"""Side effects of accepted incoming activities, run by the inbox worker from the stored row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.base import get_id
+from server.follows import handle_accept, handle_follow, handle_reject, handle_undo_follow
+from server.urls import Urls
+
+__all__ = ["process_activity"]
+
+
+async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str, Any]) -> str:
+    """Apply one activity; return a short word for what was done ("ignored" when nothing)."""
+    kind = activity.get("type")
+    signer = str(get_id(activity.get("actor")))
+    target = activity.get("object")
+    if kind == "Follow":
+        return await handle_follow(session, urls, activity)
+    if kind == "Accept":
+        return await handle_accept(session, signer, target)
+    if kind == "Reject":
+        return await handle_reject(session, signer, target)
+    if kind == "Undo" and (not isinstance(target, dict) or target.get("type") == "Follow"):
+        return await handle_undo_follow(session, signer, target)
+    return "ignored"

@@ -1,0 +1,54 @@
+"""Leased claiming of due rows, shared by the delivery and inbox workers.
+
+A claim sets ``locked_until`` in the same statement that selects the rows; on PostgreSQL the
+selection uses ``FOR UPDATE SKIP LOCKED`` so any number of worker processes share one queue
+without taking the same row. A process that dies leaves leases that simply expire.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+__all__ = ["LEASE", "claim_due"]
+
+LEASE = timedelta(minutes=5)
+
+
+async def claim_due(
+    session: AsyncSession,
+    table: Any,
+    *,
+    where: list[ColumnElement[bool]],
+    columns: list[Any],
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[Row[Any]]:
+    """Lease up to ``limit`` due rows of ``table`` and return ``columns`` of each; commits."""
+    due = (
+        select(table.id)
+        .where(
+            *where,
+            col(table.next_attempt_at) <= now,
+            (table.locked_until == None) | (col(table.locked_until) < now),
+        )
+        .order_by(table.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(table)
+        .where(col(table.id).in_(due))
+        .values(locked_until=now + lease)
+        .returning(*columns)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list((await session.execute(statement)).all())
+    await session.commit()
+    return rows

@@ -1,0 +1,133 @@
+"""JSON API: follows of the token's actor, its followers and follow requests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlmodel import col
+
+from schemas.states import FollowState
+from server.deps import SessionDep, StateDep, require_scope
+from server.errors import Forbidden, NotFound
+from server.follows import accept_follow_request, reject_follow_request, start_follow, stop_follow
+from server.lookup import resolve_actor
+from server.models import Actor, Follow
+from server.tokens import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["follows"])
+
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+
+
+class FollowCreate(BaseModel):
+    target: str = Field(min_length=3, max_length=2048, description="user@host or an actor URI")
+
+
+class FollowPublic(BaseModel):
+    id: int
+    state: str
+    actor: str
+    uri: str
+
+
+async def _own_actor(session: SessionDep, caller: Principal) -> Actor:
+    if caller.actor_id is None:
+        raise Forbidden("this endpoint needs a token that belongs to an actor")
+    actor = await session.get(Actor, caller.actor_id)
+    if actor is None:
+        raise NotFound("the token's actor no longer exists")
+    return actor
+
+
+async def _list(
+    session: SessionDep, mine: object, other: object, state: str | None
+) -> list[FollowPublic]:
+    query = (
+        select(Follow, Actor.uri)
+        .join(Actor, Actor.id == other)
+        .where(mine)
+        .order_by(col(Follow.id).desc())
+        .limit(200)
+    )
+    if state is not None:
+        query = query.where(Follow.state == state)
+    rows = (await session.execute(query)).all()
+    return [FollowPublic(id=f.id or 0, state=f.state, actor=uri, uri=f.uri) for f, uri in rows]
+
+
+@router.post("/follows", status_code=202)
+async def post_follow(
+    body: FollowCreate, caller: Writer, state: StateDep, session: SessionDep
+) -> FollowPublic:
+    """Follow a local or remote actor; pending until the remote side accepts."""
+    actor = await _own_actor(session, caller)
+    target = await resolve_actor(session, state, body.target)
+    follow = await start_follow(session, state.urls, actor, target)
+    state.federation.wake_delivery()
+    return FollowPublic(id=follow.id or 0, state=follow.state, actor=target.uri, uri=follow.uri)
+
+
+@router.get("/follows")
+async def get_follows(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+    """Whom the token's actor follows (or asked to)."""
+    actor = await _own_actor(session, caller)
+    return await _list(session, Follow.follower_id == actor.id, Follow.followed_id, None)
+
+
+@router.delete("/follows/{follow_id}", status_code=204)
+async def delete_follow(
+    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+) -> None:
+    """Unfollow (sends ``Undo{Follow}`` to a remote actor)."""
+    actor = await _own_actor(session, caller)
+    follow = await session.get(Follow, follow_id)
+    if follow is None or follow.follower_id != actor.id:
+        raise NotFound("no such follow")
+    await stop_follow(session, state.urls, follow)
+    state.federation.wake_delivery()
+
+
+@router.get("/followers")
+async def get_followers(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+    """Accepted followers of the token's actor."""
+    actor = await _own_actor(session, caller)
+    return await _list(
+        session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.accepted
+    )
+
+
+@router.get("/follow-requests")
+async def get_follow_requests(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+    """Pending requests to a locked actor."""
+    actor = await _own_actor(session, caller)
+    return await _list(
+        session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.pending
+    )
+
+
+@router.post("/follow-requests/{follow_id}/accept")
+async def accept_request(
+    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+) -> FollowPublic:
+    """Approve a pending follow request (sends Accept)."""
+    actor = await _own_actor(session, caller)
+    follow = await accept_follow_request(session, state.urls, actor, follow_id)
+    state.federation.wake_delivery()
+    follower = await session.get(Actor, follow.follower_id)
+    return FollowPublic(
+        id=follow_id, state=follow.state, actor=follower.uri if follower else "", uri=follow.uri
+    )
+
+
+@router.post("/follow-requests/{follow_id}/reject", status_code=204)
+async def reject_request(
+    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+) -> None:
+    """Refuse a pending follow request (sends Reject)."""
+    actor = await _own_actor(session, caller)
+    await reject_follow_request(session, state.urls, actor, follow_id)
+    state.federation.wake_delivery()

@@ -1,0 +1,89 @@
+"""The federation machinery of one process: HTTP client, fetcher, key resolver, workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpx
+
+from federation.actors import KeyResolver
+from federation.fetch import Fetcher
+from server.actors import ensure_instance_actor
+from server.db import Database
+from server.http import make_client, signing_key_of
+from server.settings import Settings
+from server.store import SqlStore
+from server.urls import Urls
+from server.workers import DeliveryWorker, InboxWorker
+
+__all__ = ["Federation"]
+
+
+class Federation:
+    """Built once per process by ``start``; closed by ``close``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        urls: Urls,
+        *,
+        client: httpx.AsyncClient,
+        fetcher: Fetcher,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.fetcher = fetcher
+        self.store = SqlStore(db)
+        self.resolver = KeyResolver(self.store, fetcher)
+        self.delivery = DeliveryWorker(
+            db,
+            client,
+            concurrency=settings.delivery_concurrency,
+            host_concurrency=settings.delivery_host_concurrency,
+        )
+        self.inbox = InboxWorker(db, urls, on_published=self.wake_delivery)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def start(
+        cls,
+        settings: Settings,
+        db: Database,
+        urls: Urls,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Federation:
+        """Return the machinery, with the instance actor's key loaded once."""
+        async with db.session() as session:
+            instance = await ensure_instance_actor(session, urls, settings.domain)
+        client = make_client(
+            allow_private_networks=settings.allow_private_networks, transport=transport
+        )
+        fetcher = Fetcher(
+            client, signing_key=signing_key_of(instance), always_sign=settings.authorized_fetch
+        )
+        return cls(settings, db, urls, client=client, fetcher=fetcher)
+
+    def run_workers(self) -> None:
+        """Start the delivery and inbox workers as background tasks."""
+        self._tasks = [
+            asyncio.create_task(self.delivery.run(self._stop)),
+            asyncio.create_task(self.inbox.run(self._stop)),
+        ]
+
+    def wake_delivery(self) -> None:
+        self.delivery.wake.set()
+
+    def wake_inbox(self) -> None:
+        self.inbox.wake.set()
+
+    async def close(self) -> None:
+        """Stop the workers (in-flight sends finish) and close the client."""
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.client.aclose()

@@ -1,0 +1,59 @@
+"""Reading signed requests in routes: the inbox body, and authorized-fetch checks on GETs."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+
+from federation.errors import KeyResolutionError
+from federation.httpsig import Verification, parse_signature, verify_signature
+from federation.inbox import MAX_INBOX_BODY
+from server.db import utcnow
+from server.deps import StateDep, wants_as2
+
+__all__ = ["read_body", "received_url", "require_signed_get"]
+
+
+def received_url(request: Request, base_url: str) -> str:
+    """Return the absolute URL as the client signed it: public scheme, raw Host, raw path."""
+    scheme = base_url.split("://", 1)[0]
+    host = request.headers.get("host", "")
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+    return f"{scheme}://{host}{target}"
+
+
+async def read_body(request: Request, *, limit: int = MAX_INBOX_BODY) -> bytes:
+    """Return the raw body, refusing with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def require_signed_get(request: Request, state: StateDep) -> None:
+    """In authorized-fetch mode, refuse (401) AS2 GETs without a valid signature."""
+    if not state.settings.authorized_fetch or not wants_as2(request):
+        return
+    url = received_url(request, state.urls.base)
+    signed = parse_signature(method="GET", url=url, headers=request.headers, now=utcnow())
+    if isinstance(signed, Verification):
+        raise HTTPException(401, f"a valid HTTP signature is required ({signed.reason})")
+    try:
+        key = await state.federation.resolver.resolve(signed.key_id)
+        verification = verify_signature(signed, key.public_key, body=None)
+        if not verification.ok and key.cached:
+            key = await state.federation.resolver.resolve(signed.key_id, refresh=True)
+            verification = verify_signature(signed, key.public_key, body=None)
+    except KeyResolutionError as exc:
+        raise HTTPException(401, f"signature key could not be resolved: {exc}") from None
+    if not verification.ok:
+        raise HTTPException(401, f"invalid HTTP signature ({verification.reason})")
+    request.state.signer = key.actor_uri

@@ -1,0 +1,112 @@
+"""The SQL implementation of ``federation.ports``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from federation.ports import KnownKey, RemoteActor
+from schemas.states import ActivityState, DomainBlock
+from server.db import Database, utcnow
+from server.models import Activity, Actor, Domain
+from server.urls import new_id
+
+__all__ = ["SqlStore"]
+
+
+class SqlStore:
+    """Actors, keys, incoming activities and domain state, in the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def find_key(self, key_id: str) -> KnownKey | None:
+        async with self.db.session() as session:
+            row = (
+                await session.execute(
+                    select(Actor.key_id, Actor.uri, Actor.public_key_pem).where(
+                        Actor.key_id == key_id
+                    )
+                )
+            ).first()
+        if row is None or row[2] is None:
+            return None
+        return KnownKey(key_id=key_id, actor_uri=row[1], public_key_pem=row[2])
+
+    async def knows_actor(self, actor_uri: str) -> bool:
+        async with self.db.session() as session:
+            found = await session.scalar(select(Actor.id).where(Actor.uri == actor_uri))
+        return found is not None
+
+    async def save_remote_actor(self, actor: RemoteActor) -> None:
+        fields = {
+            "type": actor.type,
+            "name": actor.name,
+            "summary_html": actor.summary_html,
+            "url": actor.url,
+            "inbox_uri": actor.inbox_uri,
+            "shared_inbox_uri": actor.shared_inbox_uri,
+            "outbox_uri": actor.outbox_uri,
+            "followers_uri": actor.followers_uri,
+            "following_uri": actor.following_uri,
+            "key_id": actor.key_id,
+            "public_key_pem": actor.public_key_pem,
+            "manually_approves_followers": actor.manually_approves_followers,
+            "fetched_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        async with self.db.session() as session:
+            existing = (
+                await session.execute(select(Actor).where(Actor.uri == actor.uri))
+            ).scalar_one_or_none()
+            if existing is not None:
+                if existing.is_local:
+                    return
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+            else:
+                session.add(
+                    Actor(uri=actor.uri, username=actor.username, domain=actor.domain, **fields)
+                )
+            try:
+                await session.commit()
+            except IntegrityError:  # saved concurrently, or a stale row holds the key id
+                await session.rollback()
+
+    async def is_blocked(self, host: str) -> bool:
+        async with self.db.session() as session:
+            block = await session.scalar(select(Domain.block).where(Domain.host == host))
+        return block == DomainBlock.reject
+
+    async def host_is_alive(self, host: str) -> None:
+        async with self.db.session() as session:
+            await session.execute(
+                update(Domain)
+                .where(Domain.host == host, Domain.is_unavailable == True)
+                .values(is_unavailable=False, failure_days=[], updated_at=utcnow())
+            )
+            await session.commit()
+
+    async def record_incoming(
+        self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
+    ) -> bool:
+        async with self.db.session() as session:
+            session.add(
+                Activity(
+                    id=new_id(),
+                    uri=uri,
+                    type=type[:64],
+                    actor_uri=actor_uri,
+                    object_uri=object_uri[:2048] if object_uri else None,
+                    direction="in",
+                    body=body,
+                    state=ActivityState.received,
+                    next_attempt_at=utcnow(),
+                )
+            )
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return False
+        return True

@@ -1,0 +1,287 @@
+"""Delivery and inbox workers: claim due rows with a lease, work, record the outcome.
+
+Both run inside ``communs serve`` (``COMMUNS_RUN_WORKERS``) or alone in ``communs worker``;
+any number of them share the queue through the database. Outcomes of deliveries are written
+in batches (one transaction per batch) because the database write, not the crypto, is the
+cost (DESIGN.md §12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
+from federation.httpsig import SigningKey
+from federation.retry import is_unavailable, next_attempt_at, record_failure_day
+from schemas.states import ActivityState, DeliveryState
+from server.db import Database, utcnow
+from server.http import signing_key_of
+from server.models import Activity, Actor, Delivery, Domain
+from server.processing import process_activity
+from server.queue import claim_due
+from server.urls import Urls
+
+__all__ = ["DeliveryWorker", "InboxWorker"]
+
+log = logging.getLogger("communs.workers")
+
+Clock = Callable[[], datetime]
+POLL_SECONDS = 1.0
+INBOX_MAX_ATTEMPTS = 8
+
+
+class DeliveryWorker:
+    """Sends pending deliveries with bounded concurrency overall and per host."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: httpx.AsyncClient,
+        *,
+        concurrency: int = 32,
+        host_concurrency: int = 8,
+        clock: Clock = utcnow,
+        batch: int = 100,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.concurrency = concurrency
+        self.host_concurrency = host_concurrency
+        self.clock = clock
+        self.batch = batch
+        self.wake = asyncio.Event()
+        self._schemes = SchemeMemory()
+        self._keys: dict[int, SigningKey] = {}
+        self._bodies: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._outcomes: list[tuple[int, str, int, DeliveryOutcome]] = []
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set, then let in-flight sends finish and record them."""
+        inflight: set[asyncio.Task[None]] = set()
+        while not stop.is_set():
+            self.wake.clear()
+            free = self.concurrency - len(inflight)
+            rows = await self._claim(free) if free > 0 else []
+            for row in rows:
+                task = asyncio.create_task(self._send(*row))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
+            if len(self._outcomes) >= self.batch or (not rows and self._outcomes):
+                await self._flush()
+            if rows:
+                await asyncio.sleep(0)
+                continue
+            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(
+                [*waiters, *inflight], timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+        if inflight:
+            await asyncio.wait(inflight)
+        await self._flush()
+
+    async def run_once(self) -> int:
+        """Claim what is due, send it all, record the outcomes; return how many were sent."""
+        total = 0
+        while rows := await self._claim(self.concurrency):
+            await asyncio.gather(*(self._send(*row) for row in rows))
+            await self._flush()
+            total += len(rows)
+        return total
+
+    async def _claim(self, limit: int) -> list[Any]:
+        async with self.db.session() as session:
+            return await claim_due(
+                session,
+                Delivery,
+                where=[Delivery.state == DeliveryState.pending],
+                columns=[
+                    Delivery.id,
+                    Delivery.activity_id,
+                    Delivery.inbox_uri,
+                    Delivery.host,
+                    Delivery.attempts,
+                ],
+                now=self.clock(),
+                limit=limit,
+            )
+
+    async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
+        cached = self._bodies.get(activity_id)
+        if cached is None:
+            async with self.db.session() as session:
+                row = (
+                    await session.execute(
+                        select(Activity.body, Activity.local_actor_id).where(
+                            Activity.id == activity_id
+                        )
+                    )
+                ).one()
+                cached = (row[0], int(row[1]))
+                if cached[1] not in self._keys:
+                    actor = await session.get(Actor, cached[1])
+                    assert actor is not None
+                    self._keys[cached[1]] = signing_key_of(actor)
+            self._bodies[activity_id] = cached
+            while len(self._bodies) > 256:
+                self._bodies.popitem(last=False)
+        return cached[0], self._keys[cached[1]]
+
+    async def _send(
+        self, delivery_id: int, activity_id: str, inbox: str, host: str, attempts: int
+    ) -> None:
+        try:
+            body, key = await self._payload(activity_id)
+            semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.host_concurrency))
+            async with semaphore:
+                outcome = await deliver(
+                    self.client,
+                    inbox_uri=inbox,
+                    body=body,
+                    key=key,
+                    schemes=self._schemes,
+                    now=self.clock(),
+                )
+        except Exception as exc:  # a bug must not kill the worker; the row is retried
+            log.exception("delivery %s to %s crashed", delivery_id, inbox)
+            outcome = DeliveryOutcome("retry", error=f"internal error: {type(exc).__name__}")
+        if outcome.verdict != "delivered":
+            log.info("delivery to %s: %s %s", inbox, outcome.status, outcome.error[:200])
+        self._outcomes.append((delivery_id, host, attempts + 1, outcome))
+
+    async def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        now = self.clock()
+        rows = []
+        failed_hosts: set[str] = set()
+        alive_hosts: set[str] = set()
+        for delivery_id, host, attempts, outcome in outcomes:
+            values: dict[str, Any] = {
+                "id": delivery_id,
+                "attempts": attempts,
+                "last_status": outcome.status,
+                "last_error": outcome.error or None,
+                "locked_until": None,
+                "updated_at": now,
+                "state": DeliveryState.pending,
+                "next_attempt_at": now,
+            }
+            if outcome.verdict == "delivered":
+                values["state"] = DeliveryState.delivered
+                alive_hosts.add(host)
+            elif outcome.verdict == "failed":
+                values["state"] = DeliveryState.failed
+            else:
+                failed_hosts.add(host)
+                retry_at = next_attempt_at(attempts, now=now, retry_after=outcome.retry_after)
+                if retry_at is None:
+                    values["state"] = DeliveryState.abandoned
+                else:
+                    values["next_attempt_at"] = retry_at
+            rows.append(values)
+        async with self.db.session() as session:
+            await session.execute(update(Delivery), rows)
+            await self._track_hosts(session, failed_hosts - alive_hosts, alive_hosts, now)
+            await session.commit()
+
+    async def _track_hosts(
+        self, session: Any, failed: set[str], alive: set[str], now: datetime
+    ) -> None:
+        """Count distinct failure days per host; 7 make it unavailable; any success resets."""
+        if not failed and not alive:
+            return
+        known = {
+            d.host: d
+            for d in (
+                await session.execute(select(Domain).where(Domain.host.in_(failed | alive)))  # type: ignore[attr-defined]
+            ).scalars()
+        }
+        for host in failed:
+            domain = known.get(host) or Domain(host=host)
+            domain.failure_days = record_failure_day(domain.failure_days, now=now)
+            domain.is_unavailable = is_unavailable(domain.failure_days)
+            domain.updated_at = now
+            session.add(domain)
+        for host in alive:
+            domain = known.get(host)
+            if domain is not None and (domain.failure_days or domain.is_unavailable):
+                domain.failure_days = []
+                domain.is_unavailable = False
+                domain.updated_at = now
+
+
+class InboxWorker:
+    """Processes stored incoming activities in arrival order, keeping state and errors."""
+
+    def __init__(
+        self, db: Database, urls: Urls, *, on_published: Callable[[], None], clock: Clock = utcnow
+    ) -> None:
+        self.db = db
+        self.urls = urls
+        self.on_published = on_published
+        self.clock = clock
+        self.wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set."""
+        while not stop.is_set():
+            self.wake.clear()
+            if await self.run_once():
+                continue
+            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Process one batch of due activities; return how many."""
+        async with self.db.session() as session:
+            rows = await claim_due(
+                session,
+                Activity,
+                where=[Activity.direction == "in", Activity.state == ActivityState.received],
+                columns=[Activity.id, Activity.body, Activity.attempts],
+                now=self.clock(),
+                limit=limit,
+            )
+        for activity_id, body, attempts in sorted(rows, key=lambda r: r[0]):
+            await self._process(activity_id, body, attempts)
+        if rows:
+            self.on_published()
+        return len(rows)
+
+    async def _process(self, activity_id: str, body: bytes, attempts: int) -> None:
+        values: dict[str, Any] = {"attempts": attempts + 1, "locked_until": None}
+        try:
+            async with self.db.session() as session:
+                done = await process_activity(session, self.urls, json.loads(body))
+            values["state"] = (
+                ActivityState.ignored if done == "ignored" else ActivityState.processed
+            )
+            values["error"] = None
+        except Exception as exc:  # kept on the row and retried; never lost
+            log.exception("processing activity %s failed", activity_id)
+            retry_at = next_attempt_at(attempts + 1, now=self.clock())
+            values["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+            if retry_at is None or attempts + 1 >= INBOX_MAX_ATTEMPTS:
+                values["state"] = ActivityState.errored
+            else:
+                values["next_attempt_at"] = retry_at
+        async with self.db.session() as session:
+            await session.execute(
+                update(Activity).where(Activity.id == activity_id).values(**values)
+            )
+            await session.commit()
