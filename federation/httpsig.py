@@ -172,7 +172,8 @@ def sign_request(
     params = rfc9421.serialize_inner_list(
         components, {"created": int(now.timestamp()), "keyid": key.key_id, "alg": alg}
     )
-    message = rfc9421.MessageContext(merged, method=method, url=url)
+    target_uri = f"{urlsplit(url).scheme.lower()}://{added['Host']}{_target(url)}"  # as sent
+    message = rfc9421.MessageContext(merged, method=method, url=target_uri)
     base = rfc9421.signature_base([rfc9421.Item(name) for name in components], params, message)
     signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, base)).decode()
     return added | {"Signature-Input": f"sig1={params}", "Signature": f"sig1=:{signature}:"}
@@ -236,10 +237,10 @@ def parse_signature(
 def verify_signature(
     signed: SignedRequest, public_key: PublicKeyTypes, *, body: bytes | None
 ) -> Verification:
-    """Return whether ``signed`` holds for the raw ``body`` and ``public_key``.
+    """Return the verdict on ``signed`` for the raw ``body`` (None: no body) and ``public_key``.
 
-    The digest header is checked against the body whenever present, and must be signed
-    whenever there is a body; then the signature itself.
+    A body needs a signed digest header; a signed digest header must match the body (or its
+    absence); then the signature must hold, for cavage on the path-only variant at worst.
     """
     content = body or b""
     digest_name = "digest" if signed.scheme == "cavage" else "content-digest"
@@ -248,7 +249,7 @@ def verify_signature(
     if content and digest_name not in signed.covered:
         return Verification("weak_coverage", signed.key_id, f"{digest_name} is not signed")
     check = check_digest if signed.scheme == "cavage" else check_content_digest
-    if signed.body_digest is not None and not check(signed.body_digest, content):
+    if digest_name in signed.covered and not check(signed.body_digest or "", content):
         computed = (
             digest_header(content) if signed.scheme == "cavage" else content_digest_header(content)
         )

@@ -306,6 +306,11 @@ def authority(url: str) -> str:
     return host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
 
 
+def _form_encode(text: str) -> str:
+    """Percent-encode with the application/x-www-form-urlencoded set, as §2.2.8 requires."""
+    return quote(text, safe="*").replace("~", "%7E")
+
+
 def _derived(name: str, params: Mapping[str, BareItem], message: MessageContext) -> str:
     if name == "@status":
         if message.status is None:
@@ -330,11 +335,11 @@ def _derived(name: str, params: Mapping[str, BareItem], message: MessageContext)
     if name == "@request-target":
         return f"{path}?{parts.query}" if parts.query else path
     if name == "@query-param" and isinstance(params.get("name"), str):
-        wanted = params["name"]
-        values = [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == wanted]
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        values = [_form_encode(v) for k, v in pairs if _form_encode(k) == params["name"]]
         if len(values) != 1:
-            raise MissingComponentError(f"query parameter {wanted!r} absent or repeated")
-        return quote(values[0], safe="").replace("~", "%7E")
+            raise MissingComponentError(f"query parameter {params['name']!r} absent or repeated")
+        return values[0]
     raise ComponentError(f"unsupported derived component {name}")
 
 

@@ -18,7 +18,16 @@ from server import __version__
 from server.db import Database
 from server.deps import AppState
 from server.errors import ServiceError
-from server.routes import activitypub, api_actors, api_follows, inbox, pages, wellknown
+from server.routes import (
+    activitypub,
+    api_actors,
+    api_follows,
+    api_projects,
+    inbox,
+    objects,
+    pages,
+    wellknown,
+)
 from server.runtime import Federation
 from server.settings import Settings
 from server.urls import Urls
@@ -58,8 +67,19 @@ def create_app(
         lifespan=lifespan,
     )
     _install_error_handlers(app)
-    for module in (wellknown, activitypub, inbox, api_actors, api_follows, pages):
-        app.include_router(module.router)
+    routers = [
+        wellknown.router,
+        activitypub.router,
+        activitypub.signed,
+        objects.router,
+        inbox.router,
+        api_actors.router,
+        api_follows.router,
+        api_projects.router,
+        pages.router,
+    ]
+    for router in routers:
+        app.include_router(router)
     app.mount(
         "/static",
         StaticFiles(directory=Path(__file__).parent / "static"),

@@ -67,7 +67,7 @@ class Urls:
         return f"{self.base}/follows/{object_id}"
 
     def tag(self, name: str) -> str:
-        return f"{self.base}/tags/{name}"
+        return f"{self.base}/?tag={name}"
 
     def is_local(self, uri: str) -> bool:
         """Whether an IRI was minted by this instance."""

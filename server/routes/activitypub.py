@@ -144,6 +144,3 @@ async def featured(
 def _without_context(document: dict[str, object]) -> dict[str, object]:
     document.pop("@context", None)
     return document
-
-
-router.include_router(signed)

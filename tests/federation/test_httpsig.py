@@ -441,6 +441,17 @@ def test_verify_request__body_on_get_needs_a_signed_digest() -> None:
     assert result.reason == "missing_digest"
 
 
+def test_verify_request__unsigned_digest_without_body_is_ignored() -> None:
+    # Given a GET carrying a stale, unsigned Digest (as after a redirect from a POST)
+    headers = signed_headers(method="GET", body=None) | {"Digest": "SHA-256=AAAA"}
+
+    result = verify_request(
+        method="GET", url=URL, headers=headers, body=None, public_key=CAVAGE_PUBLIC, now=NOW
+    )
+
+    assert result.ok
+
+
 def test_verify_request__hs2019_created_and_expires() -> None:
     # Given an hs2019 signature dated by (created), valid for 11 hours
     created = int(NOW.timestamp())
@@ -556,7 +567,7 @@ def test_signature_auth__async_client_signs_gets() -> None:
 
 # -- Robustness -----------------------------------------------------------------------------
 
-HEADER_TEXT = st.text(alphabet=st.characters(codec="latin-1"), max_size=300)
+HEADER_TEXT = st.text(max_size=300)
 
 
 def exercise(headers: dict[str, str], method: str = "POST") -> None:

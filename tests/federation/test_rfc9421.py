@@ -260,6 +260,27 @@ def test_signature_base__derived_components(component: str, value: str) -> None:
     assert base == f'"{component}": {value}\n"@signature-params": P'.encode()
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [  # RFC 9421 §2.2.8
+        ("var", "this%20is%20a%20big%0Aval"),
+        ("bar", "with%20plus%20whitespace"),
+        ("fa%C3%A7ade%22%3A%20", "something"),
+    ],
+)
+def test_signature_base__query_param(name: str, value: str) -> None:
+    url = (
+        "https://example.com/parameters?var=this%20is%20a%20big%0Aval"
+        "&bar=with+plus+whitespace&fa%C3%A7ade%22%3A%20=something"
+    )
+    context = rfc9421.MessageContext({}, method="GET", url=url)
+    identifier = f'"@query-param";name="{name}"'
+
+    base = rfc9421.signature_base([rfc9421.Item("@query-param", {"name": name})], "P", context)
+
+    assert base == f'{identifier}: {value}\n"@signature-params": P'.encode()
+
+
 class FieldLines(dict[str, str]):
     """Headers whose ``items()`` lists every field line, repeats included, as starlette's do."""
 
@@ -347,6 +368,33 @@ def test_sign_request__rfc9421_round_trip(key: SigningKey) -> None:
         f'created={int(NOW.timestamp())};keyid="{key.key_id}";alg="{alg}"'
     )
     assert headers["Content-Digest"] == "sha-256=:GYwYnH3BiO6aICFt0ThC5bUIJ4byvqdpWtR8m5fNkww=:"
+
+
+def test_sign_request__rfc9421_target_uri_is_the_one_sent() -> None:
+    # Given an inbox URI spelled with an upper-case host, the default port and a fragment
+    headers = sign_request(
+        method="GET",
+        url="HTTPS://Communs.EXAMPLE:443/inbox#x",
+        headers={},
+        body=None,
+        key=RSA_KEY,
+        scheme="rfc9421",
+        now=NOW,
+    )
+
+    # When the receiver rebuilds the URL from the request line and Host, as servers do
+    result = verify_request(
+        method="GET",
+        url="https://communs.example/inbox",
+        headers=headers,
+        body=None,
+        public_key=RSA_KEY.private_key.public_key(),
+        now=NOW,
+    )
+
+    # Then it matches what was signed
+    assert result.ok, result
+    assert headers["Host"] == "communs.example"
 
 
 def test_sign_request__rfc9421_get_covers_method_and_target() -> None:
