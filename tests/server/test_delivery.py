@@ -1,0 +1,250 @@
+"""Publishing fans out set-wise; the worker delivers, retries as Mastodon does, and loses nothing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from federation.httpsig import verify_request
+from federation.keys import load_public_key
+from schemas.states import DeliveryState, FollowState
+from server.db import utcnow
+from server.models import Actor, Delivery, Follow
+from server.publishing import new_activity, publish
+from server.workers import DeliveryWorker
+from tests.conftest import create_actor
+
+
+class Clock:
+    """An injected clock, so no test sleeps for backoff."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class RecordingInboxes:
+    """Remote inboxes that answer from a script per inbox, then 202; records every POST."""
+
+    def __init__(self, scripts: dict[str, list[Any]]) -> None:
+        self.scripts = scripts
+        self.received: dict[str, list[httpx.Request]] = defaultdict(list)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        inbox = str(request.url)
+        self.received[inbox].append(request)
+        script = self.scripts.get(inbox, [])
+        answer = script.pop(0) if script else 202
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, tuple):
+            return httpx.Response(answer[0], headers=answer[1])
+        return httpx.Response(answer)
+
+
+async def add_remote_followers(
+    app: FastAPI, followed: Actor, inboxes: list[tuple[str, str | None]]
+) -> None:
+    async with app.state.communs.db.session() as session:
+        for n, (inbox, shared) in enumerate(inboxes):
+            host = httpx.URL(inbox).host
+            remote = Actor(
+                uri=f"https://{host}/users/u{n}",
+                username=f"u{n}",
+                domain=host,
+                type="Person",
+                inbox_uri=inbox,
+                shared_inbox_uri=shared,
+            )
+            session.add(remote)
+            await session.flush()
+            session.add(
+                Follow(
+                    uri=f"https://{host}/follows/{n}",
+                    follower_id=remote.id,
+                    followed_id=followed.id,
+                    state=FollowState.accepted,
+                )
+            )
+        await session.commit()
+
+
+async def publish_note(app: FastAPI, actor: Actor) -> str:
+    state = app.state.communs
+    async with state.db.session() as session:
+        document = new_activity(
+            state.urls,
+            "Create",
+            actor,
+            {"type": "Note", "content": "hi"},
+            to=["https://www.w3.org/ns/activitystreams#Public"],
+        )
+        activity = await publish(session, actor, document, to_followers=True)
+        await session.commit()
+        return activity.id
+
+
+async def deliveries(app: FastAPI) -> dict[str, Delivery]:
+    async with app.state.communs.db.session() as session:
+        rows = (await session.execute(select(Delivery))).scalars().all()
+    return {d.inbox_uri: d for d in rows}
+
+
+async def test_publish__one_delivery_per_distinct_inbox(app: FastAPI) -> None:
+    # Given followers on three servers, two of them behind one shared inbox
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(
+        app,
+        actor,
+        [
+            ("https://a.example/users/u0/inbox", "https://a.example/inbox"),
+            ("https://a.example/users/u1/inbox", "https://a.example/inbox"),
+            ("https://b.example/users/u2/inbox", None),
+        ],
+    )
+    # When the actor publishes
+    await publish_note(app, actor)
+    # Then each distinct inbox gets exactly one delivery, shared inbox preferred
+    assert sorted(await deliveries(app)) == [
+        "https://a.example/inbox",
+        "https://b.example/users/u2/inbox",
+    ]
+
+
+async def test_publish__skips_blocked_and_unavailable_domains(app: FastAPI) -> None:
+    from server.models import Domain
+
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(
+        app,
+        actor,
+        [
+            ("https://a.example/inbox", None),
+            ("https://b.example/inbox", None),
+            ("https://c.example/inbox", None),
+        ],
+    )
+    async with app.state.communs.db.session() as session:
+        session.add(Domain(host="a.example", block="reject"))
+        session.add(Domain(host="b.example", is_unavailable=True))
+        await session.commit()
+    await publish_note(app, actor)
+    assert sorted(await deliveries(app)) == ["https://c.example/inbox"]
+
+
+async def test_worker__retries_until_delivered_and_drops_permanent_failures(app: FastAPI) -> None:
+    # Given inboxes that fail in every retryable way first, and two that refuse for good
+    actor, _ = await create_actor(app, "coop")
+    scripts: dict[str, list[Any]] = {
+        "https://e500.example/inbox": [500, 503],
+        "https://slow.example/inbox": [httpx.ReadTimeout("slow")],
+        "https://busy.example/inbox": [(429, {"Retry-After": "3600"})],
+        "https://down.example/inbox": [httpx.ConnectError("refused")],
+        "https://gone.example/inbox": [410],
+        "https://missing.example/inbox": [404],
+        "https://ok.example/inbox": [],
+    }
+    await add_remote_followers(app, actor, [(inbox, None) for inbox in scripts])
+    inboxes = RecordingInboxes({k: list(v) for k, v in scripts.items()})
+    clock = Clock()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
+    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    await publish_note(app, actor)
+
+    # When the worker runs, time passes, and it runs again until nothing is due
+    for _ in range(6):
+        await worker.run_once()
+        clock.now += timedelta(hours=2)
+    await client.aclose()
+
+    # Then every retryable delivery ended delivered, with the expected number of attempts
+    rows = await deliveries(app)
+    expected = {"e500": 3, "slow": 2, "busy": 2, "down": 2, "ok": 1}
+    for host, attempts in expected.items():
+        row = rows[f"https://{host}.example/inbox"]
+        assert (row.state, row.attempts) == (DeliveryState.delivered, attempts), host
+    # And 404/410 failed at once, never retried
+    for host in ("gone", "missing"):
+        row = rows[f"https://{host}.example/inbox"]
+        assert (row.state, row.attempts) == (DeliveryState.failed, 1), host
+        assert len(inboxes.received[f"https://{host}.example/inbox"]) == 1
+
+
+async def test_worker__honours_retry_after(app: FastAPI) -> None:
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [("https://busy.example/inbox", None)])
+    inboxes = RecordingInboxes({"https://busy.example/inbox": [(429, {"Retry-After": "7200"})]})
+    await publish_note(app, actor)
+    clock = Clock()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
+    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    assert await worker.run_once() == 1
+    clock.now += timedelta(hours=1)
+    assert await worker.run_once() == 0  # not due yet: Retry-After says two hours
+    clock.now += timedelta(hours=1, minutes=1)
+    assert await worker.run_once() == 1
+    await client.aclose()
+    assert (await deliveries(app))["https://busy.example/inbox"].state == DeliveryState.delivered
+
+
+async def test_worker__sends_the_stored_bytes_signed(app: FastAPI) -> None:
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [("https://ok.example/inbox", None)])
+    inboxes = RecordingInboxes({})
+    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
+    await publish_note(app, actor)
+    await DeliveryWorker(app.state.communs.db, client).run_once()
+    await client.aclose()
+    [request] = inboxes.received["https://ok.example/inbox"]
+    assert request.headers["content-type"] == "application/activity+json"
+    assert (
+        'headers="(request-target) host date digest content-type"' in request.headers["signature"]
+    )
+    verification = verify_request(
+        method="POST",
+        url=str(request.url),
+        headers=request.headers,
+        body=request.content,
+        public_key=load_public_key(actor.public_key_pem),
+        now=utcnow(),
+    )
+    assert verification.ok, verification
+
+
+async def test_worker__seven_failure_days_make_a_host_unavailable(app: FastAPI) -> None:
+    from server.models import Domain
+
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [("https://down.example/inbox", None)])
+    inboxes = RecordingInboxes({"https://down.example/inbox": [500] * 20})
+    clock = Clock()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
+    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    await publish_note(app, actor)
+    for _ in range(8):
+        await worker.run_once()
+        clock.now += timedelta(days=1)
+        async with app.state.communs.db.session() as session:
+            await session.execute(
+                Delivery.__table__.update().values(next_attempt_at=clock.now - timedelta(seconds=1))
+            )
+            await session.commit()
+    await client.aclose()
+    async with app.state.communs.db.session() as session:
+        domain = await session.get(Domain, "down.example")
+    assert domain is not None and domain.is_unavailable and len(domain.failure_days) >= 7
+
+
+@pytest.mark.parametrize("status", [401, 408, 429, 500, 502, 503])
+def test_classify_status__retryable(status: int) -> None:
+    from federation.retry import classify_status
+
+    assert classify_status(status) == "retry"
