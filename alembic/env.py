@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 from server.db import UTCDateTime
 from server.settings import Settings
 

@@ -31,7 +31,10 @@ def _http_uri(value: Any) -> str | None:
     uri = get_id(value)
     if uri is None:
         return None
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unclosed IPv6 literal, "https://[x/"
+        return None
     return uri if parts.scheme in ("http", "https") and parts.hostname else None
 
 

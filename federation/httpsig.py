@@ -10,12 +10,10 @@ checks the body digest and the cryptography. The acceptance rules are Mastodon's
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
-from typing import Literal
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from federation import rfc9421
+from federation.cavage import cavage_signing_string, parse_cavage
 from federation.digest import (
     check_content_digest,
     check_digest,
@@ -30,6 +29,19 @@ from federation.digest import (
     digest_header,
 )
 from federation.rfc9421 import field_value
+from federation.sigtypes import CLOCK_SKEW as CLOCK_SKEW
+from federation.sigtypes import DEFAULT_LIFETIME as DEFAULT_LIFETIME
+from federation.sigtypes import MAX_LIFETIME as MAX_LIFETIME
+from federation.sigtypes import (
+    Scheme,
+    SignedRequest,
+    Verification,
+    VerificationReason,
+    expects_body,
+    request_target,
+    time_window,
+    unix_time,
+)
 
 __all__ = [
     "Scheme",
@@ -44,33 +56,6 @@ __all__ = [
     "verify_signature",
 ]
 
-Scheme = Literal["cavage", "rfc9421"]
-
-VerificationReason = Literal[
-    "ok",
-    "missing_signature",
-    "malformed_signature",
-    "unsupported_algorithm",
-    "weak_coverage",
-    "missing_header",
-    "expired",
-    "future_date",
-    "digest_mismatch",
-    "missing_digest",
-    "bad_signature",
-    "key_type_mismatch",
-]
-
-#: Mastodon's ``CLOCK_SKEW_MARGIN``, default lifetime and ``EXPIRATION_WINDOW_LIMIT``.
-CLOCK_SKEW = timedelta(hours=1)
-DEFAULT_LIFETIME = timedelta(minutes=5)
-MAX_LIFETIME = timedelta(hours=12)
-
-_TOKEN = r"[0-9a-zA-Z!#$%&'*+.^_`|~-]+"
-_PARAM = re.compile(rf'[ \t]*({_TOKEN})[ \t]*=[ \t]*(?:({_TOKEN})|"((?:[^\\"]|\\.)*)")[ \t]*')
-_SEPARATOR = re.compile(r"[ \t]*,")
-_UNIX_TIME = re.compile(r"\d{1,11}", re.ASCII)
-_PSEUDO_HEADERS = frozenset({"(request-target)", "(created)", "(expires)"})
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 # What we sign, mirroring Mastodon (mastodon-interop.md §3.2).
 _CAVAGE_COVERAGE = ("(request-target)", "host", "date")
@@ -85,43 +70,6 @@ class SigningKey:
 
     key_id: str
     private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
-
-
-@dataclass(frozen=True)
-class SignedRequest:
-    """A parsed signature that passed every check needing no key; not yet verified."""
-
-    scheme: Scheme
-    key_id: str
-    #: As sent ("rsa-sha256", "hs2019", "ed25519"...); "" for RFC 9421 without ``alg``.
-    algorithm: str
-    #: Header / component names in signed order.
-    covered: tuple[str, ...]
-    signature: bytes
-    #: The exact bytes the signature is over.
-    signing_string: bytes
-    created: datetime
-    #: Effective expiry: the signer's, else created + 5 min, capped at created + 12 h.
-    expires: datetime
-    #: Cavage only: the signing string with ``(request-target)`` lacking the query, which
-    #: Mastodon also accepts for compatibility.
-    path_only_signing_string: bytes | None = None
-    #: The ``Digest`` (cavage) or ``Content-Digest`` (RFC 9421) header as received.
-    body_digest: str | None = None
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The outcome of checking a request's signature; ``key_id`` is set once known."""
-
-    reason: VerificationReason
-    key_id: str | None = None
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the signature is valid and acceptable."""
-        return self.reason == "ok"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +107,7 @@ def sign_request(
     merged = {name.lower(): value for name, value in (*headers.items(), *added.items())}
     if scheme == "cavage":
         covered = _CAVAGE_BODY_COVERAGE if signed_body is not None else _CAVAGE_COVERAGE
-        signing_string = _cavage_signing_string(covered, method, _target(url), merged, {})
+        signing_string = cavage_signing_string(covered, method, request_target(url), merged, {})
         signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, signing_string)).decode()
         algorithm = "rsa-sha256" if isinstance(key.private_key, rsa.RSAPrivateKey) else "hs2019"
         added["Signature"] = (
@@ -172,7 +120,7 @@ def sign_request(
     params = rfc9421.serialize_inner_list(
         components, {"created": int(now.timestamp()), "keyid": key.key_id, "alg": alg}
     )
-    target_uri = f"{urlsplit(url).scheme.lower()}://{added['Host']}{_target(url)}"  # as sent
+    target_uri = f"{urlsplit(url).scheme.lower()}://{added['Host']}{request_target(url)}"  # as sent
     message = rfc9421.MessageContext(merged, method=method, url=target_uri)
     base = rfc9421.signature_base([rfc9421.Item(name) for name in components], params, message)
     signature = base64.b64encode(rfc9421.sign_bytes(key.private_key, base)).decode()
@@ -210,12 +158,6 @@ class SignatureAuth(httpx.Auth):
         yield request
 
 
-def _target(url: str, *, with_query: bool = True) -> str:
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    return f"{path}?{parts.query}" if parts.query and with_query else path
-
-
 # ---------------------------------------------------------------------------------------------
 # Verification
 
@@ -231,7 +173,7 @@ def parse_signature(
     """
     if field_value(headers, "signature-input") is not None:
         return _parse_rfc9421(method, url, headers, now)
-    return _parse_cavage(method, url, headers, now)
+    return parse_cavage(method, url, headers, now)
 
 
 def verify_signature(
@@ -291,164 +233,6 @@ def _verification_algorithm(signed: SignedRequest, key: PublicKeyTypes) -> str |
     return "ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else None
 
 
-def _expects_body(method: str, headers: Mapping[str, str]) -> bool:
-    length = field_value(headers, "content-length")
-    chunked = field_value(headers, "transfer-encoding") is not None
-    return method.upper() == "POST" or chunked or (length is not None and length.strip() != "0")
-
-
-def _time_window(
-    created: datetime, expires: datetime | None, now: datetime, key_id: str
-) -> tuple[datetime, Verification | None]:
-    """Return the effective expiry and, when outside Mastodon's window, the refusal."""
-    expires = min(expires or created + DEFAULT_LIFETIME, created + MAX_LIFETIME)
-    if created > now + CLOCK_SKEW:
-        return expires, Verification("future_date", key_id, f"created {created.isoformat()}")
-    if now > expires + CLOCK_SKEW:
-        return expires, Verification("expired", key_id, f"expired {expires.isoformat()}")
-    return expires, None
-
-
-def _cavage_params(value: str) -> dict[str, str] | None:
-    """Return the ``k=v`` / ``k="v"`` pairs of a cavage Signature header, None if malformed."""
-    text = value.strip().removeprefix("Signature ")
-    params: dict[str, str] = {}
-    pos = 0
-    while True:
-        found = _PARAM.match(text, pos)
-        if found is None or found.group(1) in params:
-            return None
-        params[found.group(1)] = found.group(2) if found.group(2) is not None else found.group(3)
-        pos = found.end()
-        if pos == len(text):
-            return params
-        separator = _SEPARATOR.match(text, pos)
-        if separator is None:
-            return None
-        pos = separator.end()
-
-
-def _cavage_signing_string(
-    covered: tuple[str, ...],
-    method: str,
-    target: str,
-    headers: Mapping[str, str],
-    params: Mapping[str, str],
-) -> bytes:
-    """Return the draft-cavage §2.3 signing string; raises ``MissingComponentError``."""
-    lines = []
-    for name in covered:
-        if name == "(request-target)":
-            value: str | None = f"{method.lower()} {target}"
-        elif name in ("(created)", "(expires)"):
-            value = params.get(name[1:-1])
-        else:
-            value = field_value(headers, name)
-        if value is None:
-            raise rfc9421.MissingComponentError(name)
-        lines.append(f"{name}: {value}")
-    return "\n".join(lines).encode()
-
-
-def _cavage_coverage(covered: tuple[str, ...], method: str, headers: Mapping[str, str]) -> str:
-    """Return what Mastodon's ``verify_signature_strength!`` would object to, or ""."""
-    if "date" not in covered and "(created)" not in covered:
-        return "the signature must cover date or (created)"
-    if "(request-target)" not in covered and "digest" not in covered:
-        return "the signature must cover (request-target) or digest"
-    if method.upper() == "GET" and "host" not in covered:
-        return "a GET signature must cover host"
-    if _expects_body(method, headers) and "digest" not in covered:
-        return "a request with a body must sign digest"
-    return ""
-
-
-def _parse_cavage(
-    method: str, url: str, headers: Mapping[str, str], now: datetime
-) -> SignedRequest | Verification:
-    raw = field_value(headers, "signature")
-    if raw is None:
-        return Verification("missing_signature", detail="no Signature header")
-    params = _cavage_params(raw)
-    if params is None:
-        return Verification(
-            "malformed_signature", detail="Signature is not a list of unique key=value pairs"
-        )
-    key_id, encoded = params.get("keyId"), params.get("signature")
-    if not key_id or encoded is None:
-        return Verification("malformed_signature", key_id, "keyId and signature are required")
-    algorithm = params.get("algorithm", "hs2019")
-    if algorithm not in ("rsa-sha256", "hs2019"):
-        return Verification("unsupported_algorithm", key_id, f"algorithm {algorithm!r}")
-    covered = tuple(
-        params.get("headers", "date" if algorithm == "rsa-sha256" else "(created)").lower().split()
-    )
-    weakness = _cavage_coverage(covered, method, headers)
-    if weakness:
-        return Verification("weak_coverage", key_id, weakness)
-    for name in covered:
-        allowed = name == "(request-target)" or (name in _PSEUDO_HEADERS and algorithm == "hs2019")
-        if name.startswith("(") and not allowed:
-            return Verification(
-                "malformed_signature", key_id, f"pseudo-header {name} with {algorithm}"
-            )
-    times = {
-        name: _unix_time(int(params[name]) if _UNIX_TIME.fullmatch(params[name]) else None)
-        for name in ("created", "expires")
-        if name in params
-    }
-    if None in times.values():
-        return Verification("malformed_signature", key_id, "created and expires must be Unix times")
-    try:
-        signature = base64.b64decode(encoded, validate=True)
-        target = _target(url)
-        signing_string = _cavage_signing_string(covered, method, target, headers, params)
-        path_only = _target(url, with_query=False)
-        alternative = (
-            _cavage_signing_string(covered, method, path_only, headers, params)
-            if path_only != target and "(request-target)" in covered
-            else None
-        )
-    except rfc9421.MissingComponentError as exc:
-        return Verification("missing_header", key_id, f"covered {exc} is absent")
-    except ValueError as exc:  # base64 (binascii.Error) or an unparseable URL
-        return Verification("malformed_signature", key_id, str(exc))
-    signed_created = times.get("created")
-    if algorithm == "hs2019" and signed_created is not None:
-        created = signed_created
-    else:
-        date = field_value(headers, "date")
-        if date is None:
-            return Verification("missing_header", key_id, "no Date header to date the signature")
-        parsed = _http_date(date)
-        if parsed is None:
-            return Verification("malformed_signature", key_id, f"Date {date!r} is not an HTTP-date")
-        created = parsed
-    expires, refusal = _time_window(created, times.get("expires"), now, key_id)
-    if refusal is not None:
-        return refusal
-    return SignedRequest(
-        scheme="cavage",
-        key_id=key_id,
-        algorithm=algorithm,
-        covered=covered,
-        signature=signature,
-        signing_string=signing_string,
-        created=created,
-        expires=expires,
-        path_only_signing_string=alternative,
-        body_digest=field_value(headers, "digest"),
-    )
-
-
-def _http_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _parse_rfc9421(
     method: str, url: str, headers: Mapping[str, str], now: datetime
 ) -> SignedRequest | Verification:
@@ -482,7 +266,7 @@ def _parse_rfc9421(
         return Verification(
             "malformed_signature", key_id, f"{label} signature is not a byte sequence"
         )
-    created_at, signer_expiry = _unix_time(created), _unix_time(expires)
+    created_at, signer_expiry = unix_time(created), unix_time(expires)
     if created_at is None or (expires is not None and signer_expiry is None):
         return Verification(
             "malformed_signature", key_id, "created (required) and expires must be Unix times"
@@ -491,7 +275,7 @@ def _parse_rfc9421(
         return Verification("unsupported_algorithm", key_id, f"alg {alg!r}")
     covered = tuple(str(item.value) for item in member.value.items)
     required = ("@method", "@target-uri") + (
-        ("content-digest",) if _expects_body(method, headers) else ()
+        ("content-digest",) if expects_body(method, headers) else ()
     )
     missing = [name for name in required if name not in covered]
     if missing:
@@ -505,7 +289,7 @@ def _parse_rfc9421(
         return Verification("missing_header", key_id, f"covered {exc} is absent")
     except ValueError as exc:  # an unsupported component, or an unparseable URL
         return Verification("malformed_signature", key_id, str(exc))
-    expires_at, refusal = _time_window(created_at, signer_expiry, now, key_id)
+    expires_at, refusal = time_window(created_at, signer_expiry, now, key_id)
     if refusal is not None:
         return refusal
     return SignedRequest(
@@ -519,10 +303,3 @@ def _parse_rfc9421(
         expires=expires_at,
         body_digest=field_value(headers, "content-digest"),
     )
-
-
-def _unix_time(value: object) -> datetime | None:
-    """Return the instant of a plausible Unix time (an int, not a bool), else None."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
-        return datetime.fromtimestamp(value, UTC)
-    return None

@@ -23,6 +23,8 @@ from schemas.base import get_id
 __all__ = ["MAX_INBOX_BODY", "InboxOutcome", "accept_activity"]
 
 MAX_INBOX_BODY = 1024 * 1024
+#: Longest activity id or actor IRI accepted (the length of the database's IRI columns).
+_MAX_IRI = 2048
 
 InboxReason = Literal[
     "accepted",
@@ -63,17 +65,21 @@ class InboxOutcome:
         return _STATUS[self.reason]
 
 
-def _host(uri: str | None) -> str | None:
-    if not uri:
+def _host(uri: object) -> str | None:
+    """Return the lower-cased host[:port] of an http(s) IRI; None for anything else."""
+    if not isinstance(uri, str) or not uri:
         return None
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unclosed IPv6 literal, "https://[x/"
+        return None
     return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def _parse(body: bytes) -> dict[str, Any] | str:
     try:
         activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         return "body is not JSON"
     if not isinstance(activity, dict):
         return "body is not a JSON object"
@@ -83,6 +89,8 @@ def _parse(body: bytes) -> dict[str, Any] | str:
         return "activity has no http(s) id"
     if _host(get_id(activity.get("actor"))) is None:
         return "activity has no http(s) actor"
+    if max(len(activity["id"]), len(str(get_id(activity["actor"])))) > _MAX_IRI:
+        return f"activity id or actor longer than {_MAX_IRI} characters"
     return activity
 
 

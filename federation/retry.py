@@ -45,7 +45,7 @@ def classify_status(status: int) -> Verdict:
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> datetime | None:
-    """Return the instant a ``Retry-After`` header (seconds or HTTP-date) points to, capped at 1 day."""
+    """Return the instant a ``Retry-After`` (seconds or HTTP-date) points to, capped at 1 day."""
     if not value:
         return None
     value = value.strip()

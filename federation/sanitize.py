@@ -1,4 +1,4 @@
-"""Allow-list HTML sanitising of remote content, at least as strict as Mastodon's ``MASTODON_STRICT``."""
+"""Allow-list sanitising of remote HTML, at least as strict as Mastodon's ``MASTODON_STRICT``."""
 
 from __future__ import annotations
 

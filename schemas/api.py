@@ -20,9 +20,7 @@ __all__ = [
 
 USERNAME_PATTERN = r"^[a-z0-9_]+([.-]+[a-z0-9_]+)*$"
 
-Username = Annotated[
-    str, StringConstraints(pattern=USERNAME_PATTERN, min_length=1, max_length=30)
-]
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN, min_length=1, max_length=30)]
 Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
 HttpUrl = Annotated[AnyHttpUrl, Field(max_length=2048)]
@@ -48,9 +46,10 @@ class ActorCreate(ActorFields):
 
 
 class ActorUpdate(_Strict):
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)
-    ] | None = None
+    name: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+        | None
+    ) = None
     kind: ActorKind | None = None
     summary: Annotated[str, StringConstraints(max_length=5000)] | None = None
     legal_form: ShortText | None = None

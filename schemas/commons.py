@@ -44,9 +44,10 @@ class ProjectCreate(ProjectFields):
 
 
 class ProjectUpdate(_Strict):
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)
-    ] | None = None
+    name: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+        | None
+    ) = None
     summary: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)] | None = None
     description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     license: Annotated[str, StringConstraints(max_length=200)] | None = None

@@ -47,6 +47,9 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
         if found is None:
             raise NotFound(f"no local actor at {uri}")
         return found
+    # End the read-only transaction: the store saves in its own session, and SQLite has one
+    # connection (holding it here deadlocked until the pool timed out).
+    await session.commit()
     try:
         document = await state.federation.fetcher.fetch_object(uri)
         remote = parse_actor(document)

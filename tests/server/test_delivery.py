@@ -1,4 +1,4 @@
-"""Publishing fans out set-wise; the worker delivers, retries as Mastodon does, and loses nothing."""
+"""Publishing fans out set-wise; the worker delivers and retries as Mastodon does."""
 
 from __future__ import annotations
 
