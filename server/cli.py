@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from schemas.api import ActorCreate
-from schemas.states import ActorKind
+from schemas.states import ActorKind, DeliveryState
 from server.actors import create_local_actor, ensure_instance_actor, get_local_actor
 from server.db import Database
 from server.errors import ServiceError
@@ -134,6 +134,34 @@ def worker(
         await db.dispose()
 
     asyncio.run(main())
+
+
+@app.command()
+def deliveries(
+    activity: Annotated[str | None, typer.Option(help="Only this activity's URI.")] = None,
+    state: Annotated[DeliveryState | None, typer.Option(help="Only this state.")] = None,
+    retry: Annotated[bool, typer.Option("--retry", help="Queue failed ones again.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 50,
+) -> None:
+    """List deliveries (state, attempts, last status and error), or retry the failed ones."""
+    from server.deliveries import list_deliveries, retry_deliveries
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> None:
+        async with db.session() as session:
+            if retry:
+                count = await retry_deliveries(session, activity=activity)
+                typer.echo(f"{count} deliveries queued again")
+                return
+            rows = await list_deliveries(session, activity=activity, state=state, limit=limit)
+        for row in rows:
+            status = row.last_status if row.last_status is not None else "-"
+            error = (row.last_error or "").replace("\n", " ")[:80]
+            typer.echo(
+                f"{row.id}\t{row.state}\t{row.attempts}\t{status}\t{row.activity_type}"
+                f"\t{row.inbox}\t{error}"
+            )
+
+    run_with_db(work)
 
 
 @actor_app.command("create")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select
+from sqlalchemy import ColumnElement, Integer, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render import collection_document, page_document
@@ -41,7 +41,7 @@ async def keyset_page(
     key: ColumnElement[Any],
     cursor: str | None,
     limit: int,
-    item: Callable[[Row[Any]], Any],
+    item: Callable[[Any], Any],
 ) -> tuple[list[Any], str | None]:
     """Return one page of ``query`` ordered by ``key`` descending, and the next cursor.
 

@@ -21,6 +21,7 @@ from server.errors import ServiceError
 from server.routes import (
     activitypub,
     api_actors,
+    api_deliveries,
     api_follows,
     api_projects,
     inbox,
@@ -75,6 +76,7 @@ def create_app(
         inbox.router,
         api_actors.router,
         api_follows.router,
+        api_deliveries.router,
         api_projects.router,
         pages.router,
     ]

@@ -297,6 +297,8 @@ class IdempotencyRecord(SQLModel, table=True):
     token_hash: str = Field(max_length=64)
     key: str = Field(max_length=200)
     request_path: str = Field(max_length=500)
+    #: SHA-256 of the validated request body: a key reused for another request is refused.
+    request_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     status_code: int
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _created()

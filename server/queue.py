@@ -7,10 +7,11 @@ without taking the same row. A process that dies leaves leases that simply expir
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,7 +24,7 @@ async def claim_due(
     session: AsyncSession,
     table: Any,
     *,
-    where: list[ColumnElement[bool]],
+    where: Sequence[Any],
     columns: list[Any],
     now: datetime,
     limit: int,

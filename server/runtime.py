@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
 import httpx
 
@@ -42,6 +43,7 @@ class Federation:
             client,
             concurrency=settings.delivery_concurrency,
             host_concurrency=settings.delivery_host_concurrency,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
         )
         self.inbox = InboxWorker(db, urls, on_published=self.wake_delivery)
         self._stop = asyncio.Event()

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         le=256,
         description="Deliveries in flight at once to any one remote host.",
     )
+    delivery_lease_seconds: int = Field(
+        300,
+        ge=1,
+        le=3600,
+        description="How long a claimed delivery stays reserved; a crashed worker's claims "
+        "become available again after it.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log verbosity."
     )

@@ -13,7 +13,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,7 +27,7 @@ from server.db import Database, utcnow
 from server.http import signing_key_of
 from server.models import Activity, Actor, Delivery, Domain
 from server.processing import process_activity
-from server.queue import claim_due
+from server.queue import LEASE, claim_due
 from server.urls import Urls
 
 __all__ = ["DeliveryWorker", "InboxWorker"]
@@ -51,6 +51,7 @@ class DeliveryWorker:
         host_concurrency: int = 8,
         clock: Clock = utcnow,
         batch: int = 100,
+        lease: timedelta = LEASE,
     ) -> None:
         self.db = db
         self.client = client
@@ -58,6 +59,7 @@ class DeliveryWorker:
         self.host_concurrency = host_concurrency
         self.clock = clock
         self.batch = batch
+        self.lease = lease
         self.wake = asyncio.Event()
         self._schemes = SchemeMemory()
         self._keys: dict[int, SigningKey] = {}
@@ -115,6 +117,7 @@ class DeliveryWorker:
                 ],
                 now=self.clock(),
                 limit=limit,
+                lease=self.lease,
             )
 
     async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
@@ -257,7 +260,8 @@ class InboxWorker:
                 now=self.clock(),
                 limit=limit,
             )
-        for activity_id, body, attempts in sorted(rows, key=lambda r: r[0]):
+        ordered: list[Any] = sorted(rows, key=lambda r: r[0])
+        for activity_id, body, attempts in ordered:
             await self._process(activity_id, body, attempts)
         if rows:
             self.on_published()

@@ -96,6 +96,15 @@ async def database_url(migrated_database: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another scratch database on the same backend as ``database_url`` (a second instance)."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    url, drop = create_scratch_database(backend, tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings of a test instance at ``http://communs.test``."""
     return Settings(

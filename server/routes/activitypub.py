@@ -97,14 +97,15 @@ async def outbox(
     ).scalar_one()
 
     async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
-        query = select(Activity.id, Activity.body).where(*public).order_by(col(Activity.id).desc())
-        if cursor is not None:
-            query = query.where(col(Activity.id) < cursor)
-        rows = (await session.execute(query.limit(limit + 1))).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [_without_context(json.loads(body)) for _, body in rows]
-        return items, (rows[-1][0] if more else None)
+        query = select(Activity.id, Activity.body).where(*public)
+        return await keyset_page(
+            session,
+            query,
+            key=col(Activity.id),
+            cursor=cursor,
+            limit=limit,
+            item=lambda r: _without_context(json.loads(r[1])),
+        )
 
     uri = state.urls.actor_collection(username, "outbox")
     return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))

@@ -9,8 +9,6 @@ row was written (DESIGN.md §3: a refused request touches nothing).
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -18,172 +16,34 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from federation.httpsig import SigningKey, sign_request
-from server.main import create_app
 from server.models import Activity, Actor, Domain
-from server.settings import Settings
-from tests.conftest import TEST_BASE_URL, create_actor
-
-REMOTE = "https://remote.example"
-BOB = f"{REMOTE}/users/bob"
-BOB_KEY_ID = f"{BOB}#main-key"
-COOP = f"{TEST_BASE_URL}/actors/coop"
-INBOX_PATH = "/actors/coop/inbox"
-AS2 = "https://www.w3.org/ns/activitystreams"
-AS2_TYPE = "application/activity+json"
-
-
-def _rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-BOB_PRIVATE = _rsa_key()
-OTHER_PRIVATE = _rsa_key()  # never published: signatures made with it must fail
-NEW_PRIVATE = _rsa_key()  # bob's key after a rotation
-
-
-def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-
-
-class RemoteServer:
-    """remote.example: serves bob's actor document (with ``key``'s public half), counts requests."""
-
-    def __init__(self, key: rsa.RSAPrivateKey = BOB_PRIVATE) -> None:
-        self.pem = public_pem(key)
-        self.requests: list[httpx.Request] = []
-
-    def actor_document(self, username: str) -> dict[str, Any]:
-        uri = f"{REMOTE}/users/{username}"
-        return {
-            "@context": [AS2, "https://w3id.org/security/v1"],
-            "id": uri,
-            "type": "Person",
-            "preferredUsername": username,
-            "inbox": f"{uri}/inbox",
-            "outbox": f"{uri}/outbox",
-            "followers": f"{uri}/followers",
-            "endpoints": {"sharedInbox": f"{REMOTE}/inbox"},
-            "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": self.pem},
-        }
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if (
-            request.method == "GET"
-            and request.url.host == "remote.example"
-            and (request.url.path == "/users/bob")
-        ):
-            body = json.dumps(self.actor_document("bob")).encode()
-            return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
-        return httpx.Response(404, json={"error": "not found"})
-
-    @property
-    def key_fetches(self) -> int:
-        return sum(1 for r in self.requests if r.url.path == "/users/bob")
-
-
-@pytest.fixture
-def remote() -> RemoteServer:
-    return RemoteServer()
-
-
-@pytest.fixture
-async def app(settings: Settings, remote: RemoteServer) -> AsyncIterator[FastAPI]:
-    """The app, every outgoing request of which reaches ``remote``; with the local actor coop."""
-    application = create_app(settings, transport=httpx.MockTransport(remote.handle))
-    async with application.router.lifespan_context(application):
-        await create_actor(application, "coop")
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as http:
-        yield http
-
-
-# ---------------------------------------------------------------------------------------------
-# Helpers
-
-
-def activity(
-    type: str = "Follow", *, number: int = 1, actor: str = BOB, object: Any = COOP
-) -> dict[str, Any]:
-    return {
-        "@context": AS2,
-        "id": f"{REMOTE}/activities/{number}",
-        "type": type,
-        "actor": actor,
-        "object": object,
-    }
-
-
-def encode(document: Any) -> bytes:
-    return json.dumps(document).encode()
-
-
-def signed_headers(
-    body: bytes,
-    *,
-    path: str = INBOX_PATH,
-    key: rsa.RSAPrivateKey = BOB_PRIVATE,
-    key_id: str = BOB_KEY_ID,
-    now: datetime | None = None,
-    scheme: Any = "cavage",
-) -> dict[str, str]:
-    """Return the headers of a POST of ``body`` to ``path``, signed as the brief's senders do."""
-    headers = {"Content-Type": AS2_TYPE}
-    return headers | sign_request(
-        method="POST",
-        url=f"{TEST_BASE_URL}{path}",
-        headers=headers,
-        body=body,
-        key=SigningKey(key_id=key_id, private_key=key),
-        scheme=scheme,
-        now=now,
-    )
-
-
-def hand_signed_headers(
-    body: bytes,
-    order: str,
-    *,
-    algorithm: str = "rsa-sha256",
-    path: str = INBOX_PATH,
-    key: rsa.RSAPrivateKey = BOB_PRIVATE,
-) -> dict[str, str]:
-    """Return headers signed without our signer: the signing string is built here, by hand."""
-    headers = {
-        "Host": "communs.test",
-        "Date": format_datetime(datetime.now(UTC), usegmt=True),
-        "Digest": "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode(),
-        "Content-Type": AS2_TYPE,
-    }
-    by_name = {name.lower(): value for name, value in headers.items()}
-    lines = [
-        f"{name}: post {path}" if name == "(request-target)" else f"{name}: {by_name[name]}"
-        for name in order.split()
-    ]
-    signature = key.sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
-    headers["Signature"] = (
-        f'keyId="{BOB_KEY_ID}",algorithm="{algorithm}",headers="{order}",'
-        f'signature="{base64.b64encode(signature).decode()}"'
-    )
-    return headers
+from tests.conftest import TEST_BASE_URL
+from tests.fakeremote import (  # noqa: F401  (fixtures)
+    AS2_TYPE,
+    BOB,
+    BOB_KEY_ID,
+    BOB_PRIVATE,
+    COOP,
+    INBOX_PATH,
+    NEW_PRIVATE,
+    OTHER_PRIVATE,
+    REMOTE,
+    RemoteServer,
+    activity,
+    app,
+    client,
+    encode,
+    hand_signed_headers,
+    public_pem,
+    remote,
+    signed_headers,
+)
 
 
 async def post(

@@ -8,91 +8,15 @@ aiohttp transport and timing only show over real sockets (DESIGN.md §11).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from server.main import create_app
-from server.settings import Settings
-from tests.conftest import create_actor, create_scratch_database
+from tests.conftest import create_actor
+from tests.realservers import DEADLINE, eventually, serve
 
 pytestmark = pytest.mark.slow
 
 AS2_ACCEPT = {"Accept": "application/activity+json"}
-DEADLINE = 10.0
-
-
-@dataclass
-class Instance:
-    """One running server."""
-
-    app: FastAPI
-    base_url: str
-
-    @property
-    def domain(self) -> str:
-        return self.base_url.removeprefix("http://")
-
-
-@pytest.fixture
-def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """Another scratch database on the same backend as ``database_url``."""
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    url, drop = create_scratch_database(backend, tmp_path)
-    yield url
-    drop()
-
-
-@contextlib.asynccontextmanager
-async def serve(database_url: str) -> AsyncIterator[Instance]:
-    """Run an instance with its workers on a free port of 127.0.0.1 until the block ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = Settings(
-        base_url=base_url,
-        database_url=database_url,
-        run_workers=True,
-        allow_private_networks=True,
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(DEADLINE):
-            while not server.started:
-                assert not task.done(), "the server stopped during start-up"
-                await asyncio.sleep(0.01)
-        yield Instance(app=app, base_url=base_url)
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], *, what: str) -> Any:
-    """Return the first truthy result of ``check``, polled for at most ``DEADLINE`` seconds."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}; last result {result!r}")
-        await asyncio.sleep(0.1)
 
 
 async def followers_of(http: httpx.AsyncClient, actor_uri: str) -> tuple[int, list[str]]:
