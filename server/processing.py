@@ -8,6 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.base import get_id
 from server.follows import handle_accept, handle_follow, handle_reject, handle_undo_follow
+from server.interactions import (
+    handle_interaction,
+    handle_note_delete,
+    handle_undo_interaction,
+)
 from server.urls import Urls
 
 __all__ = ["process_activity"]
@@ -24,6 +29,13 @@ async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str
         return await handle_accept(session, signer, target)
     if kind == "Reject":
         return await handle_reject(session, signer, target)
-    if kind == "Undo" and (not isinstance(target, dict) or target.get("type") == "Follow"):
+    if kind == "Undo":
+        undone = await handle_undo_interaction(session, signer, target)
+        if undone != "ignored" or (isinstance(target, dict) and target.get("type") != "Follow"):
+            return undone
         return await handle_undo_follow(session, signer, target)
+    if kind in ("Like", "Announce", "Create"):
+        return await handle_interaction(session, urls, activity)
+    if kind == "Delete":
+        return await handle_note_delete(session, signer, target)
     return "ignored"
