@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,15 @@ from server.interactions import (
     handle_note_delete,
     handle_undo_interaction,
 )
+from server.remote_objects import (
+    RemoteObjectError,
+    handle_remote_delete,
+    is_communs_note,
+    store_remote_object,
+)
 from server.urls import Urls
+
+log = logging.getLogger("communs.processing")
 
 __all__ = ["process_activity"]
 
@@ -34,8 +43,17 @@ async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str
         if undone != "ignored" or (isinstance(target, dict) and target.get("type") != "Follow"):
             return undone
         return await handle_undo_follow(session, signer, target)
+    if kind in ("Create", "Update") and is_communs_note(target):
+        assert isinstance(target, dict)
+        try:
+            return await store_remote_object(session, signer, target)
+        except RemoteObjectError as exc:
+            log.info("refused %s from %s: %s", kind, signer, exc)
+            return "ignored"
     if kind in ("Like", "Announce", "Create"):
         return await handle_interaction(session, urls, activity)
     if kind == "Delete":
+        if await handle_remote_delete(session, signer, target) == "deleted":
+            return "deleted"
         return await handle_note_delete(session, signer, target)
     return "ignored"

@@ -12,8 +12,17 @@ from server.models import Actor, Interaction
 from server.tokens import issue_token
 from server.workers import InboxWorker
 from tests.conftest import TEST_BASE_URL
-from tests.fakeremote import app, client, remote  # noqa: F401  (fixtures)
-from tests.fakeremote import AS2_TYPE, BOB, COOP, REMOTE, encode, signed_headers
+from tests.fakeremote import (  # noqa: F401  (fixtures)
+    AS2_TYPE,
+    BOB,
+    COOP,
+    REMOTE,
+    app,
+    client,
+    encode,
+    remote,
+    signed_headers,
+)
 
 AS2 = {"Accept": AS2_TYPE}
 
