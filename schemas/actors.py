@@ -66,6 +66,7 @@ class Actor(APModel):
     published: str | None = None
     icon: Image | None = None
     attachment: list[PropertyValue] | None = None
+    suspended: bool | None = None
 
     def to_document(self) -> dict[str, Any]:
         """Return the JSON-LD document with Mastodon-compatible context."""

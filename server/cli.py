@@ -14,11 +14,12 @@ import typer
 from pydantic import ValidationError
 
 from schemas.api import ActorCreate
-from schemas.states import ActorKind, DeliveryState
+from schemas.states import ActorKind, DeliveryState, DomainBlock
 from server.actors import create_local_actor, ensure_instance_actor, get_local_actor
 from server.db import Database
 from server.errors import ServiceError
 from server.migrations import upgrade
+from server.moderation import normalize_host, set_domain_block, suspend_actor, unsuspend_actor
 from server.settings import Settings
 from server.tokens import issue_token
 from server.urls import Urls
@@ -28,8 +29,10 @@ __all__ = ["app", "main"]
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 actor_app = typer.Typer(no_args_is_help=True, help="Manage local actors.")
 token_app = typer.Typer(no_args_is_help=True, help="Manage API tokens.")
+domain_app = typer.Typer(no_args_is_help=True, help="Block, silence or unblock remote domains.")
 app.add_typer(actor_app, name="actor")
 app.add_typer(token_app, name="token")
+app.add_typer(domain_app, name="domain")
 
 T = TypeVar("T")
 
@@ -186,6 +189,67 @@ def actor_create(
 
     uri = run_with_db(work)
     typer.echo(uri)
+
+
+@actor_app.command("suspend")
+def actor_suspend(username: str) -> None:
+    """Suspend a local actor: hidden, its Follows rejected, its tokens read-only."""
+    _moderate_actor(username, suspend=True)
+
+
+@actor_app.command("unsuspend")
+def actor_unsuspend(username: str) -> None:
+    """Lift a local actor's suspension."""
+    _moderate_actor(username, suspend=False)
+
+
+def _moderate_actor(username: str, *, suspend: bool) -> None:
+    async def work(settings: Settings, db: Database, urls: Urls) -> None:
+        async with db.session() as session:
+            if suspend:
+                await suspend_actor(session, username)
+            else:
+                await unsuspend_actor(session, username)
+
+    run_with_db(work)
+    typer.echo(f"{username}: {'suspended' if suspend else 'no longer suspended'}")
+
+
+@domain_app.command("block")
+def domain_block(domain: Annotated[str, typer.Argument(help="host[:port]")]) -> None:
+    """Reject a domain: drop its activities, remove follows with it, deliver nothing to it."""
+    _moderate_domain(domain, DomainBlock.reject)
+
+
+@domain_app.command("silence")
+def domain_silence(domain: Annotated[str, typer.Argument(help="host[:port]")]) -> None:
+    """Silence a domain: hide its actors from the directory, hold their Follows for approval."""
+    _moderate_domain(domain, DomainBlock.silence)
+
+
+@domain_app.command("unblock")
+def domain_unblock(domain: Annotated[str, typer.Argument(help="host[:port]")]) -> None:
+    """Lift a domain's block or silence."""
+    _moderate_domain(domain, DomainBlock.none)
+
+
+def _moderate_domain(domain: str, block: DomainBlock) -> None:
+    try:
+        host = normalize_host(domain)
+    except ServiceError as exc:
+        raise fail(exc.detail, 2) from None
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> str:
+        async with db.session() as session:
+            change = await set_domain_block(session, host, block, local_domain=settings.domain)
+        if block == DomainBlock.reject:
+            return (
+                f"{host}: blocked ({change.follows_removed} follows removed, "
+                f"{change.deliveries_abandoned} deliveries abandoned)"
+            )
+        return f"{host}: {'silenced' if block == DomainBlock.silence else 'unblocked'}"
+
+    typer.echo(run_with_db(work))
 
 
 @token_app.command("create")

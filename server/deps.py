@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
+from server.models import Actor
 from server.settings import Settings
 from server.tokens import Principal, authenticate
 from server.urls import Urls
@@ -60,7 +62,10 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise)."""
+    """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise).
+
+    A suspended actor's token is refused (403) for every scope but ``read``.
+    """
 
     async def dependency(request: Request, session: SessionDep) -> Principal:
         header = request.headers.get("authorization", "")
@@ -78,6 +83,12 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             )
         if not principal.allows(scope):
             raise HTTPException(403, f"this token lacks the {scope!r} scope")
+        if scope != "read" and principal.actor_id is not None:
+            suspended_at = await session.scalar(
+                select(Actor.suspended_at).where(Actor.id == principal.actor_id)
+            )
+            if suspended_at is not None:
+                raise HTTPException(403, "this actor is suspended")
         return principal
 
     return dependency

@@ -87,7 +87,8 @@ async def handle_follow(session: AsyncSession, urls: Urls, activity: dict[str, A
         session.add(existing)
     else:
         existing.uri = str(activity["id"])
-    if not followed.manually_approves_followers or existing.state == FollowState.accepted:
+    needs_approval = followed.manually_approves_followers or block == DomainBlock.silence
+    if not needs_approval or existing.state == FollowState.accepted:
         existing.state = FollowState.accepted
         existing.accepted_at = existing.accepted_at or utcnow()
         await _answer(session, urls, followed, follower, document, "Accept")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,11 +52,8 @@ async def keyset(
     """Return one page, newest first (ids sort by creation time), and the next cursor."""
     if cursor:
         query = query.where(col(id_column) < cursor)
-    rows = list(
-        (await session.execute(query.order_by(col(id_column).desc()).limit(limit + 1)))
-        .scalars()
-        .all()
-    )
+    result = await session.execute(query.order_by(col(id_column).desc()).limit(limit + 1))
+    rows = cast(list[T], list(result.scalars().all()))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (str(getattr(rows[-1], id_column.key)) if more and rows else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -10,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.actors import parse_actor
 from federation.errors import FederationError
 from federation.webfinger import parse_handle, resolve_handle
+from schemas.base import get_id
 from server.deps import AppState
+from server.directory import DirectoryEntry, Kind, entry_of
 from server.errors import Invalid, NotFound
-from server.models import Actor
+from server.models import Actor, FundingCall, Project
+from server.remote_objects import RemoteObjectError, is_communs_note, store_remote_object
 
-__all__ = ["resolve_actor"]
+__all__ = ["lookup", "resolve_actor"]
 
 
 async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> Actor:
@@ -59,3 +64,48 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
         raise NotFound(f"{uri} is not an actor of its own host")
     await state.federation.store.save_remote_actor(remote)
     return (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one()
+
+
+async def lookup(session: AsyncSession, state: AppState, q: str) -> DirectoryEntry:
+    """Return the directory entry of a handle or URI, fetching and storing remote ones.
+
+    Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
+    """
+    q = q.strip()
+    if not q.startswith(("http://", "https://")) or state.urls.actor("") in q:
+        actor = await resolve_actor(session, state, q)
+        return entry_of("actor", actor, {}, date.today())
+    found = await _stored_object(session, q)
+    if found is None and not state.urls.is_local(q):
+        try:
+            document = await state.federation.fetcher.fetch_object(q)
+        except FederationError as exc:
+            raise NotFound(f"cannot fetch {q}: {exc}") from None
+        if not is_communs_note(document):
+            actor = await resolve_actor(session, state, q)
+            return entry_of("actor", actor, {}, date.today())
+        author_uri = get_id(document.get("attributedTo"))
+        if not author_uri:
+            raise NotFound(f"{q} names no author")
+        await resolve_actor(session, state, author_uri)
+        await session.commit()
+        try:
+            await store_remote_object(session, author_uri, document, require_follow=False)
+        except RemoteObjectError as exc:
+            raise NotFound(f"{q} is not a usable Communs object: {exc}") from None
+        found = await _stored_object(session, q)
+    if found is None:
+        raise NotFound(f"nothing known at {q}")
+    kind, row = found
+    owner = await session.get(Actor, row.actor_id)
+    return entry_of(kind, row, {owner.id: owner} if owner and owner.id else {}, date.today())
+
+
+async def _stored_object(session: AsyncSession, uri: str) -> tuple[Kind, Any] | None:
+    for kind, table in (("project", Project), ("funding_call", FundingCall)):
+        row = (
+            await session.execute(select(table).where(table.uri == uri, table.deleted_at == None))
+        ).scalar_one_or_none()
+        if row is not None:
+            return kind, row  # type: ignore[return-value]
+    return None

@@ -21,13 +21,17 @@ from server.errors import ServiceError
 from server.routes import (
     activitypub,
     api_actors,
+    api_admin,
     api_deliveries,
+    api_directory,
     api_follows,
+    api_funding,
     api_projects,
     inbox,
     interactions,
     objects,
     pages,
+    vocabulary,
     wellknown,
 )
 from server.runtime import Federation
@@ -77,9 +81,13 @@ def create_app(
         interactions.router,
         inbox.router,
         api_actors.router,
+        api_admin.router,
         api_follows.router,
         api_deliveries.router,
+        api_directory.router,
         api_projects.router,
+        api_funding.router,
+        vocabulary.router,
         pages.router,
     ]
     for router in routers:

@@ -228,9 +228,7 @@ def funding_call_note(
         status=status,
         goal=monetary_amount(call.goal_minor, call.currency),
         raised=monetary_amount(call.raised_minor, call.currency),
-        raisedBySector={
-            s.sector: monetary_amount(s.minor, call.currency) for s in shown.sectors
-        },
+        raisedBySector={s.sector: monetary_amount(s.minor, call.currency) for s in shown.sectors},
         endTime=f"{call.deadline.isoformat()}T23:59:59Z",
     )
     if call.project_uri:
@@ -260,12 +258,12 @@ def pledge_document(
     return {k: v for k, v in document.items() if v is not None}
 
 
-def tombstone(uri: str, deleted_at: datetime) -> dict[str, Any]:
+def tombstone(uri: str, deleted_at: datetime, *, former_type: str = "Note") -> dict[str, Any]:
     """Return the Tombstone left where a deleted object was."""
     return {
         "@context": OBJECT_CONTEXT,
         "id": uri,
         "type": "Tombstone",
-        "formerType": "Note",
+        "formerType": former_type,
         "deleted": iso(deleted_at),
     }

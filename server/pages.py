@@ -12,8 +12,12 @@ from starlette.responses import Response
 
 from server import __version__
 from server.actors import follow_counts
+from server.db import utcnow
 from server.deps import AppState
+from server.funding import effective_status, funding_calls_of
 from server.models import Actor
+from server.notes import figures
+from server.projects import projects_of
 
 __all__ = ["render_page", "render_profile"]
 
@@ -62,6 +66,10 @@ async def render_profile(
         "kind_label": _KIND_LABELS.get(actor.kind or "", actor.type),
         "followers": followers,
         "following": following,
+        "projects": await projects_of(session, actor.id),
+        "calls": await funding_calls_of(session, actor_id=actor.id),
+        "call_figures": figures,
+        "call_status": lambda call: effective_status(call, utcnow().date()),
     }
     response = render_page(request, state, "profile.html", context)
     response.headers["Link"] = f'<{actor.uri}>; rel="alternate"; type="application/activity+json"'

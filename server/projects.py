@@ -1,20 +1,25 @@
-"""Projects: create, update, delete, each published to followers as Create/Update/Delete."""
+"""Projects: create, update, delete, list; each change published to followers as a Note.
+
+Services write and publish in the caller's transaction and never commit, so a route can record
+its idempotent response in the same transaction (``server.idempotency``).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from license_expression import get_spdx_licensing
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
 from server.db import utcnow
 from server.errors import Gone, Invalid, NotFound
-from server.models import Actor, ObjectTag, Project
-from server.notes import project_note, tombstone
-from server.publishing import new_activity, publish
+from server.lifecycle import next_updated, publish_delete, publish_note, set_tags
+from server.listing import by_actor, by_tag, by_text, keyset
+from server.models import Actor, Project
+from server.notes import project_note
 from server.text import render_markdown
 from server.urls import Urls, new_id
 
@@ -22,8 +27,10 @@ __all__ = [
     "create_project",
     "delete_project",
     "get_project",
+    "list_projects",
     "normalize_license",
     "project_public",
+    "projects_of",
     "update_project",
 ]
 
@@ -35,13 +42,18 @@ def normalize_license(expression: str) -> str:
     info = _licensing.validate(expression, strict=True)
     if info.errors or not info.normalized_expression:
         raise Invalid(
-            f"not a valid SPDX license expression: {'; '.join(info.errors) or expression}"
+            f"license: not a valid SPDX license expression: {'; '.join(info.errors) or expression}"
         )
     return str(info.normalized_expression)
 
 
+_REQUIRED = frozenset({"name", "summary", "description", "tags", "status", "is_pinned"})
+
+
 def _apply(project: Project, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
+        if value is None and name in _REQUIRED:
+            raise Invalid(f"{name}: may not be null")
         if name == "license":
             project.license = normalize_license(value) if value else None
         elif name == "description":
@@ -53,17 +65,15 @@ def _apply(project: Project, fields: dict[str, Any]) -> None:
             setattr(project, name, value)
 
 
-async def _set_tags(session: AsyncSession, project: Project) -> None:
-    await session.execute(delete(ObjectTag).where(ObjectTag.object_uri == project.uri))
-    for tag in project.tags:
-        session.add(ObjectTag(object_uri=project.uri, tag=tag))
-
-
 async def create_project(
     session: AsyncSession, urls: Urls, actor: Actor, data: ProjectCreate
 ) -> Project:
-    """Store a project and publish its ``Create{Note}`` to the actor's followers."""
+    """Store a project and publish its ``Create{Note}``; the caller commits.
+
+    Raises ``Invalid`` for an unknown licence.
+    """
     object_id = new_id()
+    now = utcnow()
     project = Project(
         id=object_id,
         uri=urls.project(object_id),
@@ -72,51 +82,38 @@ async def create_project(
         name=data.name,
         description="",
         description_html="",
+        published_at=now,
+        updated_at=now,
     )
     _apply(project, data.model_dump(exclude={"name"}))
     session.add(project)
-    await _set_tags(session, project)
-    note = project_note(project, actor, urls)
-    await publish(session, actor, _wrap(urls, "Create", actor, note), to_followers=True)
-    await session.commit()
+    await set_tags(session, project.uri, project.tags)
+    await publish_note(session, urls, actor, "Create", project_note(project, actor, urls))
+    await session.flush()
     return project
-
-
-def _wrap(urls: Urls, kind: str, actor: Actor, note: dict[str, Any]) -> dict[str, Any]:
-    body = {k: v for k, v in note.items() if k != "@context"}
-    activity = new_activity(urls, kind, actor, body, to=note.get("to"), cc=note.get("cc"))
-    activity["@context"] = note["@context"]
-    return activity
 
 
 async def update_project(
     session: AsyncSession, urls: Urls, actor: Actor, project: Project, data: ProjectUpdate
 ) -> Project:
-    """Apply changes and publish ``Update{Note}`` with a strictly later ``updated``."""
+    """Apply changes and publish ``Update{Note}`` with a strictly later ``updated``.
+
+    Raises ``Invalid`` for an unknown licence.
+    """
     _apply(project, data.model_dump(exclude_unset=True))
-    project.updated_at = max(utcnow(), project.updated_at + timedelta(seconds=1))
-    await _set_tags(session, project)
-    note = project_note(project, actor, urls)
-    await publish(session, actor, _wrap(urls, "Update", actor, note), to_followers=True)
-    await session.commit()
+    project.updated_at = next_updated(project.updated_at)
+    await set_tags(session, project.uri, project.tags)
+    await publish_note(session, urls, actor, "Update", project_note(project, actor, urls))
+    await session.flush()
     return project
 
 
 async def delete_project(session: AsyncSession, urls: Urls, actor: Actor, project: Project) -> None:
     """Leave a Tombstone (the id is never reused) and publish ``Delete`` to the same audience."""
     project.deleted_at = utcnow()
-    await session.execute(delete(ObjectTag).where(ObjectTag.object_uri == project.uri))
-    stone = tombstone(project.uri, project.deleted_at)
-    activity = new_activity(
-        urls,
-        "Delete",
-        actor,
-        {k: v for k, v in stone.items() if k != "@context"},
-        to=["https://www.w3.org/ns/activitystreams#Public"],
-        cc=[actor.followers_uri],
-    )
-    await publish(session, actor, activity, to_followers=True)
-    await session.commit()
+    project.is_pinned = False
+    await publish_delete(session, urls, actor, project.uri, project.deleted_at)
+    await session.flush()
 
 
 async def get_project(
@@ -129,6 +126,47 @@ async def get_project(
     if project.deleted_at is not None and not allow_deleted:
         raise Gone(f"project {object_id!r} was deleted")
     return project
+
+
+async def list_projects(
+    session: AsyncSession,
+    *,
+    local_domain: str,
+    actor: str | None = None,
+    tag: str | None = None,
+    license: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> tuple[list[Project], str | None]:
+    """Return one page of live projects, newest first, and the next cursor.
+
+    Raises ``Invalid`` for a licence filter that is not an SPDX expression.
+    """
+    query = select(Project).where(Project.deleted_at == None)
+    if actor:
+        query = query.where(by_actor(Project.actor_id, actor, local_domain))
+    if tag:
+        query = query.where(by_tag(Project.uri, tag))
+    if license:
+        query = query.where(Project.license == normalize_license(license))
+    if status:
+        query = query.where(Project.status == status)
+    if q:
+        query = query.where(by_text([Project.name, Project.summary, Project.description], q))
+    return await keyset(session, query, Project.id, cursor=cursor, limit=limit)
+
+
+async def projects_of(session: AsyncSession, actor_id: int, *, limit: int = 50) -> list[Project]:
+    """Return an actor's live projects, pinned first then newest, for its profile page."""
+    query = (
+        select(Project)
+        .where(Project.actor_id == actor_id, Project.deleted_at == None)
+        .order_by(col(Project.is_pinned).desc(), col(Project.id).desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars().all())
 
 
 async def project_public(session: AsyncSession, project: Project) -> ProjectPublic:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
@@ -79,7 +80,24 @@ async def publish(
     await session.flush()
     if to_followers:
         await _enqueue_followers(session, activity_id, actor.id, now)
-    for inbox in dict.fromkeys(inboxes):
+    targets = list(dict.fromkeys(inboxes))
+    hosts = {urlsplit(inbox).netloc.lower() for inbox in targets}
+    blocked = (
+        set(
+            (
+                await session.execute(
+                    select(Domain.host).where(
+                        col(Domain.host).in_(hosts), Domain.block == DomainBlock.reject
+                    )
+                )
+            ).scalars()
+        )
+        if hosts
+        else set()
+    )
+    for inbox in targets:
+        if urlsplit(inbox).netloc.lower() in blocked:
+            continue
         session.add(
             Delivery(
                 activity_id=activity_id,

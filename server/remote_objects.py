@@ -184,8 +184,13 @@ def is_communs_note(note: Any) -> bool:
     )
 
 
-async def store_remote_object(session: AsyncSession, signer: str, note: dict[str, Any]) -> str:
+async def store_remote_object(
+    session: AsyncSession, signer: str, note: dict[str, Any], *, require_follow: bool = True
+) -> str:
     """Create or update the remote project or funding call a ``Create``/``Update`` carries.
+
+    Pushed objects are kept only from followed authors; a lookup (``require_follow=False``)
+    stores what a user asked for.
 
     Raises ``RemoteObjectError`` when the payload cannot be trusted or understood.
     """
@@ -195,6 +200,10 @@ async def store_remote_object(session: AsyncSession, signer: str, note: dict[str
     if get_id(note.get("attributedTo")) != signer:
         raise RemoteObjectError("attributedTo must be the actor that sent it")
     author = await _followed_author(session, signer)
+    if author is None and not require_follow:
+        author = (
+            await session.execute(select(Actor).where(Actor.uri == signer, Actor.is_local == False))
+        ).scalar_one_or_none()
     if author is None:
         return "ignored"
     updated = _moment(note.get("updated")) or _moment(note.get("published")) or utcnow()

@@ -58,6 +58,7 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
         published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         icon=Image(media_type="image/png", url=urls.url("/static/avatar.png")),
         attachment=_fields(actor),
+        suspended=True if actor.suspended_at is not None else None,
     )
     return document.to_document()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 
-__all__ = ["Urls", "new_id"]
+__all__ = ["Urls", "id_time", "new_id"]
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -14,6 +15,14 @@ def new_id() -> str:
     """Return a new opaque id: 26 base32 characters, sortable by creation time, never reused."""
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -5, -5))
+
+
+def id_time(object_id: str) -> datetime:
+    """Return when an id of ``new_id`` was minted (its first 48 bits are milliseconds)."""
+    value = 0
+    for char in object_id.lower():
+        value = value * 32 + max(_CROCKFORD.find(char), 0)
+    return datetime.fromtimestamp((value >> 80) / 1000, UTC)
 
 
 class Urls:

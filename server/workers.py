@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
 from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
-from schemas.states import ActivityState, DeliveryState
+from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.db import Database, utcnow
 from server.http import signing_key_of
 from server.models import Activity, Actor, Delivery, Domain
@@ -35,6 +36,8 @@ __all__ = ["DeliveryWorker", "InboxWorker"]
 log = logging.getLogger("communs.workers")
 
 Clock = Callable[[], datetime]
+#: Hosts nothing is sent to, even deliveries queued before the block.
+_blocked = select(Domain.host).where(Domain.block == DomainBlock.reject)
 POLL_SECONDS = 1.0
 INBOX_MAX_ATTEMPTS = 8
 
@@ -107,7 +110,10 @@ class DeliveryWorker:
             return await claim_due(
                 session,
                 Delivery,
-                where=[Delivery.state == DeliveryState.pending],
+                where=[
+                    Delivery.state == DeliveryState.pending,
+                    col(Delivery.host).not_in(_blocked),
+                ],
                 columns=[
                     Delivery.id,
                     Delivery.activity_id,

@@ -4,27 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import or_, select
-from sqlmodel import col
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectsPublic, ProjectUpdate
+from schemas.states import ProjectStatus
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import Forbidden, NotFound
-from server.models import Actor, ObjectTag, Project
+from server.etags import json_with_etag
+from server.idempotency import IdempotencyKeyHeader, idempotent
+from server.models import Actor, Project
 from server.projects import (
     create_project,
     delete_project,
     get_project,
-    normalize_license,
+    list_projects,
     project_public,
     update_project,
 )
 from server.tokens import Principal
 
+__all__ = ["Writer", "acting_actor", "router"]
+
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 
 Writer = Annotated[Principal, Depends(require_scope("write"))]
+
+
+async def acting_actor(session: AsyncSession, caller: Principal) -> Actor:
+    """Return the local actor a token publishes as; raises ``Forbidden`` for actorless tokens."""
+    actor = await session.get(Actor, caller.actor_id) if caller.actor_id is not None else None
+    if actor is None:
+        raise Forbidden("this endpoint needs a token that belongs to an actor")
+    return actor
 
 
 async def _owned(session: SessionDep, caller: Principal, object_id: str) -> tuple[Actor, Project]:
@@ -37,81 +50,73 @@ async def _owned(session: SessionDep, caller: Principal, object_id: str) -> tupl
     return actor, project
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, response_model=ProjectPublic)
 async def post_project(
-    body: ProjectCreate, caller: Writer, state: StateDep, session: SessionDep
-) -> ProjectPublic:
-    """Publish a project; followers receive a ``Create{Note}``."""
-    if caller.actor_id is None:
-        raise Forbidden("this endpoint needs a token that belongs to an actor")
-    actor = await session.get(Actor, caller.actor_id)
-    assert actor is not None
-    project = await create_project(session, state.urls, actor, body)
-    state.federation.wake_delivery()
-    return await project_public(session, project)
-
-
-@router.get("/projects")
-async def list_projects(
+    body: ProjectCreate,
+    request: Request,
+    caller: Writer,
+    state: StateDep,
     session: SessionDep,
-    actor: Annotated[str | None, Query(max_length=100)] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Publish a project; followers receive a ``Create{Note}``."""
+    key = idempotent(request, caller, idempotency_key, body)
+    if (replayed := await key.replay(session)) is not None:
+        return replayed
+    project = await create_project(session, state.urls, await acting_actor(session, caller), body)
+    payload = (await project_public(session, project)).model_dump_json().encode()
+    response = await key.commit(session, 201, payload)
+    state.federation.wake_delivery()
+    return response
+
+
+@router.get("/projects", response_model=ProjectsPublic)
+async def read_projects(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    actor: Annotated[str | None, Query(max_length=300, description="user or user@domain")] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     license: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: ProjectStatus | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> ProjectsPublic:
-    """List projects, newest first, with filters and cursor pagination."""
-    query = select(Project).where(Project.deleted_at == None)
-    if actor:
-        username = actor.split("@")[0]
-        query = query.join(Actor, Actor.id == Project.actor_id).where(Actor.username == username)
-    if tag:
-        query = query.where(
-            col(Project.uri).in_(select(ObjectTag.object_uri).where(ObjectTag.tag == tag.lower()))
-        )
-    if license:
-        query = query.where(Project.license == normalize_license(license))
-    if status:
-        query = query.where(Project.status == status)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                col(Project.name).ilike(pattern),
-                col(Project.summary).ilike(pattern),
-                col(Project.description).ilike(pattern),
-            )
-        )
-    if cursor:
-        query = query.where(col(Project.id) < cursor)
-    rows = (
-        (await session.execute(query.order_by(col(Project.id).desc()).limit(limit + 1)))
-        .scalars()
-        .all()
+) -> Response:
+    """List live projects, newest first, with filters and cursor pagination (ETag)."""
+    rows, next_cursor = await list_projects(
+        session,
+        local_domain=state.domain,
+        actor=actor,
+        tag=tag,
+        license=license,
+        status=status,
+        q=q,
+        cursor=cursor,
+        limit=limit,
     )
-    items = [await project_public(session, p) for p in rows[:limit]]
-    return ProjectsPublic(
-        items=items, next_cursor=rows[limit - 1].id if len(rows) > limit else None
-    )
+    items = [await project_public(session, p) for p in rows]
+    return json_with_etag(request, ProjectsPublic(items=items, next_cursor=next_cursor))
 
 
-@router.get("/projects/{object_id}")
-async def read_project(object_id: str, session: SessionDep) -> ProjectPublic:
-    """Read one project (410 once deleted)."""
-    return await project_public(session, await get_project(session, object_id))
+@router.get("/projects/{object_id}", response_model=ProjectPublic)
+async def read_project(object_id: str, request: Request, session: SessionDep) -> Response:
+    """Read one project (410 once deleted; ETag)."""
+    project = await get_project(session, object_id)
+    return json_with_etag(request, await project_public(session, project))
 
 
-@router.patch("/projects/{object_id}")
+@router.patch("/projects/{object_id}", response_model=ProjectPublic)
 async def patch_project(
     object_id: str, body: ProjectUpdate, caller: Writer, state: StateDep, session: SessionDep
 ) -> ProjectPublic:
     """Change a project; followers receive an ``Update{Note}``."""
     actor, project = await _owned(session, caller, object_id)
     project = await update_project(session, state.urls, actor, project, body)
+    public = await project_public(session, project)
+    await session.commit()
     state.federation.wake_delivery()
-    return await project_public(session, project)
+    return public
 
 
 @router.delete("/projects/{object_id}", status_code=204)
@@ -121,4 +126,5 @@ async def remove_project(
     """Delete a project; followers receive a ``Delete{Tombstone}``."""
     actor, project = await _owned(session, caller, object_id)
     await delete_project(session, state.urls, actor, project)
+    await session.commit()
     state.federation.wake_delivery()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -20,7 +20,7 @@ from server.signatures import require_signed_get
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])
 
 _KIND_OF_COLLECTION = {"replies": "reply", "likes": "like", "shares": "announce"}
-_TABLES = {"projects": Project, "funding-calls": FundingCall}
+_TABLES: dict[str, Any] = {"projects": Project, "funding-calls": FundingCall}
 
 
 @router.get("/projects/{object_id}/{collection}")

@@ -1,16 +1,23 @@
-"""Object URLs: projects and activities, as AS2 (or 410 Tombstone) or as HTML pages."""
+"""Object URLs: projects, funding calls, pledges and activities, as AS2 or as HTML pages.
+
+An AS2 ``Accept`` gets the Note (410 with a Tombstone once deleted); browsers get the page.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from server.db import utcnow
 from server.deps import SessionDep, StateDep, wants_as2
 from server.errors import NotFound
+from server.etags import with_etag
+from server.funding import get_funding_call, note_of_call
 from server.models import Activity, Actor
-from server.notes import project_note, tombstone
-from server.pages import render_page
+from server.notes import pledge_document, project_note, tombstone
+from server.object_pages import render_funding_call_page, render_project_page
+from server.pledges import funder_of, get_pledge
 from server.projects import get_project
 from server.render import dump
 from server.responses import AS2Response
@@ -19,22 +26,56 @@ from server.signatures import require_signed_get
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])
 
 
+async def _local_owner(session: SessionDep, actor_id: int, is_local: bool, what: str) -> Actor:
+    actor = await session.get(Actor, actor_id)
+    if actor is None or not is_local:
+        raise NotFound(f"no local {what}")
+    return actor
+
+
 @router.get("/projects/{object_id}")
 async def project(
     object_id: str, request: Request, state: StateDep, session: SessionDep
 ) -> Response:
     """A project's Note (or Tombstone) for peers, its page for people."""
     found = await get_project(session, object_id, allow_deleted=True)
-    actor = await session.get(Actor, found.actor_id)
-    if actor is None or not found.is_local:
-        raise NotFound(f"no local project {object_id!r}")
+    actor = await _local_owner(session, found.actor_id, found.is_local, f"project {object_id!r}")
     if found.deleted_at is not None:
         return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
     if wants_as2(request):
-        return AS2Response(dump(project_note(found, actor, state.urls)))
-    response = render_page(request, state, "project.html", {"project": found, "actor": actor})
-    response.headers["Link"] = f'<{found.uri}>; rel="alternate"; type="application/activity+json"'
-    return response
+        return with_etag(request, AS2Response(dump(project_note(found, actor, state.urls))))
+    return await render_project_page(request, state, session, found, actor)
+
+
+@router.get("/funding-calls/{object_id}")
+async def funding_call(
+    object_id: str, request: Request, state: StateDep, session: SessionDep
+) -> Response:
+    """A funding call's Note (or Tombstone) for peers, its page with progress for people."""
+    found = await get_funding_call(session, object_id, allow_deleted=True)
+    actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
+    if found.deleted_at is not None:
+        return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
+    today = utcnow().date()
+    if wants_as2(request):
+        note = await note_of_call(session, state.urls, found, today=today, actor=actor)
+        return with_etag(request, AS2Response(dump(note)))
+    return await render_funding_call_page(request, state, session, found, actor, today=today)
+
+
+@router.get("/pledges/{object_id}")
+async def pledge(object_id: str, request: Request, session: SessionDep) -> Response:
+    """A pledge as AS2 for peers; people are sent to its line on the call's page."""
+    found = await get_pledge(session, object_id)
+    call = await get_funding_call(session, found.funding_call_id, allow_deleted=True)
+    if call.deleted_at is not None:
+        stone = tombstone(found.uri, call.deleted_at, former_type="Object")
+        return AS2Response(dump(stone), status_code=410)
+    if not wants_as2(request):
+        return RedirectResponse(f"{call.url or call.uri}#pledge-{found.id}", status_code=303)
+    pledger, name = await funder_of(session, found)
+    document = pledge_document(found, call, pledger=pledger, funder=name)
+    return with_etag(request, AS2Response(dump(document)))
 
 
 @router.get("/activities/{object_id}")

@@ -10,6 +10,7 @@ from sqlmodel import col
 from server.actors import get_local_actor
 from server.deps import SessionDep, StateDep
 from server.models import Actor
+from server.moderation import listed_in_directory
 from server.pages import render_page, render_profile
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +21,7 @@ async def home(request: Request, state: StateDep, session: SessionDep) -> Respon
     """The directory of actors."""
     query = (
         select(Actor)
-        .where(Actor.type != "Application", Actor.suspended_at == None)
+        .where(Actor.type != "Application", listed_in_directory())
         .order_by(col(Actor.created_at).desc())
         .limit(100)
     )

@@ -1,0 +1,162 @@
+"""The directory lists local and remote entries together; lookup fetches and stores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from server.main import create_app
+from server.models import Actor, Project
+from server.settings import Settings
+from server.tokens import issue_token
+from tests.conftest import TEST_BASE_URL, create_actor
+from tests.fakeremote import AS2_TYPE, BOB, REMOTE, RemoteServer
+from tests.server.test_remote_objects import project_note
+
+REMOTE_PROJECT = f"{REMOTE}/projects/1"
+
+
+class RemoteWithProject(RemoteServer):
+    """remote.example also serving bob's project Note."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and str(request.url) == REMOTE_PROJECT:
+            self.requests.append(request)
+            body = json.dumps(
+                {"@context": "https://www.w3.org/ns/activitystreams", **project_note()}
+            )
+            return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
+        return super().handle(request)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, transport=httpx.MockTransport(RemoteWithProject().handle))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=TEST_BASE_URL
+    ) as http:
+        yield http
+
+
+async def post_project(client: httpx.AsyncClient, token: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/projects", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def reader(app: FastAPI) -> dict[str, str]:
+    async with app.state.communs.db.session() as session:
+        token = await issue_token(session, actor_id=None, scopes=["read"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_directory__lists_everything_newest_first(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop", name="La Coop")
+    maps = await post_project(client, token, name="Libre Maps", license="MIT", tags=["maps"])
+    body = (await client.get("/api/v1/directory")).json()
+    assert [(e["type"], e["name"]) for e in body["items"]] == [
+        ("project", "Libre Maps"),
+        ("actor", "La Coop"),
+    ]
+    assert body["items"][0]["uri"] == maps["uri"] and body["items"][0]["origin"] == "communs.test"
+    assert body["next_cursor"] is None
+
+
+async def test_directory__filters(app: FastAPI, client: httpx.AsyncClient) -> None:
+    _, token = await create_actor(app, "coop", name="La Coop")
+    await post_project(client, token, name="Libre Maps", license="MIT", tags=["maps"])
+    await post_project(
+        client, token, name="Commons Cloud", license="AGPL-3.0-or-later", status="idea"
+    )
+
+    async def names(**params: str) -> list[str]:
+        return [
+            e["name"]
+            for e in (await client.get("/api/v1/directory", params=params)).json()["items"]
+        ]
+
+    assert await names(type="actor") == ["La Coop"]
+    assert await names(tag="maps") == ["Libre Maps"]
+    assert await names(license="agpl-3.0-or-later") == ["Commons Cloud"]
+    assert await names(status="idea") == ["Commons Cloud"]
+    assert await names(q="cloud") == ["Commons Cloud"]
+    assert await names(currency="EUR") == []
+    assert (await client.get("/api/v1/directory", params={"type": "spaceship"})).status_code == 422
+    assert (await client.get("/api/v1/directory", params={"cursor": "%%%"})).status_code == 422
+
+
+async def test_directory__cursor_walks_every_entry_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop")
+    for n in range(4):
+        await create_actor(app, f"member{n}")
+        await post_project(client, token, name=f"Project {n}")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/v1/directory", params=params)).json()
+        seen += [e["uri"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 9
+
+
+async def test_lookup__remote_project_is_fetched_and_stored(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.get(
+        "/api/v1/lookup", params={"q": REMOTE_PROJECT}, headers=await reader(app)
+    )
+    assert response.status_code == 200, response.text
+    entry = response.json()
+    assert (entry["type"], entry["name"], entry["origin"], entry["is_local"]) == (
+        "project",
+        "Libre Maps",
+        "remote.example",
+        False,
+    )
+    async with app.state.communs.db.session() as session:
+        assert (await session.execute(select(Project.uri))).scalars().all() == [REMOTE_PROJECT]
+        assert (
+            await session.execute(select(Actor.uri).where(Actor.uri == BOB))
+        ).scalar_one() == BOB
+    listed = (await client.get("/api/v1/directory", params={"type": "project"})).json()["items"]
+    assert [e["uri"] for e in listed] == [REMOTE_PROJECT]
+
+
+async def test_lookup__remote_actor_by_uri(app: FastAPI, client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/lookup", params={"q": BOB}, headers=await reader(app))
+    assert response.status_code == 200 and response.json()["type"] == "actor"
+    assert response.json()["origin"] == "remote.example"
+
+
+async def test_lookup__unknown_is_404_and_needs_a_token(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    auth = await reader(app)
+    assert (
+        await client.get("/api/v1/lookup", params={"q": f"{REMOTE}/nothing"}, headers=auth)
+    ).status_code == 404
+    assert (
+        await client.get("/api/v1/lookup", params={"q": "not a handle"}, headers=auth)
+    ).status_code == 422
+    assert (await client.get("/api/v1/lookup", params={"q": BOB})).status_code == 401
