@@ -31,7 +31,9 @@ __all__ = [
     "FundingCallUpdate",
     "FundingCallsPublic",
     "Money",
+    "OfferedPledgePublic",
     "PledgeCreate",
+    "PledgeOffer",
     "PledgePublic",
     "PledgesPublic",
     "ProjectCreate",
@@ -239,3 +241,28 @@ class PledgePublic(BaseModel):
 class PledgesPublic(BaseModel):
     items: list[PledgePublic]
     next_cursor: str | None
+
+
+class PledgeOffer(_Strict):
+    """A pledge by the token's actor to a funding call of this or another instance."""
+
+    funding_call: Annotated[str, StringConstraints(min_length=8, max_length=2048)] = Field(
+        description="The funding call's URI"
+    )
+    amount: Money
+    sector: Sector
+    message: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] = ""
+
+
+class OfferedPledgePublic(BaseModel):
+    """A pledge as its pledger sees it: ``offered`` until the call's instance answers."""
+
+    id: str
+    uri: str
+    funding_call: str
+    amount: Money
+    sector: str
+    message: str
+    state: str
+    reason: str | None
+    created_at: datetime

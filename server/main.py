@@ -26,6 +26,7 @@ from server.routes import (
     api_directory,
     api_follows,
     api_funding,
+    api_pledges,
     api_projects,
     inbox,
     interactions,
@@ -87,6 +88,7 @@ def create_app(
         api_directory.router,
         api_projects.router,
         api_funding.router,
+        api_pledges.router,
         vocabulary.router,
         pages.router,
     ]

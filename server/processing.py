@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from server.interactions import (
     handle_note_delete,
     handle_undo_interaction,
 )
+from server.pledge_offers import handle_offer, handle_offer_answer, handle_undo_offer
 from server.remote_objects import (
     RemoteObjectError,
     handle_remote_delete,
@@ -34,10 +36,20 @@ async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str
     target = activity.get("object")
     if kind == "Follow":
         return await handle_follow(session, urls, activity)
-    if kind == "Accept":
-        return await handle_accept(session, signer, target)
-    if kind == "Reject":
-        return await handle_reject(session, signer, target)
+    if kind == "Offer":
+        return await handle_offer(session, urls, activity, today=date.today())
+    if kind in ("Accept", "Reject"):
+        answered = await handle_offer_answer(session, signer, activity, accepted=kind == "Accept")
+        if answered != "ignored":
+            return answered
+        handle = handle_accept if kind == "Accept" else handle_reject
+        return await handle(session, signer, target)
+    if (
+        kind == "Undo"
+        and await handle_undo_offer(session, urls, signer, target, today=date.today())
+        == "withdrawn"
+    ):
+        return "withdrawn"
     if kind == "Undo":
         undone = await handle_undo_interaction(session, signer, target)
         if undone != "ignored" or (isinstance(target, dict) and target.get("type") != "Follow"):

@@ -1,0 +1,90 @@
+"""JSON API: pledges the token's actor makes, to calls of this or another instance."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlmodel import col
+
+from schemas.commons import OfferedPledgePublic, PledgeOffer
+from server.deps import SessionDep, StateDep, require_scope
+from server.errors import Forbidden, NotFound
+from server.idempotency import IdempotencyKeyHeader, idempotent
+from server.lookup import lookup
+from server.models import Actor, FundingCall, Pledge
+from server.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
+from server.tokens import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["pledges"])
+
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+
+
+async def _actor(session: SessionDep, caller: Principal) -> Actor:
+    actor = await session.get(Actor, caller.actor_id) if caller.actor_id else None
+    if actor is None:
+        raise Forbidden("this endpoint needs a token that belongs to an actor")
+    return actor
+
+
+async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
+    query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
+    call = (await session.execute(query)).scalar_one_or_none()
+    if call is None:
+        entry = await lookup(session, state, uri)
+        if entry.type != "funding_call":
+            raise NotFound(f"{uri} is not a funding call")
+        call = (await session.execute(query)).scalar_one()
+    return call
+
+
+@router.post("/pledges", status_code=202, response_model=OfferedPledgePublic)
+async def post_pledge(
+    body: PledgeOffer,
+    request: Request,
+    caller: Writer,
+    state: StateDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Pledge to a funding call; ``offered`` until its instance accepts or rejects it."""
+    key = idempotent(request, caller, idempotency_key, body)
+    if (replayed := await key.replay(session)) is not None:
+        return replayed
+    actor = await _actor(session, caller)
+    call = await _call(session, state, body.funding_call)
+    pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
+    await session.flush()
+    public = await offered_pledge_public(session, pledge)
+    response = await key.commit(session, 202, public.model_dump_json().encode())
+    state.federation.wake_delivery()
+    return response
+
+
+@router.get("/pledges")
+async def get_pledges(caller: Reader, session: SessionDep) -> list[OfferedPledgePublic]:
+    """The pledges the token's actor made, newest first."""
+    actor = await _actor(session, caller)
+    query = select(Pledge).where(Pledge.pledger_id == actor.id).order_by(col(Pledge.id).desc())
+    pledges = (await session.execute(query.limit(200))).scalars().all()
+    return [await offered_pledge_public(session, p) for p in pledges]
+
+
+@router.delete("/pledges/{pledge_id}", status_code=202)
+async def delete_pledge(
+    pledge_id: str, caller: Writer, state: StateDep, session: SessionDep
+) -> OfferedPledgePublic:
+    """Withdraw a pledge while its call is open (sends ``Undo{Offer}`` to a remote call)."""
+    actor = await _actor(session, caller)
+    pledge = await session.get(Pledge, pledge_id)
+    if pledge is None or pledge.pledger_id != actor.id:
+        raise NotFound("no such pledge of yours")
+    pledge = await withdraw_pledge(session, state.urls, pledge, today=date.today())
+    await session.commit()
+    state.federation.wake_delivery()
+    return await offered_pledge_public(session, pledge)

@@ -1,0 +1,146 @@
+"""Offers of pledges received from another instance: validated, counted once, answered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from server.models import Activity, Actor, Delivery
+from server.tokens import issue_token
+from server.workers import InboxWorker
+from tests.fakeremote import BOB, COOP, REMOTE, app, client, encode, remote, signed_headers  # noqa: F401  (fixtures)
+
+
+async def open_call(
+    app: FastAPI, client: httpx.AsyncClient, currency: str = "EUR"
+) -> dict[str, Any]:
+    async with app.state.communs.db.session() as session:
+        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
+        token = await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
+    response = await client.post(
+        "/api/v1/funding-calls",
+        json={
+            "title": "Maps",
+            "goal": {"amount": "100.00", "currency": currency},
+            "deadline": "2099-01-01",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def offer(
+    call_uri: str,
+    number: int = 1,
+    *,
+    value: Any = "40.00",
+    currency: str = "EUR",
+    sector: str = "civil_society",
+) -> dict[str, Any]:
+    pledge = {
+        "id": f"{REMOTE}/pledges/{number}",
+        "type": "Object",
+        "objectType": "Pledge",
+        "attributedTo": BOB,
+        "fundingCall": call_uri,
+        "sector": sector,
+        "amount": {"type": "MonetaryAmount", "value": value, "currency": currency},
+    }
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{REMOTE}/offers/{number}",
+        "type": "Offer",
+        "actor": BOB,
+        "object": pledge,
+        "target": call_uri,
+    }
+
+
+async def send(app: FastAPI, client: httpx.AsyncClient, document: dict[str, Any]) -> None:
+    body = encode(document)
+    response = await client.post(
+        "/actors/coop/inbox", content=body, headers=signed_headers(body, path="/actors/coop/inbox")
+    )
+    assert response.status_code == 202, response.text
+    state = app.state.communs
+    await InboxWorker(state.db, state.urls, on_published=lambda: None).run_once()
+
+
+async def answers(app: FastAPI) -> list[dict[str, Any]]:
+    """Accepts and Rejects queued for bob's inbox, oldest first."""
+    async with app.state.communs.db.session() as session:
+        rows = await session.execute(
+            select(Activity.body)
+            .join(Delivery, Delivery.activity_id == Activity.id)
+            .where(col_in(Activity.type), Delivery.inbox_uri == f"{BOB}/inbox")
+            .order_by(Activity.id)
+        )
+        return [json.loads(body) for body in rows.scalars()]
+
+
+def col_in(column: Any) -> Any:
+    return column.in_(["Accept", "Reject"])
+
+
+async def raised(client: httpx.AsyncClient, call: dict[str, Any]) -> str:
+    return str((await client.get(f"/api/v1/funding-calls/{call['id']}")).json()["raised"]["amount"])
+
+
+async def test_offer__accepted_counted_and_answered(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    call = await open_call(app, client)
+    await send(app, client, offer(call["uri"]))
+    assert await raised(client, call) == "40.00"
+    [accept] = await answers(app)
+    assert accept["type"] == "Accept" and accept["object"]["id"] == f"{REMOTE}/offers/1"
+    assert accept["actor"] == COOP
+
+
+async def test_offer__repeated_is_counted_once(app: FastAPI, client: httpx.AsyncClient) -> None:
+    call = await open_call(app, client)
+    await send(app, client, offer(call["uri"]))
+    await send(app, client, offer(call["uri"]) | {"id": f"{REMOTE}/offers/1-again"})
+    assert await raised(client, call) == "40.00"
+    assert [a["type"] for a in await answers(app)] == ["Accept", "Accept"]
+
+
+async def test_offer__invalid_is_rejected_with_a_reason(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    call = await open_call(app, client)
+    bad = [
+        offer(call["uri"], 1, currency="USD"),
+        offer(call["uri"], 2, value=40.0),
+        offer(call["uri"], 3, value="-1"),
+        offer(call["uri"], 4, sector="army"),
+    ]
+    for document in bad:
+        await send(app, client, document)
+    rejects = await answers(app)
+    assert [r["type"] for r in rejects] == ["Reject"] * 4
+    assert "EUR" in rejects[0]["content"] and "decimal string" in rejects[1]["content"]
+    assert await raised(client, call) == "0.00"
+
+
+async def test_undo_offer__withdraws_while_open(app: FastAPI, client: httpx.AsyncClient) -> None:
+    call = await open_call(app, client)
+    made = offer(call["uri"])
+    await send(app, client, made)
+    await send(
+        app, client, {"id": f"{REMOTE}/offers/1/undo", "type": "Undo", "actor": BOB, "object": made}
+    )
+    assert await raised(client, call) == "0.00"
+
+
+async def test_offer__to_an_unknown_call_is_ignored(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await open_call(app, client)
+    await send(app, client, offer("http://communs.test/funding-calls/nope"))
+    assert await answers(app) == []
