@@ -27,6 +27,8 @@ __all__ = [
     "handle_note_delete",
     "handle_undo_interaction",
     "interaction_counts",
+    "replies_of",
+    "with_interactions",
 ]
 
 #: Activity type → interaction kind; a reply is a ``Create`` of a Note.
@@ -151,3 +153,34 @@ async def interaction_counts(session: AsyncSession, object_uri: str) -> dict[str
     counts = {"reply": 0, "like": 0, "announce": 0}
     counts.update({kind: int(n) for kind, n in rows.all()})
     return counts
+
+
+async def with_interactions(session: AsyncSession, note: dict[str, Any]) -> dict[str, Any]:
+    """Return ``note`` with its replies, likes and shares collections and their counts.
+
+    Mastodon reads ``totalItems`` of ``likes`` and ``shares`` to show counts on remote posts.
+    """
+    uri = str(note["id"])
+    counts = await interaction_counts(session, uri)
+    for name, kind in (("replies", "reply"), ("likes", "like"), ("shares", "announce")):
+        collection = f"{uri}/{name}"
+        note[name] = {
+            "id": collection,
+            "type": "OrderedCollection",
+            "totalItems": counts[kind],
+            "first": f"{collection}?page=true",
+        }
+    return note
+
+
+async def replies_of(
+    session: AsyncSession, object_uri: str, *, limit: int = 100
+) -> list[Interaction]:
+    """Return the replies an object received, oldest first (already sanitised)."""
+    rows = await session.execute(
+        select(Interaction)
+        .where(Interaction.object_uri == object_uri, Interaction.kind == "reply")
+        .order_by(Interaction.published_at)
+        .limit(limit)
+    )
+    return list(rows.scalars())

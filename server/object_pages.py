@@ -16,6 +16,7 @@ from starlette.responses import Response
 from server.db import utcnow
 from server.deps import AppState
 from server.funding import effective_status, funding_calls_of
+from server.interactions import interaction_counts, replies_of
 from server.models import Actor, FundingCall, Project
 from server.money import format_money
 from server.notes import SECTOR_LABELS, figures, long_date
@@ -42,6 +43,8 @@ async def render_project_page(
         "calls": calls,
         "call_figures": figures,
         "call_status": lambda call: effective_status(call, today),
+        "counts": await interaction_counts(session, project.uri),
+        "replies": await replies_of(session, project.uri),
     }
     return _alternate(render_page(request, state, "project.html", context), project.uri)
 
@@ -80,5 +83,7 @@ async def render_funding_call_page(
         "pledges": pledges,
         "sector_labels": SECTOR_LABELS,
         "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
+        "counts": await interaction_counts(session, call.uri),
+        "replies": await replies_of(session, call.uri),
     }
     return _alternate(render_page(request, state, "funding_call.html", context), call.uri)

@@ -14,6 +14,7 @@ from server.deps import SessionDep, StateDep, wants_as2
 from server.errors import NotFound
 from server.etags import with_etag
 from server.funding import get_funding_call, note_of_call
+from server.interactions import with_interactions
 from server.models import Activity, Actor
 from server.notes import pledge_document, project_note, tombstone
 from server.object_pages import render_funding_call_page, render_project_page
@@ -43,7 +44,8 @@ async def project(
     if found.deleted_at is not None:
         return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
     if wants_as2(request):
-        return with_etag(request, AS2Response(dump(project_note(found, actor, state.urls))))
+        note = await with_interactions(session, project_note(found, actor, state.urls))
+        return with_etag(request, AS2Response(dump(note)))
     return await render_project_page(request, state, session, found, actor)
 
 
@@ -59,6 +61,7 @@ async def funding_call(
     today = utcnow().date()
     if wants_as2(request):
         note = await note_of_call(session, state.urls, found, today=today, actor=actor)
+        note = await with_interactions(session, note)
         return with_etag(request, AS2Response(dump(note)))
     return await render_funding_call_page(request, state, session, found, actor, today=today)
 

@@ -171,3 +171,25 @@ async def test_interactions__duplicates_and_foreign_objects_are_ignored(
     await send(app, client, like(2, f"{REMOTE}/statuses/9"), "/inbox")
     await send(app, client, reply(4, f"{REMOTE}/statuses/9", "<p>elsewhere</p>"), "/inbox")
     assert await totals(client, uri) == {"replies": 0, "likes": 1, "shares": 0}
+
+
+async def test_interactions__counts_in_the_note_and_replies_on_the_page(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    uri = await publish_project(app, client)
+    await send(app, client, like(1, uri), "/inbox")
+    await send(
+        app, client, reply(3, uri, "<p>Lovely <b>commons</b><script>x()</script></p>"), "/inbox"
+    )
+    path = uri.removeprefix(TEST_BASE_URL)
+    note = (await client.get(path, headers=AS2)).json()
+    assert note["likes"]["totalItems"] == 1 and note["shares"]["totalItems"] == 0
+    assert note["replies"] == {
+        "id": f"{uri}/replies",
+        "type": "OrderedCollection",
+        "totalItems": 1,
+        "first": f"{uri}/replies?page=true",
+    }
+    page = (await client.get(path, headers={"Accept": "text/html"})).text
+    assert "1 reply · 1 like · 0 boosts" in page
+    assert "Lovely <b>commons</b>" in page and "x()" not in page
