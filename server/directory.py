@@ -55,6 +55,7 @@ class DirectoryEntry(BaseModel):
     origin: str
     is_local: bool
     actor: str | None = None
+    handle: str | None = None
     tags: list[str] = []
     license: str | None = None
     status: str | None = None
@@ -185,6 +186,7 @@ def entry_of(kind: Kind, row: Any, owners: dict[int, Actor], today: date) -> Dir
             summary=row.summary_html or "",
             origin=row.domain,
             is_local=row.is_local,
+            handle=f"@{row.username}@{row.domain}",
             listed_at=row.created_at,
         )
     owner = owners.get(row.actor_id)

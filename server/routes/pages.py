@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlmodel import col
 
 from server.actors import get_local_actor
 from server.deps import SessionDep, StateDep
-from server.models import Actor
-from server.moderation import listed_in_directory
+from server.directory import DirectoryFilters, Kind, list_directory
 from server.pages import render_page, render_profile
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-async def home(request: Request, state: StateDep, session: SessionDep) -> Response:
-    """The directory of actors."""
-    query = (
-        select(Actor)
-        .where(Actor.type != "Application", listed_in_directory())
-        .order_by(col(Actor.created_at).desc())
-        .limit(100)
+async def home(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    type: Kind | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    license: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    currency: Annotated[str | None, Query(max_length=3)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The directory: actors, projects and funding calls of this and other instances."""
+    filters = DirectoryFilters(
+        type=type,
+        q=q or None,
+        tag=tag or None,
+        license=license or None,
+        status=status or None,
+        currency=currency or None,
     )
-    actors = (await session.execute(query)).scalars().all()
-    return render_page(request, state, "home.html", {"actors": actors})
+    page = await list_directory(session, filters, cursor=cursor, limit=30, today=date.today())
+    more = None
+    if page.next_cursor:
+        query = {k: v for k, v in filters.model_dump().items() if v} | {"cursor": page.next_cursor}
+        more = "/?" + urlencode(query)
+    context = {"entries": page.items, "filters": filters, "next_url": more}
+    return render_page(request, state, "home.html", context)
 
 
 @router.get("/@{username}")

@@ -160,3 +160,17 @@ async def test_lookup__unknown_is_404_and_needs_a_token(
         await client.get("/api/v1/lookup", params={"q": "not a handle"}, headers=auth)
     ).status_code == 422
     assert (await client.get("/api/v1/lookup", params={"q": BOB})).status_code == 401
+
+
+async def test_home_page__directory_with_filters_and_origin(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop", name="La Coop")
+    await post_project(client, token, name="Libre Maps", license="MIT", tags=["maps"])
+    await client.get("/api/v1/lookup", params={"q": REMOTE_PROJECT}, headers=await reader(app))
+    page = (await client.get("/")).text
+    assert "La Coop" in page and "@coop@communs.test" in page
+    assert page.count("Libre Maps") == 2  # ours and remote.example's
+    assert "remote.example" in page and "this instance" in page
+    filtered = (await client.get("/", params={"type": "actor"})).text
+    assert "La Coop" in filtered and "Libre Maps" not in filtered
