@@ -12,6 +12,7 @@ from federation.actors import KeyResolver
 from federation.fetch import Fetcher
 from server.actors import ensure_instance_actor
 from server.db import Database
+from server.housekeeping import run_housekeeping
 from server.http import make_client, signing_key_of
 from server.settings import Settings
 from server.store import SqlStore
@@ -34,6 +35,8 @@ class Federation:
         fetcher: Fetcher,
     ) -> None:
         self.settings = settings
+        self.db = db
+        self.urls = urls
         self.client = client
         self.fetcher = fetcher
         self.store = SqlStore(db)
@@ -74,6 +77,9 @@ class Federation:
         self._tasks = [
             asyncio.create_task(self.delivery.run(self._stop)),
             asyncio.create_task(self.inbox.run(self._stop)),
+            asyncio.create_task(
+                run_housekeeping(self.db, self.urls, self._stop, on_published=self.wake_delivery)
+            ),
         ]
 
     def wake_delivery(self) -> None:
