@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from schemas.states import FollowState
+from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
-from server.errors import Forbidden, NotFound
+from server.errors import NotFound
 from server.follows import accept_follow_request, reject_follow_request, start_follow, stop_follow
 from server.lookup import resolve_actor
 from server.models import Actor, Follow
@@ -32,15 +33,6 @@ class FollowPublic(BaseModel):
     state: str
     actor: str
     uri: str
-
-
-async def _own_actor(session: SessionDep, caller: Principal) -> Actor:
-    if caller.actor_id is None:
-        raise Forbidden("this endpoint needs a token that belongs to an actor")
-    actor = await session.get(Actor, caller.actor_id)
-    if actor is None:
-        raise NotFound("the token's actor no longer exists")
-    return actor
 
 
 async def _list(
@@ -64,7 +56,7 @@ async def post_follow(
     body: FollowCreate, caller: Writer, state: StateDep, session: SessionDep
 ) -> FollowPublic:
     """Follow a local or remote actor; pending until the remote side accepts."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     target = await resolve_actor(session, state, body.target)
     follow = await start_follow(session, state.urls, actor, target)
     state.federation.wake_delivery()
@@ -74,7 +66,7 @@ async def post_follow(
 @router.get("/follows")
 async def get_follows(caller: Reader, session: SessionDep) -> list[FollowPublic]:
     """Whom the token's actor follows (or asked to)."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     return await _list(session, Follow.follower_id == actor.id, Follow.followed_id, None)
 
 
@@ -83,7 +75,7 @@ async def delete_follow(
     follow_id: int, caller: Writer, state: StateDep, session: SessionDep
 ) -> None:
     """Unfollow (sends ``Undo{Follow}`` to a remote actor)."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     follow = await session.get(Follow, follow_id)
     if follow is None or follow.follower_id != actor.id:
         raise NotFound("no such follow")
@@ -94,7 +86,7 @@ async def delete_follow(
 @router.get("/followers")
 async def get_followers(caller: Reader, session: SessionDep) -> list[FollowPublic]:
     """Accepted followers of the token's actor."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     return await _list(
         session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.accepted
     )
@@ -103,7 +95,7 @@ async def get_followers(caller: Reader, session: SessionDep) -> list[FollowPubli
 @router.get("/follow-requests")
 async def get_follow_requests(caller: Reader, session: SessionDep) -> list[FollowPublic]:
     """Pending requests to a locked actor."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     return await _list(
         session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.pending
     )
@@ -114,7 +106,7 @@ async def accept_request(
     follow_id: int, caller: Writer, state: StateDep, session: SessionDep
 ) -> FollowPublic:
     """Approve a pending follow request (sends Accept)."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     follow = await accept_follow_request(session, state.urls, actor, follow_id)
     state.federation.wake_delivery()
     follower = await session.get(Actor, follow.follower_id)
@@ -128,6 +120,6 @@ async def reject_request(
     follow_id: int, caller: Writer, state: StateDep, session: SessionDep
 ) -> None:
     """Refuse a pending follow request (sends Reject)."""
-    actor = await _own_actor(session, caller)
+    actor = await acting_actor(session, caller)
     await reject_follow_request(session, state.urls, actor, follow_id)
     state.federation.wake_delivery()

@@ -18,9 +18,9 @@ from schemas.commons import (
     PledgesPublic,
 )
 from schemas.states import FundingStatus
+from server.access import acting_actor, owner_for_change
 from server.db import utcnow
 from server.deps import SessionDep, StateDep
-from server.errors import Forbidden, NotFound
 from server.etags import json_with_etag
 from server.funding import (
     create_funding_call,
@@ -33,7 +33,7 @@ from server.funding import (
 from server.idempotency import IdempotencyKeyHeader, idempotent
 from server.models import Actor, FundingCall
 from server.pledges import list_pledges, pledge_public, record_pledge
-from server.routes.api_projects import Writer, acting_actor
+from server.routes.api_projects import Writer
 from server.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["funding calls"])
@@ -45,12 +45,7 @@ async def _owned(
     session: AsyncSession, caller: Principal, object_id: str
 ) -> tuple[Actor, FundingCall]:
     call = await get_funding_call(session, object_id)
-    actor = await session.get(Actor, call.actor_id)
-    if actor is None or not call.is_local:
-        raise NotFound(f"no local funding call {object_id!r}")
-    if not caller.is_admin and caller.actor_id != actor.id:
-        raise Forbidden("this token may only change its own actor's funding calls")
-    return actor, call
+    return await owner_for_change(session, caller, call, "funding call"), call
 
 
 @router.post("/funding-calls", status_code=201, response_model=FundingCallPublic)

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from schemas.commons import OfferedPledgePublic, PledgeOffer
+from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
-from server.errors import Forbidden, NotFound
+from server.errors import NotFound
 from server.idempotency import IdempotencyKeyHeader, idempotent
 from server.lookup import lookup
-from server.models import Actor, FundingCall, Pledge
+from server.models import FundingCall, Pledge
 from server.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
 from server.tokens import Principal
 
@@ -23,13 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["pledges"])
 
 Reader = Annotated[Principal, Depends(require_scope("read"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]
-
-
-async def _actor(session: SessionDep, caller: Principal) -> Actor:
-    actor = await session.get(Actor, caller.actor_id) if caller.actor_id else None
-    if actor is None:
-        raise Forbidden("this endpoint needs a token that belongs to an actor")
-    return actor
 
 
 async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
@@ -56,7 +50,7 @@ async def post_pledge(
     key = idempotent(request, caller, idempotency_key, body)
     if (replayed := await key.replay(session)) is not None:
         return replayed
-    actor = await _actor(session, caller)
+    actor = await acting_actor(session, caller)
     call = await _call(session, state, body.funding_call)
     pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
     await session.flush()
@@ -69,7 +63,7 @@ async def post_pledge(
 @router.get("/pledges")
 async def get_pledges(caller: Reader, session: SessionDep) -> list[OfferedPledgePublic]:
     """The pledges the token's actor made, newest first."""
-    actor = await _actor(session, caller)
+    actor = await acting_actor(session, caller)
     query = select(Pledge).where(Pledge.pledger_id == actor.id).order_by(col(Pledge.id).desc())
     pledges = (await session.execute(query.limit(200))).scalars().all()
     return [await offered_pledge_public(session, p) for p in pledges]
@@ -80,7 +74,7 @@ async def delete_pledge(
     pledge_id: str, caller: Writer, state: StateDep, session: SessionDep
 ) -> OfferedPledgePublic:
     """Withdraw a pledge while its call is open (sends ``Undo{Offer}`` to a remote call)."""
-    actor = await _actor(session, caller)
+    actor = await acting_actor(session, caller)
     pledge = await session.get(Pledge, pledge_id)
     if pledge is None or pledge.pledger_id != actor.id:
         raise NotFound("no such pledge of yours")

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectsPublic, ProjectUpdate
 from schemas.states import ProjectStatus
+from server.access import acting_actor, owner_for_change
 from server.deps import SessionDep, StateDep, require_scope
-from server.errors import Forbidden, NotFound
 from server.etags import json_with_etag
 from server.idempotency import IdempotencyKeyHeader, idempotent
 from server.models import Actor, Project
@@ -32,22 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["projects"])
 Writer = Annotated[Principal, Depends(require_scope("write"))]
 
 
-async def acting_actor(session: AsyncSession, caller: Principal) -> Actor:
-    """Return the local actor a token publishes as; raises ``Forbidden`` for actorless tokens."""
-    actor = await session.get(Actor, caller.actor_id) if caller.actor_id is not None else None
-    if actor is None:
-        raise Forbidden("this endpoint needs a token that belongs to an actor")
-    return actor
-
-
 async def _owned(session: SessionDep, caller: Principal, object_id: str) -> tuple[Actor, Project]:
     project = await get_project(session, object_id)
-    actor = await session.get(Actor, project.actor_id)
-    if actor is None or not actor.is_local:
-        raise NotFound(f"no local project {object_id!r}")
-    if not caller.is_admin and caller.actor_id != actor.id:
-        raise Forbidden("this token may only change its own actor's projects")
-    return actor, project
+    return await owner_for_change(session, caller, project, "project"), project
 
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic)
