@@ -136,7 +136,9 @@ def worker(
         await federation.close()
         await db.dispose()
 
-    asyncio.run(main())
+    import uvloop
+
+    uvloop.run(main())
 
 
 @app.command()

@@ -43,8 +43,8 @@ class AppState:
         return self.settings.domain
 
 
-def get_state(request: Request) -> AppState:
-    """Return the state built by ``create_app``."""
+async def get_state(request: Request) -> AppState:
+    """Return the state built by ``create_app`` (async: sync dependencies run in a thread)."""
     state: AppState = request.app.state.communs
     return state
 

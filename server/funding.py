@@ -19,8 +19,8 @@ from sqlmodel import col
 from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, Money
 from schemas.states import FundingStatus, PledgeState, Sector
 from server.db import utcnow
-from server.errors import Gone, Invalid, NotFound
-from server.lifecycle import next_updated, publish_delete, publish_note, set_tags
+from server.errors import Invalid
+from server.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.listing import by_actor, by_tag, by_text, keyset
 from server.models import Actor, FundingCall, Pledge, Project
 from server.money import MoneyError, percent_of, to_decimal_string, to_minor
@@ -233,12 +233,9 @@ async def get_funding_call(
     session: AsyncSession, object_id: str, *, allow_deleted: bool = False
 ) -> FundingCall:
     """Return a funding call by id; raises ``NotFound`` or ``Gone``."""
-    call = await session.get(FundingCall, object_id)
-    if call is None:
-        raise NotFound(f"no funding call {object_id!r}")
-    if call.deleted_at is not None and not allow_deleted:
-        raise Gone(f"funding call {object_id!r} was deleted")
-    return call
+    return await get_object(
+        session, FundingCall, object_id, "funding call", allow_deleted=allow_deleted
+    )
 
 
 def _status_is(status: str, today: date) -> Any:

@@ -8,19 +8,22 @@ applies an ``Update`` only when ``updated`` moved forward.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.context import AS2_PUBLIC
 from server.db import utcnow
+from server.errors import Gone, NotFound
 from server.models import Actor, ObjectTag
 from server.notes import tombstone
 from server.publishing import new_activity, publish
 from server.urls import Urls
 
-__all__ = ["next_updated", "publish_delete", "publish_note", "set_tags"]
+__all__ = ["get_object", "next_updated", "publish_delete", "publish_note", "set_tags"]
+
+T = TypeVar("T")
 
 
 def next_updated(previous: datetime, now: datetime | None = None) -> datetime:
@@ -64,3 +67,15 @@ async def publish_delete(
         cc=[actor.followers_uri],
     )
     await publish(session, actor, activity, to_followers=True)
+
+
+async def get_object(
+    session: AsyncSession, table: type[T], object_id: str, what: str, *, allow_deleted: bool
+) -> T:
+    """Return a project or funding call by id; raises ``NotFound``, or ``Gone`` once deleted."""
+    found = await session.get(table, object_id)
+    if found is None:
+        raise NotFound(f"no {what} {object_id!r}")
+    if getattr(found, "deleted_at", None) is not None and not allow_deleted:
+        raise Gone(f"{what} {object_id!r} was deleted")
+    return found

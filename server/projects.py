@@ -15,8 +15,8 @@ from sqlmodel import col
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
 from server.db import utcnow
-from server.errors import Gone, Invalid, NotFound
-from server.lifecycle import next_updated, publish_delete, publish_note, set_tags
+from server.errors import Invalid
+from server.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.listing import by_actor, by_tag, by_text, keyset
 from server.models import Actor, Project
 from server.notes import project_note
@@ -120,12 +120,7 @@ async def get_project(
     session: AsyncSession, object_id: str, *, allow_deleted: bool = False
 ) -> Project:
     """Return a local or remote project by id; raises ``NotFound`` or ``Gone``."""
-    project = await session.get(Project, object_id)
-    if project is None:
-        raise NotFound(f"no project {object_id!r}")
-    if project.deleted_at is not None and not allow_deleted:
-        raise Gone(f"project {object_id!r} was deleted")
-    return project
+    return await get_object(session, Project, object_id, "project", allow_deleted=allow_deleted)
 
 
 async def list_projects(

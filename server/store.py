@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +13,10 @@ from server.db import Database, utcnow
 from server.models import Activity, Actor, Domain
 from server.urls import new_id
 
-__all__ = ["SqlStore"]
+__all__ = ["DOMAIN_TTL", "SqlStore"]
+
+#: Seconds a process trusts its cached list of blocked and unavailable hosts.
+DOMAIN_TTL = 5.0
 
 
 class SqlStore:
@@ -19,6 +24,28 @@ class SqlStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._domains_until = 0.0
+        self._blocked: frozenset[str] = frozenset()
+        self._unavailable: frozenset[str] = frozenset()
+
+    async def _domain_policy(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return (blocked, unavailable) hosts, re-read at most every ``DOMAIN_TTL`` seconds.
+
+        The inbox asks on every request; the answer changes only on moderation or failures.
+        """
+        if time.monotonic() >= self._domains_until:
+            async with self.db.session() as session:
+                rows = (
+                    await session.execute(select(Domain.host, Domain.block, Domain.is_unavailable))
+                ).all()
+            self._blocked = frozenset(h for h, block, _ in rows if block == DomainBlock.reject)
+            self._unavailable = frozenset(h for h, _, down in rows if down)
+            self._domains_until = time.monotonic() + DOMAIN_TTL
+        return self._blocked, self._unavailable
+
+    def forget_domains(self) -> None:
+        """Drop the cached domain policy (after moderation in this process)."""
+        self._domains_until = 0.0
 
     async def find_key(self, key_id: str) -> KnownKey | None:
         async with self.db.session() as session:
@@ -74,11 +101,12 @@ class SqlStore:
                 await session.rollback()
 
     async def is_blocked(self, host: str) -> bool:
-        async with self.db.session() as session:
-            block = await session.scalar(select(Domain.block).where(Domain.host == host))
-        return block == DomainBlock.reject
+        return host in (await self._domain_policy())[0]
 
     async def host_is_alive(self, host: str) -> None:
+        if host not in (await self._domain_policy())[1]:
+            return
+        self.forget_domains()
         async with self.db.session() as session:
             await session.execute(
                 update(Domain)

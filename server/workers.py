@@ -69,27 +69,35 @@ class DeliveryWorker:
         self._bodies: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._outcomes: list[tuple[int, str, int, DeliveryOutcome]] = []
+        self._payload_lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set, then let in-flight sends finish and record them."""
+        """Work until ``stop`` is set, then let in-flight sends finish and record them.
+
+        Claims refill the pipeline once half the slots are free (one claim query per batch,
+        not per delivery); while sends are in flight the loop waits for the first to finish,
+        and only an idle worker waits for a wake-up or the poll interval.
+        """
         inflight: set[asyncio.Task[None]] = set()
+        refill = max(1, self.concurrency // 2)
         while not stop.is_set():
             self.wake.clear()
             free = self.concurrency - len(inflight)
-            rows = await self._claim(free) if free > 0 else []
+            rows = await self._claim(free) if free >= refill or not inflight else []
             for row in rows:
                 task = asyncio.create_task(self._send(*row))
                 inflight.add(task)
                 task.add_done_callback(inflight.discard)
-            if len(self._outcomes) >= self.batch or (not rows and self._outcomes):
+            if len(self._outcomes) >= self.batch or (not inflight and self._outcomes):
                 await self._flush()
-            if rows:
+            if rows and len(rows) == free:
                 await asyncio.sleep(0)
                 continue
+            if inflight:
+                await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                continue
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(
-                [*waiters, *inflight], timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
         if inflight:
@@ -127,6 +135,13 @@ class DeliveryWorker:
             )
 
     async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
+        cached = self._bodies.get(activity_id)
+        if cached is not None:
+            return cached[0], self._keys[cached[1]]
+        async with self._payload_lock:  # one query per activity, not one per waiting send
+            return await self._load_payload(activity_id)
+
+    async def _load_payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
         cached = self._bodies.get(activity_id)
         if cached is None:
             async with self.db.session() as session:

@@ -36,7 +36,9 @@ async def put_domain(
     host: Host, body: DomainBlockUpdate, _: Admin, state: StateDep, session: SessionDep
 ) -> DomainBlockChange:
     """Set a domain's block: ``none``, ``silence`` or ``reject`` (422 for a malformed host)."""
-    return await set_domain_block(session, host, body.block, local_domain=state.domain)
+    change = await set_domain_block(session, host, body.block, local_domain=state.domain)
+    state.federation.store.forget_domains()
+    return change
 
 
 @router.post("/actors/{username}/suspend")

@@ -71,8 +71,11 @@ async def deliveries_by_host(app: FastAPI) -> dict[str, list[Delivery]]:
 
 
 async def block(app: FastAPI, host: str, level: str) -> Any:
+    """Set a block as the admin API does: then the process forgets its cached domain policy."""
     async with app.state.communs.db.session() as session:
-        return await set_domain_block(session, host, level, local_domain="communs.test")
+        change = await set_domain_block(session, host, level, local_domain="communs.test")
+    app.state.communs.federation.store.forget_domains()
+    return change
 
 
 async def home_page(client: httpx.AsyncClient) -> str:
