@@ -94,4 +94,5 @@ class Federation:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.store.close()
         await self.client.aclose()

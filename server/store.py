@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from federation.ports import KnownKey, RemoteActor
-from schemas.states import ActivityState, DomainBlock
+from schemas.states import DomainBlock
 from server.db import Database, utcnow
-from server.models import Activity, Actor, Domain
-from server.urls import new_id
+from server.ingest import GroupCommitter
+from server.models import Actor, Domain
 
 __all__ = ["DOMAIN_TTL", "SqlStore"]
 
@@ -24,6 +24,7 @@ class SqlStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._ingest = GroupCommitter(db)
         self._domains_until = 0.0
         self._blocked: frozenset[str] = frozenset()
         self._unavailable: frozenset[str] = frozenset()
@@ -118,23 +119,10 @@ class SqlStore:
     async def record_incoming(
         self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
     ) -> bool:
-        async with self.db.session() as session:
-            session.add(
-                Activity(
-                    id=new_id(),
-                    uri=uri,
-                    type=type[:64],
-                    actor_uri=actor_uri,
-                    object_uri=object_uri[:2048] if object_uri else None,
-                    direction="in",
-                    body=body,
-                    state=ActivityState.received,
-                    next_attempt_at=utcnow(),
-                )
-            )
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-                return False
-        return True
+        return await self._ingest.record(
+            uri=uri, type=type, actor_uri=actor_uri, object_uri=object_uri, body=body
+        )
+
+    async def close(self) -> None:
+        """Write what is still queued, then stop the ingest writer."""
+        await self._ingest.close()

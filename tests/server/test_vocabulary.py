@@ -16,6 +16,7 @@ from tests.publications import AS2_ACCEPT, bearer, post_call, post_project
 AS2_TERMS = {
     "id", "type", "attributedTo", "url", "published", "updated", "to", "cc", "content",
     "contentMap", "tag", "name", "href", "endTime", "deleted", "formerType",
+    "replies", "likes", "shares", "totalItems", "first",
 }  # fmt: skip
 FEDERATION_MD = Path(__file__).parents[2] / "FEDERATION.md"
 
