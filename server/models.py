@@ -168,7 +168,8 @@ class Delivery(SQLModel, table=True):
     )
     activity_id: str = Field(foreign_key="activity.id", max_length=32)
     inbox_uri: str = Field(max_length=2048)
-    host: str = Field(max_length=255, index=True)
+    #: Not indexed: every fan-out row would pay for it, and only rare moderation filters on it.
+    host: str = Field(max_length=255)
     state: str = Field(default=DeliveryState.pending, max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _created()
