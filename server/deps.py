@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
+from server.doccache import DocumentCache
 from server.models import Actor
 from server.settings import Settings
 from server.tokens import Principal, authenticate
@@ -37,6 +38,7 @@ class AppState:
     db: Database
     urls: Urls
     federation: Federation
+    documents: DocumentCache = field(default_factory=DocumentCache)
 
     @property
     def domain(self) -> str:

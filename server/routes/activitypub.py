@@ -14,6 +14,7 @@ from schemas.states import FollowState
 from server.actors import ensure_instance_actor, follow_counts, get_local_actor
 from server.collections import collection_or_page, keyset_page
 from server.deps import SessionDep, StateDep, wants_as2
+from server.doccache import actor_key
 from server.models import Activity, Actor, Follow, Project
 from server.pages import render_profile
 from server.render import actor_to_ap, dump
@@ -35,10 +36,15 @@ async def instance_actor(state: StateDep, session: SessionDep) -> Response:
 @signed.get("/actors/{username}")
 async def actor(username: str, request: Request, state: StateDep, session: SessionDep) -> Response:
     """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``)."""
+    as2 = wants_as2(request)
+    if as2 and (cached := state.documents.get(actor_key(username))) is not None:
+        return AS2Response(cached)
     found = await get_local_actor(session, username)
-    if not wants_as2(request):
+    if not as2:
         return await render_profile(request, state, session, found)
-    return AS2Response(dump(actor_to_ap(found, state.urls)))
+    body = dump(actor_to_ap(found, state.urls))
+    state.documents.put(actor_key(username), body)
+    return AS2Response(body)
 
 
 @signed.get("/actors/{username}/followers")

@@ -17,6 +17,7 @@ from server.actors import (
     update_actor,
 )
 from server.deps import SessionDep, StateDep, require_scope
+from server.doccache import actor_key
 from server.errors import Forbidden
 from server.models import Actor
 from server.tokens import Principal
@@ -64,11 +65,12 @@ async def get_actor(username: str, session: SessionDep) -> ActorPublic:
 
 @router.patch("/actors/{username}")
 async def patch_actor(
-    username: str, body: ActorUpdate, caller: Writer, session: SessionDep
+    username: str, body: ActorUpdate, caller: Writer, state: StateDep, session: SessionDep
 ) -> ActorPublic:
     """Update a local actor (its own token, or an admin)."""
     actor = await get_local_actor(session, username)
     if not caller.is_admin and caller.actor_id != actor.id:
         raise Forbidden("this token may only change its own actor")
     actor = await update_actor(session, actor, body)
+    state.documents.forget(actor_key(username))
     return await actor_public(session, actor)

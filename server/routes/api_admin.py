@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from server.deps import SessionDep, StateDep, require_scope
+from server.doccache import actor_key
 from server.moderation import (
     ActorModeration,
     DomainBlockChange,
@@ -42,12 +43,20 @@ async def put_domain(
 
 
 @router.post("/actors/{username}/suspend")
-async def post_suspend(username: str, _: Admin, session: SessionDep) -> ActorModeration:
+async def post_suspend(
+    username: str, _: Admin, state: StateDep, session: SessionDep
+) -> ActorModeration:
     """Suspend a local actor (404 if there is none of that name)."""
-    return await suspend_actor(session, username)
+    change = await suspend_actor(session, username)
+    state.documents.forget(actor_key(username))
+    return change
 
 
 @router.post("/actors/{username}/unsuspend")
-async def post_unsuspend(username: str, _: Admin, session: SessionDep) -> ActorModeration:
+async def post_unsuspend(
+    username: str, _: Admin, state: StateDep, session: SessionDep
+) -> ActorModeration:
     """Lift a local actor's suspension (404 if there is none of that name)."""
-    return await unsuspend_actor(session, username)
+    change = await unsuspend_actor(session, username)
+    state.documents.forget(actor_key(username))
+    return change
