@@ -1,0 +1,193 @@
+"""Scenario 2, inbox ingestion: signed Creates from known remote actors, posted concurrently.
+
+``communs serve`` (workers off: acceptance only) receives pre-signed requests from the load
+generator: first a closed loop (accepted requests/s), then an open loop at half the limit's
+rate (p99 at the target rate). Afterwards every accepted activity must be in the database.
+Limit: ``bench.limits.verify_app`` (verify + digest + parse only) under the same load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.database import add_signers
+from bench.loadgen import LoadSpec, load
+from bench.processes import communs, free_port, peak_rss_mb, python, running, uvicorn_options
+from bench.report import Report, describe
+from bench.signed import KeyRing, signed_creates
+from server.db import Database
+
+__all__ = ["Inbox", "InboxSizes"]
+
+TARGET = 0.50
+P99_TARGET_MS = 50.0
+
+
+@dataclass(frozen=True)
+class InboxSizes:
+    """How many signers, keys and requests, and how hard."""
+
+    signers: int
+    keys: int
+    requests: int
+    open_seconds: float
+    closed_seconds: float = 60.0
+    connections: int = 32
+    open_connections: int = 64
+
+
+class Inbox:
+    """Runs the scenario per backend; the limit is measured once per run."""
+
+    def __init__(self, report: Report, work_dir: Path, sizes: InboxSizes) -> None:
+        self.report = report
+        self.work_dir = work_dir
+        self.sizes = sizes
+        self.keys = KeyRing.generate(sizes.keys)
+        self.signers = [f"https://r{k % 50}.signers.bench/users/u{k}" for k in range(sizes.signers)]
+        self.limit: dict[str, Any] | None = None
+
+    def measure_limit(self) -> dict[str, Any]:
+        """Return the bare verify app's closed-loop figures (measured once)."""
+        if self.limit is not None:
+            return self.limit
+        port = free_port()
+        config = self.work_dir / "verify-limit.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "keys": {
+                        f"{uri}#main-key": self.keys.public_pems[k % len(self.keys.public_pems)]
+                        for k, uri in enumerate(self.signers)
+                    }
+                }
+            )
+        )
+        requests, _ = signed_creates(
+            base_url=f"http://127.0.0.1:{port}",
+            signers=self.signers,
+            keys=self.keys,
+            count=self.sizes.requests,
+            tag="limit",
+        )
+        command = python("-m", "uvicorn", "bench.limits:verify_app", *uvicorn_options(port))
+        with running(
+            "inbox-limit", command, {"BENCH_LIMIT": str(config)}, self.work_dir, port=port
+        ):
+            result = self._closed(port, requests)
+        self.limit = result
+        self.report.limit(
+            "inbox", result, "bare verify + digest + json.loads app: " + describe(result)
+        )
+        return result
+
+    def run(self, backend: str, database_url: str) -> None:
+        """Seed the signers, start the server, load it twice, check nothing was lost."""
+        limit = self.measure_limit()
+        section = self.report.section(f"inbox [{backend}]")
+        asyncio.run(_seed(database_url, len(self.signers), self.keys.public_pems))
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        rate = TARGET * limit["rps"]
+        closed, _ = signed_creates(
+            base_url=base_url,
+            signers=self.signers,
+            keys=self.keys,
+            count=self.sizes.requests,
+            tag=f"{backend}-closed",
+        )
+        opened, _ = signed_creates(
+            base_url=base_url,
+            signers=self.signers,
+            keys=self.keys,
+            count=int(rate * self.sizes.open_seconds) + 1,
+            tag=f"{backend}-open",
+        )
+        env = {
+            "COMMUNS_DATABASE_URL": database_url,
+            "COMMUNS_BASE_URL": base_url,
+            "COMMUNS_RUN_WORKERS": "false",
+            "COMMUNS_LOG_LEVEL": "warning",
+        }
+        command = communs("serve", "--port", str(port))
+        with running(f"inbox-serve-{backend}", command, env, self.work_dir, port=port) as server:
+            first = self._closed(port, closed)
+            self.report.figure(section, "closed_loop", first, describe(first))
+            second = load(
+                LoadSpec(
+                    port=port,
+                    requests=opened,
+                    connections=self.sizes.open_connections,
+                    duration=self.sizes.open_seconds,
+                    rate=rate,
+                    cycle=False,
+                ),
+                self.work_dir,
+            )
+            self.report.figure(
+                section,
+                "open_loop",
+                second,
+                f"open loop at {rate:,.0f}/s (50 % of the limit): " + describe(second),
+            )
+            rss = peak_rss_mb(server.pid)
+        accepted = first["statuses"].get("202", 0) + second["statuses"].get("202", 0)
+        stored = asyncio.run(_stored(database_url))
+        self.report.figure(
+            section,
+            "stored",
+            {"accepted": accepted, "stored": stored, "lost": accepted - stored, "rss_mb": rss},
+            f"accepted {accepted:,}, stored {stored:,} → lost {accepted - stored:,}; "
+            f"server peak RSS {rss:.0f} MB",
+        )
+        self.report.ratio(
+            section,
+            "ratio",
+            first["statuses"].get("202", 0) / first["elapsed"],
+            limit["rps"],
+            target=TARGET,
+            what="inbox accepted/s vs bare verify",
+        )
+        met = second["p99_ms"] < P99_TARGET_MS and accepted == stored
+        section["p99_at_target_rate_met"] = met
+        print(
+            f"  p99 at {rate:,.0f}/s: {second['p99_ms']:.1f} ms "
+            f"(target < {P99_TARGET_MS:.0f} ms, nothing lost): {'met' if met else 'MISSED'}",
+            flush=True,
+        )
+
+    def _closed(self, port: int, requests: list[bytes]) -> dict[str, Any]:
+        spec = LoadSpec(
+            port=port,
+            requests=requests,
+            connections=self.sizes.connections,
+            duration=self.sizes.closed_seconds,
+            cycle=False,
+        )
+        return load(spec, self.work_dir)
+
+
+async def _seed(database_url: str, count: int, public_pems: list[str]) -> None:
+    db = Database(database_url)
+    try:
+        await add_signers(db, count, public_pems)
+    finally:
+        await db.dispose()
+
+
+async def _stored(database_url: str) -> int:
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            total = await session.scalar(
+                text("SELECT count(*) FROM activity WHERE direction = 'in'")
+            )
+        return int(total or 0)
+    finally:
+        await db.dispose()
