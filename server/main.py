@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import __version__
+from server import __version__, metrics
 from server.db import Database
 from server.deps import AppState
 from server.errors import ServiceError
@@ -90,6 +90,7 @@ def create_app(
         api_funding.router,
         api_pledges.router,
         vocabulary.router,
+        metrics.router,
         pages.router,
     ]
     for router in routers:

@@ -26,6 +26,7 @@ from federation.retry import is_unavailable, next_attempt_at, record_failure_day
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.db import Database, utcnow
 from server.http import signing_key_of
+from server.metrics import DELIVERIES
 from server.models import Activity, Actor, Delivery, Domain
 from server.processing import process_activity
 from server.queue import LEASE, claim_due
@@ -182,6 +183,7 @@ class DeliveryWorker:
             outcome = DeliveryOutcome("retry", error=f"internal error: {type(exc).__name__}")
         if outcome.verdict != "delivered":
             log.info("delivery to %s: %s %s", inbox, outcome.status, outcome.error[:200])
+        DELIVERIES.labels(outcome.verdict).inc()
         self._outcomes.append((delivery_id, host, attempts + 1, outcome))
 
     async def _flush(self) -> None:

@@ -9,6 +9,7 @@ from federation.inbox import accept_activity
 from server.actors import get_local_actor
 from server.db import utcnow
 from server.deps import SessionDep, StateDep
+from server.metrics import INBOX_REQUESTS
 from server.signatures import read_body, received_url
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +44,7 @@ async def _accept(request: Request, state: StateDep) -> JSONResponse:
         actors=federation.store,
         store=federation.store,
     )
+    INBOX_REQUESTS.labels(outcome.reason).inc()
     if outcome.status == 202:
         federation.wake_inbox()
     return JSONResponse({"detail": outcome.detail or outcome.reason}, status_code=outcome.status)

@@ -95,3 +95,13 @@ async def test_nodeinfo__links_and_documents(app: FastAPI, client: httpx.AsyncCl
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_metrics__counters_and_queue_gauges(client: httpx.AsyncClient) -> None:
+    await client.post(
+        "/inbox", content=b"not json", headers={"Content-Type": "application/activity+json"}
+    )
+    response = await client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert 'communs_inbox_requests_total{reason="malformed"}' in response.text
+    assert "# TYPE communs_deliveries gauge" in response.text
