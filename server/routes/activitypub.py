@@ -34,14 +34,18 @@ async def instance_actor(state: StateDep, session: SessionDep) -> Response:
 
 
 @signed.get("/actors/{username}")
-async def actor(username: str, request: Request, state: StateDep, session: SessionDep) -> Response:
-    """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``)."""
+async def actor(username: str, request: Request, state: StateDep) -> Response:
+    """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``).
+
+    AS2 is served from the document cache when fresh, without opening a database session.
+    """
     as2 = wants_as2(request)
     if as2 and (cached := state.documents.get(actor_key(username))) is not None:
         return AS2Response(cached)
-    found = await get_local_actor(session, username)
-    if not as2:
-        return await render_profile(request, state, session, found)
+    async with state.db.session() as session:
+        found = await get_local_actor(session, username)
+        if not as2:
+            return await render_profile(request, state, session, found)
     body = dump(actor_to_ap(found, state.urls))
     state.documents.put(actor_key(username), body)
     return AS2Response(body)
