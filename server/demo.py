@@ -1,14 +1,22 @@
-"""A clearly marked demo actor so a newcomer sees something at once (``communs serve --demo``)."""
+"""Clearly marked demo data so a newcomer sees something at once (``communs serve --demo``).
+
+One actor, one project and one funding call; a later run leaves existing data as it is.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from schemas.api import ActorCreate
+from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.states import ActorKind
 from server.actors import create_local_actor, ensure_instance_actor
 from server.db import Database
+from server.funding import create_funding_call
 from server.models import Actor
+from server.projects import create_project
 from server.settings import Settings
 from server.urls import Urls
 
@@ -18,16 +26,13 @@ DEMO_USERNAME = "demo"
 
 
 async def seed_demo(settings: Settings, db: Database, urls: Urls) -> None:
-    """Create the demo actor once; later runs leave it as it is."""
+    """Create the demo actor, a project and a funding call once."""
     async with db.session() as session:
         await ensure_instance_actor(session, urls, settings.domain)
-        if (
-            (await session.execute(select(Actor).where(Actor.username == DEMO_USERNAME)))
-            .scalars()
-            .first()
-        ):
+        found = await session.execute(select(Actor).where(Actor.username == DEMO_USERNAME))
+        if found.scalars().first() is not None:
             return
-        await create_local_actor(
+        actor = await create_local_actor(
             session,
             urls,
             settings.domain,
@@ -42,3 +47,34 @@ async def seed_demo(settings: Settings, db: Database, urls: Urls) -> None:
                 website="https://communs.example",
             ),
         )
+        project = await create_project(
+            session,
+            urls,
+            actor,
+            ProjectCreate(
+                name="Demo: a shared map of repair cafés (example data)",
+                summary="An example digital commons, to show how projects look.",
+                description="This project is **demo data**. Real projects describe the commons "
+                "they build, its licence and its repository.",
+                license="AGPL-3.0-or-later",
+                repository_url="https://code.example/demo/repair-map",
+                tags=["demo", "opendata"],
+            ),
+        )
+        await session.flush()
+        today = date.today()
+        await create_funding_call(
+            session,
+            urls,
+            actor,
+            FundingCallCreate(
+                title="Demo: fund a year of maintenance (example data)",
+                summary="An example funding call: public bodies, companies and people co-fund.",
+                project_id=project.id,
+                goal=Money(amount="30000.00", currency="EUR"),
+                deadline=today + timedelta(days=90),
+                tags=["demo"],
+            ),
+            today=today,
+        )
+        await session.commit()

@@ -1,0 +1,21 @@
+"""``communs serve --demo`` seeds one clearly marked actor, project and funding call, once."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from server.demo import seed_demo
+
+
+async def test_seed_demo__actor_project_and_call_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    state = app.state.communs
+    await seed_demo(state.settings, state.db, state.urls)
+    await seed_demo(state.settings, state.db, state.urls)
+    page = (await client.get("/api/v1/directory")).json()["items"]
+    assert sorted(e["type"] for e in page) == ["actor", "funding_call", "project"]
+    assert all("example data" in e["name"] for e in page)
+    home = (await client.get("/")).text
+    assert "Demo cooperative (example data)" in home
