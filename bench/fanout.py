@@ -25,7 +25,7 @@ from bench.database import Publisher, add_followers, create_publisher
 from bench.processes import communs, free_port, peak_rss_mb, reset_peak_rss, running
 from bench.report import Report
 from schemas.states import DeliveryState
-from server.db import Database
+from server.db import Database, affected
 
 __all__ = ["Case", "Fanout"]
 
@@ -299,5 +299,5 @@ async def _recorded(database_url: str, actor_id: int, case: Case, wait: float) -
     return {
         "recorded_delivered": delivered,
         "recorded_seconds": time.monotonic() - started,
-        "abandoned_after_cap": cancelled.rowcount,  # type: ignore[attr-defined]
+        "abandoned_after_cap": affected(cancelled),
     }

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import CursorResult, DateTime, Result, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,7 +22,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Database", "UTCDateTime", "utcnow"]
+__all__ = ["Database", "UTCDateTime", "affected", "utcnow"]
+
+
+def affected(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE or DELETE changed (typed as a plain ``Result``)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.states import DeliveryState
-from server.db import utcnow
+from server.db import affected, utcnow
 from server.models import Activity, Delivery
 
 __all__ = ["DeliveryPublic", "list_deliveries", "retry_deliveries"]
@@ -113,4 +113,4 @@ async def retry_deliveries(
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.base import get_id
 from schemas.states import DomainBlock, FollowState
-from server.db import utcnow
+from server.db import affected, utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.models import Activity, Actor, Domain, Follow
 from server.publishing import new_activity, publish
@@ -113,7 +113,7 @@ async def handle_undo_follow(session: AsyncSession, actor_uri: str, follow: Any)
         query = query.where(Follow.uri == follow_uri)
     result = await session.execute(query)
     await session.commit()
-    return "removed" if result.rowcount else "ignored"  # type: ignore[attr-defined]
+    return "removed" if affected(result) else "ignored"
 
 
 async def _our_follow(session: AsyncSession, signer_uri: str, follow: Any) -> Follow | None:

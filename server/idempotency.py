@@ -10,6 +10,7 @@ retried as it is); keys live for ``KEY_LIFETIME``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -26,7 +27,13 @@ from server.errors import Invalid
 from server.models import IdempotencyRecord
 from server.tokens import Principal
 
-__all__ = ["KEY_LIFETIME", "IdempotencyKeyHeader", "IdempotentRequest", "idempotent"]
+__all__ = [
+    "KEY_LIFETIME",
+    "IdempotencyKeyHeader",
+    "IdempotentRequest",
+    "answer_once",
+    "idempotent",
+]
 
 KEY_LIFETIME = timedelta(hours=24)
 
@@ -124,3 +131,21 @@ def idempotent(
         path=request.url.path[:500],
         request_hash=digest,
     )
+
+
+async def answer_once(
+    request: Request,
+    session: AsyncSession,
+    caller: Principal,
+    key: str | None,
+    body: BaseModel,
+    *,
+    status_code: int,
+    create: Callable[[], Awaitable[BaseModel]],
+) -> Response:
+    """Return the first answer to this ``Idempotency-Key``, or run ``create`` and record it."""
+    request_key = idempotent(request, caller, key, body)
+    if (replayed := await request_key.replay(session)) is not None:
+        return replayed
+    public = await create()
+    return await request_key.commit(session, status_code, public.model_dump_json().encode())

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.sanitize import sanitize_html
 from schemas.base import get_id
-from server.db import utcnow
+from server.db import affected, utcnow
 from server.models import FundingCall, Interaction, Project
 from server.urls import Urls
 
@@ -119,7 +119,7 @@ async def handle_undo_interaction(session: AsyncSession, signer: str, undone: An
         )
     )
     await session.commit()
-    return "removed" if result.rowcount else "ignored"  # type: ignore[attr-defined]
+    return "removed" if affected(result) else "ignored"
 
 
 async def handle_note_delete(session: AsyncSession, signer: str, deleted: Any) -> str:
@@ -130,7 +130,7 @@ async def handle_note_delete(session: AsyncSession, signer: str, deleted: Any) -
         )
     )
     await session.commit()
-    return "removed" if result.rowcount else "ignored"  # type: ignore[attr-defined]
+    return "removed" if affected(result) else "ignored"
 
 
 async def count_interactions(session: AsyncSession, object_uri: str, kind: str) -> int:

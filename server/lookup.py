@@ -102,10 +102,11 @@ async def lookup(session: AsyncSession, state: AppState, q: str) -> DirectoryEnt
 
 
 async def _stored_object(session: AsyncSession, uri: str) -> tuple[Kind, Any] | None:
-    for kind, table in (("project", Project), ("funding_call", FundingCall)):
+    tables: tuple[tuple[Kind, Any], ...] = (("project", Project), ("funding_call", FundingCall))
+    for kind, table in tables:
         row = (
             await session.execute(select(table).where(table.uri == uri, table.deleted_at == None))
         ).scalar_one_or_none()
         if row is not None:
-            return kind, row  # type: ignore[return-value]
+            return kind, row
     return None

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.actors import get_local_actor
-from server.db import utcnow
+from server.db import affected, utcnow
 from server.errors import Invalid
 from server.models import Activity, Actor, Delivery, Domain, Follow
 
@@ -215,7 +215,7 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
         )
         .values(state=ActivityState.ignored, error=BLOCKED_ERROR, locked_until=None)
     )
-    return follows.rowcount or 0, deliveries.rowcount or 0  # type: ignore[attr-defined]
+    return affected(follows), affected(deliveries)
 
 
 def listed_in_directory() -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from sqlmodel import col
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
-from server.db import utcnow
+from server.db import UTCDateTime, utcnow
 from server.models import Activity, Actor, Delivery, Domain, Follow
 from server.render import dump
 from server.urls import Urls, new_id
@@ -122,9 +122,9 @@ async def _enqueue_followers(
             func.min(Actor.domain),
             literal(DeliveryState.pending.value),
             literal(0),
-            literal(now, Delivery.next_attempt_at.type),  # type: ignore[attr-defined]
-            literal(now, Delivery.created_at.type),  # type: ignore[attr-defined]
-            literal(now, Delivery.updated_at.type),  # type: ignore[attr-defined]
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
         )
         .select_from(Follow)
         .join(Actor, Actor.id == Follow.follower_id)

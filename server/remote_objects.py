@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
 from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
-from server.db import utcnow
+from server.db import affected, utcnow
 from server.errors import Invalid
 from server.lifecycle import set_tags
 from server.models import Actor, Follow, FundingCall, Project
@@ -258,6 +258,6 @@ async def handle_remote_delete(session: AsyncSession, signer: str, deleted: Any)
             .where(table.uri == uri, table.actor_id == author, table.is_local == False)
             .values(deleted_at=utcnow())
         )
-        done += result.rowcount  # type: ignore[attr-defined]
+        done += affected(result)
     await session.commit()
     return "deleted" if done else "ignored"

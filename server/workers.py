@@ -234,7 +234,7 @@ class DeliveryWorker:
         known = {
             d.host: d
             for d in (
-                await session.execute(select(Domain).where(Domain.host.in_(failed | alive)))  # type: ignore[attr-defined]
+                await session.execute(select(Domain).where(col(Domain.host).in_(failed | alive)))
             ).scalars()
         }
         for host in failed:

@@ -30,7 +30,7 @@ from server.funding import (
     list_funding_calls,
     update_funding_call,
 )
-from server.idempotency import IdempotencyKeyHeader, idempotent
+from server.idempotency import IdempotencyKeyHeader, answer_once
 from server.models import Actor, FundingCall
 from server.pledges import list_pledges, pledge_public, record_pledge
 from server.routes.api_projects import Writer
@@ -58,13 +58,15 @@ async def post_funding_call(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Publish a funding call; followers receive a ``Create{Note}``."""
-    key = idempotent(request, caller, idempotency_key, body)
-    if (replayed := await key.replay(session)) is not None:
-        return replayed
-    actor, today = await acting_actor(session, caller), utcnow().date()
-    call = await create_funding_call(session, state.urls, actor, body, today=today)
-    public = await funding_call_public(session, call, today=today)
-    response = await key.commit(session, 201, public.model_dump_json().encode())
+
+    async def create() -> FundingCallPublic:
+        actor, today = await acting_actor(session, caller), utcnow().date()
+        call = await create_funding_call(session, state.urls, actor, body, today=today)
+        return await funding_call_public(session, call, today=today)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=201, create=create
+    )
     state.federation.wake_delivery()
     return response
 
@@ -145,13 +147,15 @@ async def post_pledge(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Record an accepted pledge (owner or admin); followers receive the call's ``Update``."""
-    key = idempotent(request, caller, idempotency_key, body)
-    if (replayed := await key.replay(session)) is not None:
-        return replayed
-    owner, call = await _owned(session, caller, object_id)
-    pledge = await record_pledge(session, state.urls, owner, call, body, today=utcnow().date())
-    public = await pledge_public(session, pledge)
-    response = await key.commit(session, 201, public.model_dump_json().encode())
+
+    async def create() -> PledgePublic:
+        owner, call = await _owned(session, caller, object_id)
+        pledge = await record_pledge(session, state.urls, owner, call, body, today=utcnow().date())
+        return await pledge_public(session, pledge)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=201, create=create
+    )
     state.federation.wake_delivery()
     return response
 

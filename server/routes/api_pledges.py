@@ -14,7 +14,7 @@ from schemas.commons import OfferedPledgePublic, PledgeOffer
 from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import NotFound
-from server.idempotency import IdempotencyKeyHeader, idempotent
+from server.idempotency import IdempotencyKeyHeader, answer_once
 from server.lookup import lookup
 from server.models import FundingCall, Pledge
 from server.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
@@ -47,15 +47,17 @@ async def post_pledge(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Pledge to a funding call; ``offered`` until its instance accepts or rejects it."""
-    key = idempotent(request, caller, idempotency_key, body)
-    if (replayed := await key.replay(session)) is not None:
-        return replayed
-    actor = await acting_actor(session, caller)
-    call = await _call(session, state, body.funding_call)
-    pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
-    await session.flush()
-    public = await offered_pledge_public(session, pledge)
-    response = await key.commit(session, 202, public.model_dump_json().encode())
+
+    async def create() -> OfferedPledgePublic:
+        actor = await acting_actor(session, caller)
+        call = await _call(session, state, body.funding_call)
+        pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
+        await session.flush()
+        return await offered_pledge_public(session, pledge)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=202, create=create
+    )
     state.federation.wake_delivery()
     return response
 

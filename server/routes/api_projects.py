@@ -12,7 +12,7 @@ from schemas.states import ProjectStatus
 from server.access import acting_actor, owner_for_change
 from server.deps import SessionDep, StateDep, require_scope
 from server.etags import json_with_etag
-from server.idempotency import IdempotencyKeyHeader, idempotent
+from server.idempotency import IdempotencyKeyHeader, answer_once
 from server.models import Actor, Project
 from server.projects import (
     create_project,
@@ -46,12 +46,14 @@ async def post_project(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Publish a project; followers receive a ``Create{Note}``."""
-    key = idempotent(request, caller, idempotency_key, body)
-    if (replayed := await key.replay(session)) is not None:
-        return replayed
-    project = await create_project(session, state.urls, await acting_actor(session, caller), body)
-    payload = (await project_public(session, project)).model_dump_json().encode()
-    response = await key.commit(session, 201, payload)
+
+    async def create() -> ProjectPublic:
+        actor = await acting_actor(session, caller)
+        return await project_public(session, await create_project(session, state.urls, actor, body))
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=201, create=create
+    )
     state.federation.wake_delivery()
     return response
 
