@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -38,7 +38,11 @@ class AppState:
     db: Database
     urls: Urls
     federation: Federation
-    documents: DocumentCache = field(default_factory=DocumentCache)
+
+    @property
+    def documents(self) -> DocumentCache:
+        """The served-documents cache, shared with the workers of this process."""
+        return self.federation.documents
 
     @property
     def domain(self) -> str:

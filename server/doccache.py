@@ -1,15 +1,17 @@
 """A short-lived cache of served ActivityStreams bytes, for documents read far more than written.
 
-Remote servers fetch actor documents on every key lookup; answering from memory skips the
-database (one ORM query costs more than serving the bytes, DESIGN.md §12). Writers in this
-process forget the entry at once; other processes see a change within ``TTL`` seconds.
+Remote servers fetch actor documents on every key lookup and Notes on every boost or reply;
+answering from memory skips the database (one ORM query costs more than serving the bytes,
+DESIGN.md §12). Writers in this process forget entries at once — every publication and every
+processed inbox batch forgets all Notes — and other processes see a change within ``TTL``
+seconds.
 """
 
 from __future__ import annotations
 
 import time
 
-__all__ = ["TTL", "DocumentCache", "actor_key"]
+__all__ = ["TTL", "DocumentCache", "actor_key", "note_key"]
 
 TTL = 10.0
 
@@ -39,7 +41,16 @@ class DocumentCache:
         """Drop an entry after its document changed."""
         self._entries.pop(key, None)
 
+    def forget_notes(self) -> None:
+        """Drop every cached Note: something was published or received that may change one."""
+        self._entries = {k: v for k, v in self._entries.items() if not k.startswith("note:")}
+
 
 def actor_key(username: str) -> str:
     """Return the cache key of a local actor's document (writers forget it on change)."""
     return f"actor:{username}"
+
+
+def note_key(path: str) -> str:
+    """Return the cache key of a served Note (a project or funding call), by its path."""
+    return f"note:{path}"

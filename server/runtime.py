@@ -12,6 +12,7 @@ from federation.actors import KeyResolver
 from federation.fetch import Fetcher
 from server.actors import ensure_instance_actor
 from server.db import Database
+from server.doccache import DocumentCache
 from server.housekeeping import run_housekeeping
 from server.http import make_client, signing_key_of
 from server.settings import Settings
@@ -40,6 +41,7 @@ class Federation:
         self.client = client
         self.fetcher = fetcher
         self.store = SqlStore(db)
+        self.documents = DocumentCache()
         self.resolver = KeyResolver(self.store, fetcher)
         self.delivery = DeliveryWorker(
             db,
@@ -83,6 +85,8 @@ class Federation:
         ]
 
     def wake_delivery(self) -> None:
+        """Something was published: deliver it now, and serve fresh Notes from now on."""
+        self.documents.forget_notes()
         self.delivery.wake.set()
 
     def wake_inbox(self) -> None:

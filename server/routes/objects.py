@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server.db import utcnow
 from server.deps import SessionDep, StateDep, wants_as2
+from server.doccache import note_key
 from server.errors import NotFound
 from server.etags import with_etag
 from server.funding import get_funding_call, note_of_call
@@ -34,36 +35,56 @@ async def _local_owner(session: SessionDep, actor_id: int, is_local: bool, what:
     return actor
 
 
+def _cached_note(request: Request, state: StateDep) -> Response | None:
+    """Answer an AS2 GET from the document cache, without a database session, when fresh."""
+    if not wants_as2(request):
+        return None
+    cached = state.documents.get(note_key(request.url.path))
+    return None if cached is None else with_etag(request, AS2Response(cached))
+
+
+def _serve_note(request: Request, state: StateDep, note: dict[str, object]) -> Response:
+    body = dump(note)
+    state.documents.put(note_key(request.url.path), body)
+    return with_etag(request, AS2Response(body))
+
+
 @router.get("/projects/{object_id}")
-async def project(
-    object_id: str, request: Request, state: StateDep, session: SessionDep
-) -> Response:
+async def project(object_id: str, request: Request, state: StateDep) -> Response:
     """A project's Note (or Tombstone) for peers, its page for people."""
-    found = await get_project(session, object_id, allow_deleted=True)
-    actor = await _local_owner(session, found.actor_id, found.is_local, f"project {object_id!r}")
-    if found.deleted_at is not None:
-        return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
-    if wants_as2(request):
+    if (cached := _cached_note(request, state)) is not None:
+        return cached
+    async with state.db.session() as session:
+        found = await get_project(session, object_id, allow_deleted=True)
+        actor = await _local_owner(
+            session, found.actor_id, found.is_local, f"project {object_id!r}"
+        )
+        if found.deleted_at is not None:
+            return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
+        if not wants_as2(request):
+            return await render_project_page(request, state, session, found, actor)
         note = await with_interactions(session, project_note(found, actor, state.urls))
-        return with_etag(request, AS2Response(dump(note)))
-    return await render_project_page(request, state, session, found, actor)
+    return _serve_note(request, state, note)
 
 
 @router.get("/funding-calls/{object_id}")
-async def funding_call(
-    object_id: str, request: Request, state: StateDep, session: SessionDep
-) -> Response:
+async def funding_call(object_id: str, request: Request, state: StateDep) -> Response:
     """A funding call's Note (or Tombstone) for peers, its page with progress for people."""
-    found = await get_funding_call(session, object_id, allow_deleted=True)
-    actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
-    if found.deleted_at is not None:
-        return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
+    if (cached := _cached_note(request, state)) is not None:
+        return cached
     today = utcnow().date()
-    if wants_as2(request):
+    async with state.db.session() as session:
+        found = await get_funding_call(session, object_id, allow_deleted=True)
+        actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
+        if found.deleted_at is not None:
+            return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
+        if not wants_as2(request):
+            return await render_funding_call_page(
+                request, state, session, found, actor, today=today
+            )
         note = await note_of_call(session, state.urls, found, today=today, actor=actor)
         note = await with_interactions(session, note)
-        return with_etag(request, AS2Response(dump(note)))
-    return await render_funding_call_page(request, state, session, found, actor, today=today)
+    return _serve_note(request, state, note)
 
 
 @router.get("/pledges/{object_id}")

@@ -47,7 +47,7 @@ async def send(
     response = await client.post(path, content=body, headers=signed_headers(body, path=path))
     assert response.status_code == 202, response.text
     state = app.state.communs
-    await InboxWorker(state.db, state.urls, on_published=lambda: None).run_once()
+    await InboxWorker(state.db, state.urls, on_published=state.federation.wake_delivery).run_once()
 
 
 def like(number: int, target: str) -> dict[str, Any]:
@@ -193,3 +193,16 @@ async def test_interactions__counts_in_the_note_and_replies_on_the_page(
     page = (await client.get(path, headers={"Accept": "text/html"})).text
     assert "1 reply · 1 like · 0 boosts" in page
     assert "Lovely <b>commons</b>" in page and "x()" not in page
+
+
+async def test_interactions__a_cached_note_is_refreshed_once_a_like_is_processed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a project whose Note was already served (and cached)
+    uri = await publish_project(app, client)
+    path = uri.removeprefix(TEST_BASE_URL)
+    assert (await client.get(path, headers=AS2)).json()["likes"]["totalItems"] == 0
+    # When a like is processed by the inbox worker of this process
+    await send(app, client, like(1, uri), "/inbox")
+    # Then the next GET counts it
+    assert (await client.get(path, headers=AS2)).json()["likes"]["totalItems"] == 1
