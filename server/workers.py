@@ -79,9 +79,11 @@ class DeliveryWorker:
 
         Claims refill the pipeline once half the slots are free (one claim query per batch,
         not per delivery); while sends are in flight the loop waits for the first to finish,
-        and only an idle worker waits for a wake-up or the poll interval.
+        and only an idle worker waits for a wake-up or the poll interval. Outcomes are written
+        by a separate task, one batch at a time, so sending never waits for the database.
         """
         inflight: set[asyncio.Task[None]] = set()
+        flushing: asyncio.Task[None] | None = None
         refill = max(1, self.concurrency // 2)
         while not stop.is_set():
             self.wake.clear()
@@ -91,8 +93,9 @@ class DeliveryWorker:
                 task = asyncio.create_task(self._send(*row))
                 inflight.add(task)
                 task.add_done_callback(inflight.discard)
-            if len(self._outcomes) >= self.batch or (not inflight and self._outcomes):
-                await self._flush()
+            flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
+            if flush_due and (flushing is None or flushing.done()):
+                flushing = asyncio.create_task(self._flush_in_background())
             if rows and len(rows) == free:
                 await asyncio.sleep(0)
                 continue
@@ -105,6 +108,8 @@ class DeliveryWorker:
                 waiter.cancel()
         if inflight:
             await asyncio.wait(inflight)
+        if flushing is not None:
+            await flushing
         await self._flush()
 
     async def run_once(self) -> int:
@@ -187,6 +192,14 @@ class DeliveryWorker:
             log.info("delivery to %s: %s %s", inbox, outcome.status, outcome.error[:200])
         DELIVERIES.labels(outcome.verdict).inc()
         self._outcomes.append((delivery_id, host, attempts + 1, outcome))
+
+    async def _flush_in_background(self) -> None:
+        """Record outcomes while the loop keeps claiming; on a database error the rows keep
+        their lease and are sent again once it expires (at least once, never lost)."""
+        try:
+            await self._flush()
+        except Exception:
+            log.exception("recording delivery outcomes failed")
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []
