@@ -1,0 +1,44 @@
+"""Wire formats: ActivityStreams documents, NodeInfo and the JSON API bodies. Pure, no I/O."""
+
+from schemas.actors import ACTOR_TYPES, Actor, PropertyValue, PublicKey, as2_type_of_kind
+from schemas.base import APModel, as_list, get_id
+from schemas.collections import OrderedCollection, OrderedCollectionPage
+from schemas.context import ACTOR_CONTEXT, AS2, AS2_PUBLIC, COMMUNS_NS, OBJECT_CONTEXT
+from schemas.states import (
+    ActivityState,
+    ActorKind,
+    DeliveryState,
+    DomainBlock,
+    FollowState,
+    FundingStatus,
+    PledgeState,
+    ProjectStatus,
+    Sector,
+)
+
+__all__ = [
+    "ACTOR_CONTEXT",
+    "ACTOR_TYPES",
+    "AS2",
+    "AS2_PUBLIC",
+    "COMMUNS_NS",
+    "OBJECT_CONTEXT",
+    "APModel",
+    "ActivityState",
+    "Actor",
+    "ActorKind",
+    "DeliveryState",
+    "DomainBlock",
+    "FollowState",
+    "FundingStatus",
+    "OrderedCollection",
+    "OrderedCollectionPage",
+    "PledgeState",
+    "ProjectStatus",
+    "PropertyValue",
+    "PublicKey",
+    "Sector",
+    "as2_type_of_kind",
+    "as_list",
+    "get_id",
+]
