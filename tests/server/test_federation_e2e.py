@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from server.models import Activity, Delivery
 from tests.conftest import create_actor
@@ -43,7 +44,7 @@ async def last_sent(instance: Instance, kind: str) -> str:
                 await session.execute(
                     select(Activity.uri)
                     .where(Activity.direction == "out", Activity.type == kind)
-                    .order_by(Activity.id.desc())  # type: ignore[attr-defined]
+                    .order_by(col(Activity.id).desc())
                 )
             )
             .scalars()
