@@ -114,7 +114,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def activity(
-    type: str = "Follow", *, number: int = 1, actor: str = BOB, object: Any = COOP
+    type: str = "Follow", *, number: int = 1, actor: Any = BOB, object: Any = COOP
 ) -> dict[str, Any]:
     return {
         "@context": AS2,
@@ -177,3 +177,17 @@ def hand_signed_headers(
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return headers
+
+
+async def deliver_and_process(
+    app: FastAPI, client: httpx.AsyncClient, document: Any, path: str = INBOX_PATH
+) -> None:
+    """POST a signed activity from bob to ``path`` (202 expected), then run the inbox worker
+    once, wired as in production (a processed batch wakes delivery and refreshes Notes)."""
+    from server.workers import InboxWorker
+
+    body = encode(document)
+    response = await client.post(path, content=body, headers=signed_headers(body, path=path))
+    assert response.status_code == 202, response.text
+    state = app.state.communs
+    await InboxWorker(state.db, state.urls, on_published=state.federation.wake_delivery).run_once()

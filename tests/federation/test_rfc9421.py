@@ -288,6 +288,7 @@ class FieldLines(dict[str, str]):
         super().__init__(lines)
         self.lines = lines
 
+    # dict.items() returns a view; this fake returns the repeated lines, as starlette does.
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
         return self.lines
 

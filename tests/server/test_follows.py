@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 
 from server.db import utcnow
 from server.models import Activity, Actor, Delivery, Follow
-from server.workers import InboxWorker
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -20,23 +19,13 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     activity,
     app,
     client,
+    deliver_and_process,
     encode,
     remote,
     signed_headers,
 )
 
 BOB_INBOX = f"{BOB}/inbox"
-
-
-async def deliver_to_coop(
-    app: FastAPI, client: httpx.AsyncClient, document: dict[str, Any]
-) -> None:
-    """POST a signed activity from bob to coop's inbox, then let the inbox worker process it."""
-    body = encode(document)
-    response = await client.post(INBOX_PATH, content=body, headers=signed_headers(body))
-    assert response.status_code == 202, response.text
-    state = app.state.communs
-    await InboxWorker(state.db, state.urls, on_published=lambda: None).run_once()
 
 
 async def sent(app: FastAPI, kind: str) -> list[tuple[dict[str, Any], str]]:
@@ -60,7 +49,7 @@ async def test_follow__stores_follower_and_accepts_with_the_follow_as_received(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     follow = activity("Follow", number=1)
-    await deliver_to_coop(app, client, follow)
+    await deliver_and_process(app, client, follow)
     [stored] = await follows(app)
     assert stored.state == "accepted" and stored.uri == follow["id"]
     [(accept, inbox)] = await sent(app, "Accept")
@@ -73,8 +62,8 @@ async def test_follow__stores_follower_and_accepts_with_the_follow_as_received(
 async def test_follow__repeated_follow_resends_accept(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver_to_coop(app, client, activity("Follow", number=1))
-    await deliver_to_coop(app, client, activity("Follow", number=2))
+    await deliver_and_process(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=2))
     assert len(await follows(app)) == 1
     assert len(await sent(app, "Accept")) == 2
 
@@ -83,15 +72,15 @@ async def test_undo__embedded_follow_removes_follower(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     follow = activity("Follow", number=1)
-    await deliver_to_coop(app, client, follow)
-    await deliver_to_coop(app, client, activity("Undo", number=2, object=follow))
+    await deliver_and_process(app, client, follow)
+    await deliver_and_process(app, client, activity("Undo", number=2, object=follow))
     assert await follows(app) == []
 
 
 async def test_undo__follow_by_id_removes_follower(app: FastAPI, client: httpx.AsyncClient) -> None:
     follow = activity("Follow", number=1)
-    await deliver_to_coop(app, client, follow)
-    await deliver_to_coop(app, client, activity("Undo", number=2, object=follow["id"]))
+    await deliver_and_process(app, client, follow)
+    await deliver_and_process(app, client, activity("Undo", number=2, object=follow["id"]))
     assert await follows(app) == []
 
 
@@ -99,7 +88,7 @@ async def test_follow__suspended_actor_rejects(app: FastAPI, client: httpx.Async
     async with app.state.communs.db.session() as session:
         await session.execute(update(Actor).where(Actor.uri == COOP).values(suspended_at=utcnow()))
         await session.commit()
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     assert await follows(app) == []
     [(reject, inbox)] = await sent(app, "Reject")
     assert inbox == BOB_INBOX and reject["object"]["id"] == f"{REMOTE}/activities/1"
@@ -120,7 +109,7 @@ async def test_follow_requests__locked_actor_approves(
 ) -> None:
     # Given coop approves followers by hand, and bob asks to follow
     auth = {"Authorization": f"Bearer {await coop_token(app, locked=True)}"}
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     # Then the request is pending, with no Accept yet
     [request] = (await client.get("/api/v1/follow-requests", headers=auth)).json()
     assert request["actor"] == BOB and request["state"] == "pending"
@@ -140,7 +129,7 @@ async def test_follow_requests__locked_actor_refuses(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     auth = {"Authorization": f"Bearer {await coop_token(app, locked=True)}"}
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     [request] = (await client.get("/api/v1/follow-requests", headers=auth)).json()
     response = await client.post(f"/api/v1/follow-requests/{request['id']}/reject", headers=auth)
     assert response.status_code == 204
@@ -157,7 +146,7 @@ async def test_outgoing_follow__pending_until_accept_then_undo(
     [(follow, inbox)] = await sent(app, "Follow")
     assert inbox == BOB_INBOX and follow["object"] == BOB and follow["actor"] == COOP
     # When bob's signed Accept arrives
-    await deliver_to_coop(app, client, activity("Accept", number=5, object=follow))
+    await deliver_and_process(app, client, activity("Accept", number=5, object=follow))
     # Then the follow is accepted
     [listed] = (await client.get("/api/v1/follows", headers=auth)).json()
     assert listed["state"] == "accepted"
@@ -172,5 +161,5 @@ async def test_outgoing_follow__reject_removes_it(app: FastAPI, client: httpx.As
     auth = {"Authorization": f"Bearer {await coop_token(app)}"}
     await client.post("/api/v1/follows", json={"target": BOB}, headers=auth)
     [(follow, _)] = await sent(app, "Follow")
-    await deliver_to_coop(app, client, activity("Reject", number=6, object=follow["id"]))
+    await deliver_and_process(app, client, activity("Reject", number=6, object=follow["id"]))
     assert await follows(app) == []

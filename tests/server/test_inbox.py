@@ -263,7 +263,7 @@ async def test_inbox__body_over_one_mebibyte_streamed(
         pytest.param(encode(activity() | {"id": "urn:uuid:1"}), id="id-not-http"),
         pytest.param(encode(activity() | {"id": "https://[remote.example/1"}), id="id-bad-ipv6"),
         pytest.param(encode(activity(actor="https://[::1/users/bob")), id="actor-bad-ipv6"),
-        pytest.param(encode(activity(actor=42)), id="actor-number"),  # type: ignore[arg-type]
+        pytest.param(encode(activity(actor=42)), id="actor-number"),
         pytest.param(
             encode(activity() | {"id": f"{REMOTE}/activities/{'a' * 2048}"}), id="id-too-long"
         ),

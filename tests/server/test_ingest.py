@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -46,14 +47,14 @@ async def test_group_commit__concurrent_records_stored_once_each(database_url: s
 async def test_group_commit__an_id_already_stored_is_a_duplicate(database_url: str) -> None:
     db = Database(database_url)
     committer = GroupCommitter(db)
-    record = dict(
+    record: dict[str, Any] = dict(
         uri="https://remote.example/a/1",
         type="Like",
         actor_uri="https://remote.example/u",
         object_uri=None,
         body=b"{}",
     )
-    assert await committer.record(**record) is True  # type: ignore[arg-type]
-    assert await committer.record(**record) is False  # type: ignore[arg-type]
+    assert await committer.record(**record) is True
+    assert await committer.record(**record) is False
     await committer.close()
     await db.dispose()

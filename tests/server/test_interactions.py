@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from server.models import Actor, Interaction
 from server.tokens import issue_token
-from server.workers import InboxWorker
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,
@@ -19,6 +18,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     REMOTE,
     app,
     client,
+    deliver_and_process,
     encode,
     remote,
     signed_headers,
@@ -38,16 +38,6 @@ async def publish_project(app: FastAPI, client: httpx.AsyncClient) -> str:
     )
     assert response.status_code == 201
     return str(response.json()["uri"])
-
-
-async def send(
-    app: FastAPI, client: httpx.AsyncClient, document: dict[str, Any], path: str
-) -> None:
-    body = encode(document)
-    response = await client.post(path, content=body, headers=signed_headers(body, path=path))
-    assert response.status_code == 202, response.text
-    state = app.state.communs
-    await InboxWorker(state.db, state.urls, on_published=state.federation.wake_delivery).run_once()
 
 
 def like(number: int, target: str) -> dict[str, Any]:
@@ -111,9 +101,11 @@ async def test_interactions__like_boost_reply_are_counted(
     # Given a project of coop
     uri = await publish_project(app, client)
     # When bob likes it (personal inbox), boosts and replies to it (shared inbox)
-    await send(app, client, like(1, uri), "/actors/coop/inbox")
-    await send(app, client, boost(2, uri), "/inbox")
-    await send(app, client, reply(3, uri, "<p>Great <script>alert(1)</script>work!</p>"), "/inbox")
+    await deliver_and_process(app, client, like(1, uri), "/actors/coop/inbox")
+    await deliver_and_process(app, client, boost(2, uri), "/inbox")
+    await deliver_and_process(
+        app, client, reply(3, uri, "<p>Great <script>alert(1)</script>work!</p>"), "/inbox"
+    )
     # Then each collection counts one, and the reply is kept sanitised
     assert await totals(client, uri) == {"replies": 1, "likes": 1, "shares": 1}
     page = (
@@ -133,21 +125,21 @@ async def test_interactions__undo_and_delete_remove_them(
     uri = await publish_project(app, client)
     liked, boosted, replied = like(1, uri), boost(2, uri), reply(3, uri, "<p>hi</p>")
     for document in (liked, boosted, replied):
-        await send(app, client, document, "/inbox")
+        await deliver_and_process(app, client, document, "/inbox")
     # When bob undoes the like (embedded), the boost (by id) and deletes the reply
-    await send(
+    await deliver_and_process(
         app,
         client,
         {"id": f"{BOB}#likes/1/undo", "type": "Undo", "actor": BOB, "object": liked},
         "/inbox",
     )
-    await send(
+    await deliver_and_process(
         app,
         client,
         {"id": f"{BOB}/statuses/2/undo", "type": "Undo", "actor": BOB, "object": boosted["id"]},
         "/inbox",
     )
-    await send(
+    await deliver_and_process(
         app,
         client,
         {
@@ -166,10 +158,12 @@ async def test_interactions__duplicates_and_foreign_objects_are_ignored(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     uri = await publish_project(app, client)
-    await send(app, client, like(1, uri), "/inbox")
-    await send(app, client, like(1, uri) | {"id": f"{BOB}#likes/1"}, "/inbox")
-    await send(app, client, like(2, f"{REMOTE}/statuses/9"), "/inbox")
-    await send(app, client, reply(4, f"{REMOTE}/statuses/9", "<p>elsewhere</p>"), "/inbox")
+    await deliver_and_process(app, client, like(1, uri), "/inbox")
+    await deliver_and_process(app, client, like(1, uri) | {"id": f"{BOB}#likes/1"}, "/inbox")
+    await deliver_and_process(app, client, like(2, f"{REMOTE}/statuses/9"), "/inbox")
+    await deliver_and_process(
+        app, client, reply(4, f"{REMOTE}/statuses/9", "<p>elsewhere</p>"), "/inbox"
+    )
     assert await totals(client, uri) == {"replies": 0, "likes": 1, "shares": 0}
 
 
@@ -177,8 +171,8 @@ async def test_interactions__counts_in_the_note_and_replies_on_the_page(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     uri = await publish_project(app, client)
-    await send(app, client, like(1, uri), "/inbox")
-    await send(
+    await deliver_and_process(app, client, like(1, uri), "/inbox")
+    await deliver_and_process(
         app, client, reply(3, uri, "<p>Lovely <b>commons</b><script>x()</script></p>"), "/inbox"
     )
     path = uri.removeprefix(TEST_BASE_URL)
@@ -203,6 +197,6 @@ async def test_interactions__a_cached_note_is_refreshed_once_a_like_is_processed
     path = uri.removeprefix(TEST_BASE_URL)
     assert (await client.get(path, headers=AS2)).json()["likes"]["totalItems"] == 0
     # When a like is processed by the inbox worker of this process
-    await send(app, client, like(1, uri), "/inbox")
+    await deliver_and_process(app, client, like(1, uri), "/inbox")
     # Then the next GET counts it
     assert (await client.get(path, headers=AS2)).json()["likes"]["totalItems"] == 1

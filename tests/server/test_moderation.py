@@ -27,13 +27,14 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     activity,
     app,
     client,
+    deliver_and_process,
     encode,
     remote,
     signed_headers,
 )
 from tests.server.test_cli import run
 from tests.server.test_delivery import add_remote_followers, publish_note
-from tests.server.test_follows import coop_token, deliver_to_coop, sent
+from tests.server.test_follows import coop_token, sent
 
 OTHER_INBOX = "https://other.example/inbox"
 ADMIN_PATHS = [
@@ -136,7 +137,7 @@ async def test_set_domain_block__reject_removes_follows_and_abandons_deliveries(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     # Given bob follows coop, coop asked to follow bob, and someone on other.example follows coop
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     auth = bearer(await coop_token(app))
     assert (await client.post("/api/v1/follows", json={"target": BOB}, headers=auth)).is_success
     await add_remote_followers(app, await coop(app), [(OTHER_INBOX, None)])
@@ -168,7 +169,7 @@ async def test_inbox__after_reject_activity_is_accepted_but_not_stored(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     # Given bob's Follow was processed, then remote.example was blocked
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     await block(app, "remote.example", "reject")
     async with app.state.communs.db.session() as session:
         stored = await session.scalar(select(func.count()).select_from(Activity))
@@ -215,7 +216,7 @@ async def test_set_domain_block__unblock_restores_following_and_delivery(
     change = await block(app, "remote.example", "none")
     assert change.block == DomainBlock.none
     # When bob follows coop
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     # Then he is accepted and a publication is delivered to remote.example again
     assert await follow_pairs(app) == {(BOB, COOP, FollowState.accepted)}
     activity_id = await publish_note(app, await coop(app))
@@ -245,7 +246,7 @@ async def test_set_domain_block__silence_hides_actors_and_holds_follows(
     # Given remote.example is silenced
     await block(app, "remote.example", "silence")
     # When bob asks to follow coop (who approves followers automatically)
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     # Then the request waits for approval, with no Accept sent
     assert await follow_pairs(app) == {(BOB, COOP, FollowState.pending)}
     assert await sent(app, "Accept") == []
@@ -254,7 +255,7 @@ async def test_set_domain_block__silence_hides_actors_and_holds_follows(
     assert "@coop@communs.test" in page and "@bob@remote.example" not in page
     # When the silence is lifted and bob asks again
     await block(app, "remote.example", "none")
-    await deliver_to_coop(app, client, activity("Follow", number=2))
+    await deliver_and_process(app, client, activity("Follow", number=2))
     # Then he is accepted and listed
     assert await follow_pairs(app) == {(BOB, COOP, FollowState.accepted)}
     assert len(await sent(app, "Accept")) == 1
@@ -264,7 +265,7 @@ async def test_set_domain_block__silence_hides_actors_and_holds_follows(
 async def test_set_domain_block__silence_keeps_existing_follows(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     change = await block(app, "remote.example", "silence")
     assert change.follows_removed == 0 and change.deliveries_abandoned == 0
     assert await follow_pairs(app) == {(BOB, COOP, FollowState.accepted)}
@@ -297,7 +298,7 @@ async def test_suspend_actor__refuses_writes_marks_document_and_rejects_follows(
     # and it is left out of the directory
     assert "@coop@communs.test" not in await home_page(client)
     # and a remote Follow gets Reject
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     assert await follow_pairs(app) == set()
     [(reject, _)] = await sent(app, "Reject")
     assert reject["object"]["id"] == f"{REMOTE}/activities/1"
@@ -405,7 +406,7 @@ async def test_cli__domain_and_actor_moderation(
     database_url: str, app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     # Given bob follows coop
-    await deliver_to_coop(app, client, activity("Follow", number=1))
+    await deliver_and_process(app, client, activity("Follow", number=1))
     env = {"COMMUNS_DATABASE_URL": database_url, "COMMUNS_BASE_URL": TEST_BASE_URL}
     # When an admin silences, then blocks remote.example
     silenced = run("domain", "silence", "Remote.Example", **env)

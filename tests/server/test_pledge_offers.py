@@ -11,8 +11,17 @@ from sqlalchemy import select
 
 from server.models import Activity, Actor, Delivery
 from server.tokens import issue_token
-from server.workers import InboxWorker
-from tests.fakeremote import BOB, COOP, REMOTE, app, client, encode, remote, signed_headers  # noqa: F401  (fixtures)
+from tests.fakeremote import (  # noqa: F401  (fixtures)
+    BOB,
+    COOP,
+    REMOTE,
+    app,
+    client,
+    deliver_and_process,
+    encode,
+    remote,
+    signed_headers,
+)
 
 
 async def open_call(
@@ -61,16 +70,6 @@ def offer(
     }
 
 
-async def send(app: FastAPI, client: httpx.AsyncClient, document: dict[str, Any]) -> None:
-    body = encode(document)
-    response = await client.post(
-        "/actors/coop/inbox", content=body, headers=signed_headers(body, path="/actors/coop/inbox")
-    )
-    assert response.status_code == 202, response.text
-    state = app.state.communs
-    await InboxWorker(state.db, state.urls, on_published=lambda: None).run_once()
-
-
 async def answers(app: FastAPI) -> list[dict[str, Any]]:
     """Accepts and Rejects queued for bob's inbox, oldest first."""
     async with app.state.communs.db.session() as session:
@@ -95,7 +94,7 @@ async def test_offer__accepted_counted_and_answered(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     call = await open_call(app, client)
-    await send(app, client, offer(call["uri"]))
+    await deliver_and_process(app, client, offer(call["uri"]), "/actors/coop/inbox")
     assert await raised(client, call) == "40.00"
     [accept] = await answers(app)
     assert accept["type"] == "Accept" and accept["object"]["id"] == f"{REMOTE}/offers/1"
@@ -104,8 +103,10 @@ async def test_offer__accepted_counted_and_answered(
 
 async def test_offer__repeated_is_counted_once(app: FastAPI, client: httpx.AsyncClient) -> None:
     call = await open_call(app, client)
-    await send(app, client, offer(call["uri"]))
-    await send(app, client, offer(call["uri"]) | {"id": f"{REMOTE}/offers/1-again"})
+    await deliver_and_process(app, client, offer(call["uri"]), "/actors/coop/inbox")
+    await deliver_and_process(
+        app, client, offer(call["uri"]) | {"id": f"{REMOTE}/offers/1-again"}, "/actors/coop/inbox"
+    )
     assert await raised(client, call) == "40.00"
     assert [a["type"] for a in await answers(app)] == ["Accept", "Accept"]
 
@@ -121,7 +122,7 @@ async def test_offer__invalid_is_rejected_with_a_reason(
         offer(call["uri"], 4, sector="army"),
     ]
     for document in bad:
-        await send(app, client, document)
+        await deliver_and_process(app, client, document, "/actors/coop/inbox")
     rejects = await answers(app)
     assert [r["type"] for r in rejects] == ["Reject"] * 4
     assert "EUR" in rejects[0]["content"] and "decimal string" in rejects[1]["content"]
@@ -131,9 +132,12 @@ async def test_offer__invalid_is_rejected_with_a_reason(
 async def test_undo_offer__withdraws_while_open(app: FastAPI, client: httpx.AsyncClient) -> None:
     call = await open_call(app, client)
     made = offer(call["uri"])
-    await send(app, client, made)
-    await send(
-        app, client, {"id": f"{REMOTE}/offers/1/undo", "type": "Undo", "actor": BOB, "object": made}
+    await deliver_and_process(app, client, made, "/actors/coop/inbox")
+    await deliver_and_process(
+        app,
+        client,
+        {"id": f"{REMOTE}/offers/1/undo", "type": "Undo", "actor": BOB, "object": made},
+        "/actors/coop/inbox",
     )
     assert await raised(client, call) == "0.00"
 
@@ -142,5 +146,7 @@ async def test_offer__to_an_unknown_call_is_ignored(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await open_call(app, client)
-    await send(app, client, offer("http://communs.test/funding-calls/nope"))
+    await deliver_and_process(
+        app, client, offer("http://communs.test/funding-calls/nope"), "/actors/coop/inbox"
+    )
     assert await answers(app) == []

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.models import Activity, Project
 from tests.conftest import create_actor
@@ -334,7 +334,7 @@ async def test_post_project__idempotency_key_expires_and_is_checked(
     first = await client.post("/api/v1/projects", json=project_body(), headers=bearer(token, "k"))
     async with app.state.communs.db.session() as session:
         await session.execute(
-            IdempotencyRecord.__table__.update().values(  # type: ignore[attr-defined]
+            update(IdempotencyRecord).values(
                 created_at=utcnow() - KEY_LIFETIME - timedelta(minutes=1)
             )
         )

@@ -11,8 +11,17 @@ from sqlalchemy import select
 
 from schemas.states import FollowState
 from server.models import Actor, Follow, FundingCall, Project
-from server.workers import InboxWorker
-from tests.fakeremote import BOB, COOP, REMOTE, app, client, encode, remote, signed_headers  # noqa: F401  (fixtures)
+from tests.fakeremote import (  # noqa: F401  (fixtures)
+    BOB,
+    COOP,
+    REMOTE,
+    app,
+    client,
+    deliver_and_process,
+    encode,
+    remote,
+    signed_headers,
+)
 
 AS2 = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS2}#Public"
@@ -20,8 +29,11 @@ PUBLIC = f"{AS2}#Public"
 
 async def coop_follows_bob(app: FastAPI, client: httpx.AsyncClient) -> None:
     """Store bob (by letting him sign a harmless request) and an accepted coop → bob follow."""
-    await send(
-        app, client, {"id": f"{BOB}#hello", "type": "Like", "actor": BOB, "object": f"{REMOTE}/x"}
+    await deliver_and_process(
+        app,
+        client,
+        {"id": f"{BOB}#hello", "type": "Like", "actor": BOB, "object": f"{REMOTE}/x"},
+        "/inbox",
     )
     async with app.state.communs.db.session() as session:
         coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
@@ -35,16 +47,6 @@ async def coop_follows_bob(app: FastAPI, client: httpx.AsyncClient) -> None:
             )
         )
         await session.commit()
-
-
-async def send(app: FastAPI, client: httpx.AsyncClient, document: dict[str, Any]) -> None:
-    body = encode(document)
-    response = await client.post(
-        "/inbox", content=body, headers=signed_headers(body, path="/inbox")
-    )
-    assert response.status_code == 202, response.text
-    state = app.state.communs
-    await InboxWorker(state.db, state.urls, on_published=lambda: None).run_once()
 
 
 def project_note(number: int = 1, **changes: Any) -> dict[str, Any]:
@@ -109,7 +111,7 @@ async def test_remote_project__stored_from_a_followed_actor(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await coop_follows_bob(app, client)
-    await send(app, client, create(project_note()))
+    await deliver_and_process(app, client, create(project_note()), "/inbox")
     [project] = await stored(app, Project)
     assert (project.uri, project.name, project.license, project.status) == (
         f"{REMOTE}/projects/1",
@@ -123,7 +125,7 @@ async def test_remote_project__stored_from_a_followed_actor(
 async def test_remote_project__not_followed_is_ignored(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await send(app, client, create(project_note()))
+    await deliver_and_process(app, client, create(project_note()), "/inbox")
     assert await stored(app, Project) == []
 
 
@@ -131,7 +133,7 @@ async def test_remote_funding_call__money_kept_exactly(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await coop_follows_bob(app, client)
-    await send(app, client, create(call_note()))
+    await deliver_and_process(app, client, create(call_note()), "/inbox")
     [call] = await stored(app, FundingCall)
     assert (call.goal_minor, call.raised_minor, call.currency) == (5_000_000, 1_250_000, "EUR")
     assert call.raised_by_sector == {"public": 1_250_000}
@@ -142,12 +144,18 @@ async def test_remote_update__only_newer_versions_apply(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await coop_follows_bob(app, client)
-    await send(app, client, create(project_note()))
-    await send(
-        app, client, create(project_note(name="Old", updated="2026-10-01T00:00:00Z"), "Update", 2)
+    await deliver_and_process(app, client, create(project_note()), "/inbox")
+    await deliver_and_process(
+        app,
+        client,
+        create(project_note(name="Old", updated="2026-10-01T00:00:00Z"), "Update", 2),
+        "/inbox",
     )
-    await send(
-        app, client, create(project_note(name="New", updated="2026-11-02T00:00:00Z"), "Update", 3)
+    await deliver_and_process(
+        app,
+        client,
+        create(project_note(name="New", updated="2026-11-02T00:00:00Z"), "Update", 3),
+        "/inbox",
     )
     [project] = await stored(app, Project)
     assert project.name == "New"
@@ -157,9 +165,9 @@ async def test_remote_delete__tombstones_the_object(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await coop_follows_bob(app, client)
-    await send(app, client, create(project_note()))
+    await deliver_and_process(app, client, create(project_note()), "/inbox")
     tomb = {"id": f"{REMOTE}/projects/1", "type": "Tombstone"}
-    await send(app, client, create(tomb, "Delete", 4))
+    await deliver_and_process(app, client, create(tomb, "Delete", 4), "/inbox")
     [project] = await stored(app, Project)
     assert project.deleted_at is not None
 
@@ -167,7 +175,7 @@ async def test_remote_delete__tombstones_the_object(
 async def test_remote_html__sanitised(app: FastAPI, client: httpx.AsyncClient) -> None:
     await coop_follows_bob(app, client)
     html = '<p onclick="x()">Hi<script>alert(1)</script><img src=x><a href="javascript:y">z</a></p>'
-    await send(app, client, create(project_note(content=html)))
+    await deliver_and_process(app, client, create(project_note(content=html)), "/inbox")
     [project] = await stored(app, Project)
     assert "script" not in project.description_html and "onclick" not in project.description_html
     assert "<img" not in project.description_html and "javascript" not in project.description_html
@@ -215,7 +223,7 @@ async def test_remote_payload__refused_and_never_stored(
         )
         assert response.status_code == 403
     else:
-        await send(app, client, body)
+        await deliver_and_process(app, client, body, "/inbox")
     assert await stored(app, Project) == [] and await stored(app, FundingCall) == []
 
 
@@ -224,5 +232,5 @@ async def test_plain_note__not_mistaken_for_a_project(
 ) -> None:
     await coop_follows_bob(app, client)
     note = {k: v for k, v in project_note().items() if k != "objectType"}
-    await send(app, client, create(note))
+    await deliver_and_process(app, client, create(note), "/inbox")
     assert await stored(app, Project) == []
