@@ -28,7 +28,7 @@ from federation.digest import (
     content_digest_header,
     digest_header,
 )
-from federation.rfc9421 import field_value
+from federation.rfc9421 import field_value, fold_fields
 from federation.sigtypes import CLOCK_SKEW as CLOCK_SKEW
 from federation.sigtypes import DEFAULT_LIFETIME as DEFAULT_LIFETIME
 from federation.sigtypes import MAX_LIFETIME as MAX_LIFETIME
@@ -171,7 +171,8 @@ def parse_signature(
     absolute URL as received; ``headers`` any mapping (names compared case-insensitively);
     ``now`` timezone-aware. Never raises for any header content.
     """
-    if field_value(headers, "signature-input") is not None:
+    headers = fold_fields(headers)
+    if "signature-input" in headers:
         return _parse_rfc9421(method, url, headers, now)
     return parse_cavage(method, url, headers, now)
 

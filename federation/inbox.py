@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from federation.actors import KeyResolver
 from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature, verify_signature
 from federation.ports import ActorStore, InboxStore
+from federation.rfc9421 import fold_fields
 from schemas.base import get_id
 
 __all__ = ["MAX_INBOX_BODY", "InboxOutcome", "accept_activity"]
@@ -76,7 +78,19 @@ def _host(uri: object) -> str | None:
     return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.hostname else None
 
 
-def _parse(body: bytes) -> dict[str, Any] | str:
+#: Key ids and actor IRIs repeat from request to request; their hosts are worth remembering.
+_known_host = lru_cache(maxsize=4096)(_host)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    activity: dict[str, Any]
+    actor_uri: str
+    actor_host: str
+    id_host: str
+
+
+def _parse(body: bytes) -> _Parsed | str:
     try:
         activity = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
@@ -85,13 +99,16 @@ def _parse(body: bytes) -> dict[str, Any] | str:
         return "body is not a JSON object"
     if not isinstance(activity.get("type"), str):
         return "activity has no type"
-    if _host(activity.get("id")) is None:
+    id_host = _host(activity.get("id"))
+    if id_host is None:
         return "activity has no http(s) id"
-    if _host(get_id(activity.get("actor"))) is None:
+    actor_uri = get_id(activity.get("actor"))
+    actor_host = _known_host(actor_uri) if isinstance(actor_uri, str) else None
+    if actor_uri is None or actor_host is None:
         return "activity has no http(s) actor"
-    if max(len(activity["id"]), len(str(get_id(activity["actor"])))) > _MAX_IRI:
+    if max(len(activity["id"]), len(actor_uri)) > _MAX_IRI:
         return f"activity id or actor longer than {_MAX_IRI} characters"
-    return activity
+    return _Parsed(activity, actor_uri, actor_host, id_host)
 
 
 async def accept_activity(
@@ -109,10 +126,10 @@ async def accept_activity(
     parsed = _parse(body)
     if isinstance(parsed, str):
         return InboxOutcome("malformed", parsed)
-    activity = parsed
-    actor_uri = str(get_id(activity["actor"]))
+    activity, actor_uri, actor_host = parsed.activity, parsed.actor_uri, parsed.actor_host
     object_uri = get_id(activity.get("object"))
-    if not any(name.lower() == "signature" for name in headers):
+    headers = fold_fields(headers)
+    if "signature" not in headers:
         return InboxOutcome("unsigned", "the request carries no Signature header")
     if (
         activity["type"] == "Delete"
@@ -123,7 +140,7 @@ async def accept_activity(
     signed = parse_signature(method=method, url=url, headers=headers, now=now)
     if isinstance(signed, Verification):
         return InboxOutcome("bad_signature", f"{signed.reason}: {signed.detail}".rstrip(": "))
-    if await store.is_blocked(_host(signed.key_id) or ""):
+    if await store.is_blocked(_known_host(signed.key_id) or ""):
         return InboxOutcome("blocked", "the signer's domain is blocked")
     try:
         key = await resolver.resolve(signed.key_id)
@@ -137,8 +154,7 @@ async def accept_activity(
         return InboxOutcome("bad_signature", f"{verification.reason}: {verification.detail}")
     if key.actor_uri != actor_uri:
         return InboxOutcome("actor_mismatch", f"signed by {key.actor_uri}, not by {actor_uri}")
-    actor_host = _host(actor_uri)
-    await store.host_is_alive(actor_host or "")
+    await store.host_is_alive(actor_host)
     embedded = activity.get("object")
     if (
         activity["type"] in ("Create", "Update")
@@ -146,9 +162,9 @@ async def accept_activity(
         and _host(object_uri) != actor_host
     ):
         return InboxOutcome("origin_mismatch", "the object's id is not on the actor's host")
-    if _host(str(activity["id"])) != actor_host:
+    if parsed.id_host != actor_host:
         return InboxOutcome("origin_mismatch", "the activity's id is not on the actor's host")
-    if await store.is_blocked(actor_host or ""):
+    if await store.is_blocked(actor_host):
         return InboxOutcome("blocked", "the actor's domain is blocked")
     is_new = await store.record_incoming(
         uri=str(activity["id"]),

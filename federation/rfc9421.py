@@ -32,6 +32,7 @@ from federation.structured_fields import (
 __all__ = [
     "ALGORITHMS",
     "ComponentError",
+    "Fields",
     "InnerList",
     "Item",
     "Member",
@@ -42,6 +43,7 @@ __all__ = [
     "algorithm_for_key",
     "authority",
     "field_value",
+    "fold_fields",
     "parse_dictionary",
     "serialize_inner_list",
     "sign_bytes",
@@ -105,14 +107,36 @@ class MessageContext:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+class Fields(dict[str, str]):
+    """Header fields folded once: lower-case names, each with its lines joined by ", "."""
+
+
 def field_value(headers: Mapping[str, str], name: str) -> str | None:
     """Return every line of a header field joined by ", ", or None when absent.
 
-    Works for plain dicts, ``httpx.Headers`` (which pre-joins repeated lines) and starlette
-    ``Headers`` (whose ``items()`` lists each line), comparing names case-insensitively.
+    Works for ``Fields`` (a dict look-up), plain dicts, ``httpx.Headers`` (which pre-joins
+    repeated lines) and starlette ``Headers`` (whose ``items()`` lists each line), comparing
+    names case-insensitively.
     """
+    if isinstance(headers, Fields):
+        return headers.get(name)
     lines = [value for key, value in headers.items() if key.lower() == name]
     return ", ".join(lines) if lines else None
+
+
+def fold_fields(headers: Mapping[str, str]) -> Fields:
+    """Return ``headers`` folded, so that each field look-up is a dict look-up.
+
+    A verifier looks up several fields per request, and starlette's ``Headers`` decodes every
+    line again on each ``items()`` call.
+    """
+    if isinstance(headers, Fields):
+        return headers
+    folded = Fields()
+    for key, value in headers.items():
+        name = key.lower()
+        folded[name] = f"{folded[name]}, {value}" if name in folded else value
+    return folded
 
 
 def authority(url: str) -> str:

@@ -4,6 +4,11 @@ The database write, not the crypto, bounds the inbox (DESIGN.md §12: ≈ 600 re
 commit each, ≈ 2 200/s batched). Each request waits until the batch holding its activity is
 committed before it is answered 202, so nothing accepted is ever lost. Ids already stored are
 skipped by ``ON CONFLICT DO NOTHING`` and reported as duplicates.
+
+A batch is one statement and one hop: on SQLite a multi-row ``VALUES`` run with its commit
+on a connection and thread of the writer's own, on PostgreSQL an ``unnest`` of arrays sent by
+asyncpg outside any transaction. The ORM's per-row work cost more than the rest of an inbox
+request, and each extra hop to aiosqlite's thread cost GIL hand-offs (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from schemas.states import ActivityState
-from server.db import Database, utcnow
-from server.models import Activity
+from server.db import Database, UTCDateTime, sqlite_pragmas, utcnow
 from server.urls import new_id
 
 __all__ = ["BATCH_SIZE", "GroupCommitter"]
@@ -29,22 +35,98 @@ log = logging.getLogger("communs.ingest")
 
 BATCH_SIZE = 200
 
+_COLUMNS = (
+    "id, uri, type, actor_uri, object_uri, body, "
+    "direction, is_public, state, attempts, next_attempt_at, created_at"
+)
+_SQLITE_ROW = "(?, ?, ?, ?, ?, ?, 'in', 0, ?, 0, ?, ?)"
+_POSTGRES = (
+    f"INSERT INTO activity ({_COLUMNS}) "
+    "SELECT id, uri, type, actor_uri, object_uri, body, 'in', false, $7, 0, $8, $8 "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], "
+    "$6::bytea[]) AS batch(id, uri, type, actor_uri, object_uri, body) "
+    "ON CONFLICT (uri) DO NOTHING RETURNING uri"
+)
+
+#: What a failed batch may raise: the drivers' own errors (the batch bypasses SQLAlchemy's).
+_WRITE_ERRORS = (DBAPIError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+#: (id, uri, type, actor_uri, object_uri, body)
+Row = tuple[str, str, str, str, str | None, bytes]
+
 
 @dataclass
 class _Pending:
-    row: dict[str, Any]
+    row: Row
     done: asyncio.Future[bool] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+    @property
+    def uri(self) -> str:
+        return self.row[1]
+
+
+class _SqliteBatches:
+    """Batches written on a SQLite connection and thread of their own: one hop each."""
+
+    def __init__(self, db: Database) -> None:
+        self._path = make_url(db.url).database or ""
+        self._stamp = UTCDateTime().bind_processor(db.engine.dialect)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="communs-ingest")
+        self._connection: sqlite3.Connection | None = None
+
+    async def insert(self, rows: list[Row]) -> set[str]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._insert, rows)
+
+    def _insert(self, rows: list[Row]) -> set[str]:
+        if self._connection is None:
+            self._connection = sqlite3.connect(self._path, timeout=30)
+            sqlite_pragmas(self._connection, None)
+        now = self._stamp(utcnow()) if self._stamp else utcnow()
+        state = ActivityState.received.value
+        values = ", ".join([_SQLITE_ROW] * len(rows))
+        params = [value for row in rows for value in (*row, state, now, now)]
+        sql = f"INSERT INTO activity ({_COLUMNS}) VALUES {values} "
+        with self._connection:  # commits, or rolls back on error
+            cursor = self._connection.execute(
+                sql + "ON CONFLICT (uri) DO NOTHING RETURNING uri", params
+            )
+            return {uri for (uri,) in cursor.fetchall()}
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._connection.close)
+        self._executor.shutdown()
+
+
+class _PostgresBatches:
+    """Batches sent by asyncpg as one autocommitted statement: one round trip each."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, rows: list[Row]) -> set[str]:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        async with self._db.engine.connect() as connection:
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            returned = await driver.fetch(
+                _POSTGRES, *columns, ActivityState.received.value, utcnow()
+            )
+        return {row[0] for row in returned}
+
+    async def close(self) -> None:
+        """Nothing to release: connections go back to the engine's pool."""
 
 
 class GroupCommitter:
     """Collects incoming activities and writes them in batches from one task."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._batches = _SqliteBatches(db) if db.is_sqlite else _PostgresBatches(db)
 
     async def record(
         self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
@@ -54,22 +136,8 @@ class GroupCommitter:
             self._queue = asyncio.Queue()
             self._task = asyncio.create_task(self._write_forever(self._queue))
         assert self._queue is not None
-        pending = _Pending(
-            row={
-                "id": new_id(),
-                "uri": uri,
-                "type": type[:64],
-                "actor_uri": actor_uri,
-                "object_uri": object_uri[:2048] if object_uri else None,
-                "direction": "in",
-                "is_public": False,
-                "body": body,
-                "state": ActivityState.received.value,
-                "attempts": 0,
-                "next_attempt_at": utcnow(),
-                "created_at": utcnow(),
-            }
-        )
+        object_uri = object_uri[:2048] if object_uri else None
+        pending = _Pending((new_id(), uri, type[:64], actor_uri, object_uri, body))
         await self._queue.put(pending)
         return await pending.done
 
@@ -81,6 +149,7 @@ class GroupCommitter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._batches.close()
 
     async def _write_forever(self, queue: asyncio.Queue[_Pending]) -> None:
         while True:
@@ -89,7 +158,7 @@ class GroupCommitter:
                 batch.append(queue.get_nowait())
             try:
                 await self._write(batch)
-            except (DBAPIError, IntegrityError, OSError) as exc:
+            except _WRITE_ERRORS as exc:
                 log.warning("batch insert failed (%s); writing one by one", exc)
                 for pending in batch:
                     await self._write_one(pending)
@@ -97,38 +166,21 @@ class GroupCommitter:
                 for _ in batch:
                     queue.task_done()
 
-    def _insert(self) -> Any:
-        dialect_insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        return dialect_insert(Activity).on_conflict_do_nothing(index_elements=["uri"])
-
     async def _write(self, batch: list[_Pending]) -> None:
-        seen: dict[str, _Pending] = {}
+        first: dict[str, _Pending] = {}
         for pending in batch:  # the same id twice in one batch: the first is the new one
-            seen.setdefault(pending.row["uri"], pending)
-        unique = list(seen.values())
-        async with self.db.session() as session:
-            result = await session.execute(
-                self._insert().returning(Activity.uri), [p.row for p in unique]
-            )
-            inserted = set(result.scalars())
-            await session.commit()
+            first.setdefault(pending.uri, pending)
+        inserted = await self._batches.insert([p.row for p in first.values()])
         for pending in batch:
             if not pending.done.done():
-                pending.done.set_result(
-                    pending.row["uri"] in inserted and seen[pending.row["uri"]] is pending
-                )
+                pending.done.set_result(pending.uri in inserted and first[pending.uri] is pending)
 
     async def _write_one(self, pending: _Pending) -> None:
         try:
-            async with self.db.session() as session:
-                result = await session.execute(
-                    self._insert().returning(Activity.uri), [pending.row]
-                )
-                inserted = result.scalar_one_or_none() is not None
-                await session.commit()
-        except (DBAPIError, IntegrityError, OSError) as exc:
+            inserted = await self._batches.insert([pending.row])
+        except _WRITE_ERRORS as exc:  # this row alone cannot be stored: say so
             if not pending.done.done():
                 pending.done.set_exception(exc)
             return
         if not pending.done.done():
-            pending.done.set_result(inserted)
+            pending.done.set_result(pending.uri in inserted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from server import __version__, metrics
 from server.db import Database
 from server.deps import AppState
 from server.errors import ServiceError
+from server.frontdoor import FrontDoor
+from server.responses import error_response
 from server.routes import (
     activitypub,
     api_actors,
@@ -28,7 +31,6 @@ from server.routes import (
     api_funding,
     api_pledges,
     api_projects,
-    inbox,
     interactions,
     objects,
     pages,
@@ -61,6 +63,9 @@ def create_app(
         app.state.communs = AppState(settings=settings, db=db, urls=urls, federation=federation)
         if settings.run_workers:
             federation.run_workers()
+        # What startup built lives as long as the process: keep it out of the collector's
+        # full passes (one took 120 ms under inbox load, the p99 of the whole run).
+        gc.freeze()
         try:
             yield
         finally:
@@ -72,15 +77,18 @@ def create_app(
         version=__version__,
         summary="Federated home for digital commons: projects, funding calls, pledges.",
         lifespan=lifespan,
+        # FastAPI's native OpenTelemetry asks the global providers on every request (≈ 6 % of
+        # an inbox POST); Communs reports through its own Prometheus /metrics instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     _install_error_handlers(app)
+    app.add_middleware(FrontDoor)
     routers = [
         wellknown.router,
         activitypub.router,
         activitypub.signed,
         objects.router,
         interactions.router,
-        inbox.router,
         api_actors.router,
         api_admin.router,
         api_follows.router,
@@ -108,7 +116,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return error_response(exc.status, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -120,10 +128,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return error_response(422, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        return error_response(exc.status_code, exc.detail, exc.headers)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-__all__ = ["AS2_MEDIA_TYPE", "AS2Response", "JRDResponse"]
+__all__ = ["AS2_MEDIA_TYPE", "AS2Response", "JRDResponse", "error_response"]
 
 AS2_MEDIA_TYPE = "application/activity+json"
 
@@ -25,3 +26,10 @@ class JRDResponse(Response):
     """A WebFinger (JRD) document."""
 
     media_type = "application/jrd+json"
+
+
+def error_response(
+    status: int, detail: object, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """Return the one shape of every error: JSON ``{"detail": …}`` with its status."""
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)

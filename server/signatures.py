@@ -1,6 +1,8 @@
-"""Reading signed requests in routes: the inbox body, and authorized-fetch checks on GETs."""
+"""Reading signed requests: the inbox body, and authorized-fetch checks on GETs."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
 
@@ -8,9 +10,9 @@ from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature, verify_signature
 from federation.inbox import MAX_INBOX_BODY
 from server.db import utcnow
-from server.deps import StateDep, wants_as2
+from server.deps import AppState, StateDep, wants_as2
 
-__all__ = ["read_body", "received_url", "require_signed_get"]
+__all__ = ["read_body", "received_url", "require_signed_get", "signed_get_refusal"]
 
 
 def received_url(request: Request, base_url: str) -> str:
@@ -38,22 +40,29 @@ async def read_body(request: Request, *, limit: int = MAX_INBOX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, str]) -> str | None:
+    """Return why a GET of ``url`` lacks a valid signature, or None when it is signed well."""
+    signed = parse_signature(method="GET", url=url, headers=headers, now=utcnow())
+    if isinstance(signed, Verification):
+        return f"a valid HTTP signature is required ({signed.reason})"
+    resolver = state.federation.resolver
+    try:
+        key = await resolver.resolve(signed.key_id)
+        verification = verify_signature(signed, key.public_key, body=None)
+        if not verification.ok and key.cached:
+            key = await resolver.resolve(signed.key_id, refresh=True)
+            verification = verify_signature(signed, key.public_key, body=None)
+    except KeyResolutionError as exc:
+        return f"signature key could not be resolved: {exc}"
+    return None if verification.ok else f"invalid HTTP signature ({verification.reason})"
+
+
 async def require_signed_get(request: Request, state: StateDep) -> None:
     """In authorized-fetch mode, refuse (401) AS2 GETs without a valid signature."""
     if not state.settings.authorized_fetch or not wants_as2(request):
         return
-    url = received_url(request, state.urls.base)
-    signed = parse_signature(method="GET", url=url, headers=request.headers, now=utcnow())
-    if isinstance(signed, Verification):
-        raise HTTPException(401, f"a valid HTTP signature is required ({signed.reason})")
-    try:
-        key = await state.federation.resolver.resolve(signed.key_id)
-        verification = verify_signature(signed, key.public_key, body=None)
-        if not verification.ok and key.cached:
-            key = await state.federation.resolver.resolve(signed.key_id, refresh=True)
-            verification = verify_signature(signed, key.public_key, body=None)
-    except KeyResolutionError as exc:
-        raise HTTPException(401, f"signature key could not be resolved: {exc}") from None
-    if not verification.ok:
-        raise HTTPException(401, f"invalid HTTP signature ({verification.reason})")
-    request.state.signer = key.actor_uri
+    refusal = await signed_get_refusal(
+        state, received_url(request, state.urls.base), request.headers
+    )
+    if refusal is not None:
+        raise HTTPException(401, refusal)

@@ -37,14 +37,11 @@ async def instance_actor(state: StateDep, session: SessionDep) -> Response:
 async def actor(username: str, request: Request, state: StateDep) -> Response:
     """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``).
 
-    AS2 is served from the document cache when fresh, without opening a database session.
+    The AS2 bytes go to the document cache, from which ``server.frontdoor`` serves them.
     """
-    as2 = wants_as2(request)
-    if as2 and (cached := state.documents.get(actor_key(username))) is not None:
-        return AS2Response(cached)
     async with state.db.session() as session:
         found = await get_local_actor(session, username)
-        if not as2:
+        if not wants_as2(request):
             return await render_profile(request, state, session, found)
     body = dump(actor_to_ap(found, state.urls))
     state.documents.put(actor_key(username), body)

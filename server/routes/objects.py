@@ -35,15 +35,8 @@ async def _local_owner(session: SessionDep, actor_id: int, is_local: bool, what:
     return actor
 
 
-def _cached_note(request: Request, state: StateDep) -> Response | None:
-    """Answer an AS2 GET from the document cache, without a database session, when fresh."""
-    if not wants_as2(request):
-        return None
-    cached = state.documents.get(note_key(request.url.path))
-    return None if cached is None else with_etag(request, AS2Response(cached))
-
-
 def _serve_note(request: Request, state: StateDep, note: dict[str, object]) -> Response:
+    """Serve a Note and cache its bytes, from which ``server.frontdoor`` serves the next GETs."""
     body = dump(note)
     state.documents.put(note_key(request.url.path), body)
     return with_etag(request, AS2Response(body))
@@ -52,8 +45,6 @@ def _serve_note(request: Request, state: StateDep, note: dict[str, object]) -> R
 @router.get("/projects/{object_id}")
 async def project(object_id: str, request: Request, state: StateDep) -> Response:
     """A project's Note (or Tombstone) for peers, its page for people."""
-    if (cached := _cached_note(request, state)) is not None:
-        return cached
     async with state.db.session() as session:
         found = await get_project(session, object_id, allow_deleted=True)
         actor = await _local_owner(
@@ -70,8 +61,6 @@ async def project(object_id: str, request: Request, state: StateDep) -> Response
 @router.get("/funding-calls/{object_id}")
 async def funding_call(object_id: str, request: Request, state: StateDep) -> Response:
     """A funding call's Note (or Tombstone) for peers, its page with progress for people."""
-    if (cached := _cached_note(request, state)) is not None:
-        return cached
     today = utcnow().date()
     async with state.db.session() as session:
         found = await get_funding_call(session, object_id, allow_deleted=True)

@@ -178,3 +178,21 @@ async def test_authorized_fetch__off_serves_unsigned_as2(open_client: httpx.Asyn
     response = await open_client.get("/actors/coop", headers=AS2_ACCEPT)
     assert response.status_code == 200
     assert response.headers["content-type"] == AS2_TYPE
+
+
+async def test_authorized_fetch__cached_actor_still_needs_a_signature(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given the actor document cached by a signed GET
+    signed = await client.get("/actors/coop", headers=signed_get("/actors/coop"))
+    assert signed.status_code == 200
+
+    # When it is asked for again, unsigned, then signed by a key bob never published
+    unsigned = await client.get("/actors/coop", headers=AS2_ACCEPT)
+    forged = await client.get("/actors/coop", headers=signed_get("/actors/coop", STRANGER_KEY))
+
+    # Then the cache answers neither
+    assert unsigned.status_code == 401
+    assert forged.status_code == 401
+    again = await client.get("/actors/coop", headers=signed_get("/actors/coop"))
+    assert again.status_code == 200 and again.content == signed.content

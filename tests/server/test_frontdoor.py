@@ -1,0 +1,85 @@
+"""The front door answers inbox POSTs and cached AS2 reads before FastAPI, with the same rules.
+
+Cached documents must carry the same headers as the routes that built them, keep ETags and
+304s, and must never bypass authorized fetch or leak a document that changed.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from tests.conftest import TEST_BASE_URL, create_actor
+from tests.publications import AS2_ACCEPT, bearer, post_project
+
+
+async def test_front_door__cached_note_keeps_its_etag_and_304(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a project whose Note was served once (and so cached)
+    _, token = await create_actor(app, "coop")
+    project = await post_project(client, token)
+    path = project["uri"].removeprefix(TEST_BASE_URL)
+    built = await client.get(path, headers=AS2_ACCEPT)
+    assert app.state.communs.documents.get(f"note:{path}") == built.content
+
+    # When it is read again from the cache, then with its ETag
+    cached = await client.get(path, headers=AS2_ACCEPT)
+    again = await client.get(path, headers=AS2_ACCEPT | {"If-None-Match": built.headers["etag"]})
+
+    # Then the cached answer is the built one, byte for byte and header for header
+    assert cached.content == built.content
+    for header in ("content-type", "vary", "etag"):
+        assert cached.headers[header] == built.headers[header]
+    assert again.status_code == 304 and again.content == b""
+
+
+async def test_front_door__html_reads_go_to_the_pages(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor whose AS2 document is cached
+    await create_actor(app, "coop", name="La Coop")
+    await client.get("/actors/coop", headers=AS2_ACCEPT)
+
+    # When a browser asks for the same URL
+    page = await client.get("/actors/coop", headers={"Accept": "text/html"})
+
+    # Then it gets the profile page, not the cached AS2
+    assert page.headers["content-type"].startswith("text/html")
+    assert "La Coop" in page.text
+
+
+async def test_front_door__changed_actor_is_not_served_stale(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor whose document is cached
+    _, token = await create_actor(app, "coop", name="Old name")
+    await client.get("/actors/coop", headers=AS2_ACCEPT)
+
+    # When its profile changes through the API
+    changed = await client.patch(
+        "/api/v1/actors/coop", json={"name": "New name"}, headers=bearer(token)
+    )
+    assert changed.status_code == 200, changed.text
+
+    # Then the next read shows the change
+    document = (await client.get("/actors/coop", headers=AS2_ACCEPT)).json()
+    assert document["name"] == "New name"
+
+
+async def test_front_door__inbox_errors_keep_the_json_shape(client: httpx.AsyncClient) -> None:
+    # When an inbox POST is refused by the front door itself (unknown actor, not JSON)
+    missing = await client.post("/actors/nobody/inbox", content=b"{}")
+    garbage = await client.post("/inbox", content=b"not json")
+
+    # Then the answers have the same shape as every other error
+    assert missing.status_code == 404 and "detail" in missing.json()
+    assert garbage.status_code == 400 and "detail" in garbage.json()
+
+
+async def test_front_door__other_methods_on_an_inbox_are_not_served(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/inbox")
+    assert response.status_code in (404, 405)
+    assert "detail" in response.json()
