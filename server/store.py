@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from sqlalchemy import select, update
@@ -28,25 +29,38 @@ class SqlStore:
         self._domains_until = 0.0
         self._blocked: frozenset[str] = frozenset()
         self._unavailable: frozenset[str] = frozenset()
+        self._reading: asyncio.Task[None] | None = None
+        self._generation = 0  # bumped by forget_domains: a read begun before is not kept
 
     async def _domain_policy(self) -> tuple[frozenset[str], frozenset[str]]:
         """Return (blocked, unavailable) hosts, re-read at most every ``DOMAIN_TTL`` seconds.
 
         The inbox asks on every request; the answer changes only on moderation or failures.
+        One read serves every request that finds the copy stale (they all wait for it).
         """
         if time.monotonic() >= self._domains_until:
-            async with self.db.session() as session:
-                rows = (
-                    await session.execute(select(Domain.host, Domain.block, Domain.is_unavailable))
-                ).all()
-            self._blocked = frozenset(h for h, block, _ in rows if block == DomainBlock.reject)
-            self._unavailable = frozenset(h for h, _, down in rows if down)
-            self._domains_until = time.monotonic() + DOMAIN_TTL
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.create_task(self._read_domains())
+            await asyncio.shield(self._reading)
         return self._blocked, self._unavailable
+
+    async def _read_domains(self) -> None:
+        generation = self._generation
+        async with self.db.session() as session:
+            rows = (
+                await session.execute(select(Domain.host, Domain.block, Domain.is_unavailable))
+            ).all()
+        if generation != self._generation:
+            return
+        self._blocked = frozenset(h for h, block, _ in rows if block == DomainBlock.reject)
+        self._unavailable = frozenset(h for h, _, down in rows if down)
+        self._domains_until = time.monotonic() + DOMAIN_TTL
 
     def forget_domains(self) -> None:
         """Drop the cached domain policy (after moderation in this process)."""
+        self._generation += 1
         self._domains_until = 0.0
+        self._reading = None
 
     async def find_key(self, key_id: str) -> KnownKey | None:
         async with self.db.session() as session:
