@@ -70,6 +70,8 @@ class _Pending:
 class _SqliteBatches:
     """Batches written on a SQLite connection and thread of their own: one hop each."""
 
+    in_flight = 1  # one connection, one thread: batches queue there anyway
+
     def __init__(self, db: Database) -> None:
         self._path = make_url(db.url).database or ""
         self._stamp = UTCDateTime().bind_processor(db.engine.dialect)
@@ -104,6 +106,10 @@ class _SqliteBatches:
 class _PostgresBatches:
     """Batches sent by asyncpg as one autocommitted statement: one round trip each."""
 
+    #: Batches sent before the first is committed: a commit waits for the WAL to reach the
+    #: disk, and requests arriving meanwhile need not wait for it to start their own.
+    in_flight = 3
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -121,11 +127,12 @@ class _PostgresBatches:
 
 
 class GroupCommitter:
-    """Collects incoming activities and writes them in batches from one task."""
+    """Collects incoming activities and writes them in batches, from one task on SQLite."""
 
     def __init__(self, db: Database) -> None:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._writes: set[asyncio.Task[None]] = set()
         self._batches = _SqliteBatches(db) if db.is_sqlite else _PostgresBatches(db)
 
     async def record(
@@ -152,19 +159,27 @@ class GroupCommitter:
         await self._batches.close()
 
     async def _write_forever(self, queue: asyncio.Queue[_Pending]) -> None:
+        slots = asyncio.Semaphore(self._batches.in_flight)
         while True:
             batch = [await queue.get()]
             while len(batch) < BATCH_SIZE and not queue.empty():
                 batch.append(queue.get_nowait())
-            try:
-                await self._write(batch)
-            except _WRITE_ERRORS as exc:
-                log.warning("batch insert failed (%s); writing one by one", exc)
-                for pending in batch:
-                    await self._write_one(pending)
-            finally:
-                for _ in batch:
-                    queue.task_done()
+            await slots.acquire()
+            write = asyncio.create_task(self._write_batch(queue, batch))
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
+            write.add_done_callback(lambda _: slots.release())
+
+    async def _write_batch(self, queue: asyncio.Queue[_Pending], batch: list[_Pending]) -> None:
+        try:
+            await self._write(batch)
+        except _WRITE_ERRORS as exc:
+            log.warning("batch insert failed (%s); writing one by one", exc)
+            for pending in batch:
+                await self._write_one(pending)
+        finally:
+            for _ in batch:
+                queue.task_done()
 
     async def _write(self, batch: list[_Pending]) -> None:
         first: dict[str, _Pending] = {}
