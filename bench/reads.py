@@ -46,13 +46,12 @@ def _get(port: int, path: str) -> bytes:
 
 
 class Reads:
-    """Runs the scenario per backend; limits (per document and process count) once per run."""
+    """Runs the scenario per backend; each limit is measured right before its case."""
 
     def __init__(self, report: Report, work_dir: Path, sizes: ReadSizes) -> None:
         self.report = report
         self.work_dir = work_dir
         self.sizes = sizes
-        self.limits: dict[tuple[str, int], dict[str, Any]] = {}
 
     def run(self, backend: str, database_url: str) -> None:
         """Measure both documents with 1 and 2 server processes, then compare to the limit."""
@@ -79,7 +78,7 @@ class Reads:
                     documents[doc].raise_for_status()
                     measured[doc] = self._load(port, path)
             for doc in paths:
-                limit = self._limit(doc, documents[doc].content, processes)
+                limit = self._limit(backend, doc, documents[doc].content, processes)
                 result = measured[doc]
                 key = f"{doc}_{processes}"
                 self.report.figure(
@@ -107,9 +106,7 @@ class Reads:
         )
         return load(spec, self.work_dir)
 
-    def _limit(self, doc: str, content: bytes, processes: int) -> dict[str, Any]:
-        if (doc, processes) in self.limits:
-            return self.limits[(doc, processes)]
+    def _limit(self, backend: str, doc: str, content: bytes, processes: int) -> dict[str, Any]:
         port = free_port()
         body = self.work_dir / f"limit-{doc}.json"
         body.write_bytes(content)
@@ -121,9 +118,8 @@ class Reads:
         name = f"reads-limit-{doc}-{processes}"
         with running(name, command, {"BENCH_LIMIT": str(config)}, self.work_dir, port=port):
             result = self._load(port, f"/bytes/{doc}")
-        self.limits[(doc, processes)] = result
         self.report.limit(
-            f"reads_{doc}_{processes}",
+            f"reads_{doc}_{processes}_{backend}",
             result,
             f"FastAPI route returning the same {doc} bytes, {processes} process(es): "
             + describe(result),
