@@ -9,11 +9,13 @@ bytes — and hands everything else, every cache miss included, to the applicati
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable
+from functools import lru_cache
 
 from fastapi import HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from federation.inbox import accept_activity
@@ -85,7 +87,17 @@ async def inbox_post(request: Request, username: str | None) -> Response:
     INBOX_REQUESTS.labels(outcome.reason).inc()
     if outcome.status == 202:
         federation.wake_inbox()
-    return JSONResponse({"detail": outcome.detail or outcome.reason}, status_code=outcome.status)
+    return Response(
+        _detail_json(outcome.detail or outcome.reason),
+        status_code=outcome.status,
+        media_type="application/json",
+    )
+
+
+@lru_cache(maxsize=256)
+def _detail_json(detail: str) -> bytes:
+    """Return ``{"detail": …}`` rendered once: most answers are one of a few words."""
+    return json.dumps({"detail": detail}).encode()
 
 
 async def cached_document(request: Request, path: str) -> Response | None:
