@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -9,7 +10,9 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401
+from alembic import command
 from server.db import Database
+from server.migrations import alembic_config
 
 
 async def test_migrations__match_models(database_url: str) -> None:
@@ -27,3 +30,15 @@ async def test_migrations__match_models(database_url: str) -> None:
 
     # Then it finds nothing to change
     assert differences == []
+
+
+async def test_migrations__every_step_downgrades_and_upgrades_again(database_url: str) -> None:
+    # Given a database at head (the fixture migrated it)
+    config = alembic_config(database_url)
+
+    # When it is taken down to the first revision and back up, one step at a time
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    # Then it matches the models again
+    await test_migrations__match_models(database_url)
