@@ -17,20 +17,24 @@ from federation.keys import load_private_key
 from server import __version__
 from server.models import Actor
 
-__all__ = ["USER_AGENT", "make_client", "signing_key_of"]
+__all__ = ["USER_AGENT", "make_client", "make_transport", "signing_key_of"]
 
 USER_AGENT = f"Communs/{__version__} (+https://w3id.org/communs)"
 
 
-def make_client(
+def make_transport(
     *, allow_private_networks: bool, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """Return the shared client: keep-alive pool, Mastodon's timeouts, SSRF guard on every hop."""
-    guarded = GuardedTransport(
+) -> httpx.AsyncBaseTransport:
+    """Return the process's transport: one keep-alive pool, the SSRF guard on every request."""
+    return GuardedTransport(
         transport or AiohttpTransport(), allow_private_networks=allow_private_networks
     )
+
+
+def make_client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    """Return the client for fetches over ``transport``, with Mastodon's timeouts."""
     return httpx.AsyncClient(
-        transport=guarded,
+        transport=transport,
         timeout=TIMEOUT,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,

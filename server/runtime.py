@@ -14,7 +14,7 @@ from server.actors import ensure_instance_actor
 from server.db import Database
 from server.doccache import DocumentCache
 from server.housekeeping import run_housekeeping
-from server.http import make_client, signing_key_of
+from server.http import make_client, make_transport, signing_key_of
 from server.settings import Settings
 from server.store import SqlStore
 from server.urls import Urls
@@ -33,19 +33,21 @@ class Federation:
         urls: Urls,
         *,
         client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         fetcher: Fetcher,
     ) -> None:
         self.settings = settings
         self.db = db
         self.urls = urls
         self.client = client
+        self.transport = transport  # under the client; deliveries POST to it directly
         self.fetcher = fetcher
         self.store = SqlStore(db)
         self.documents = DocumentCache()
         self.resolver = KeyResolver(self.store, fetcher)
         self.delivery = DeliveryWorker(
             db,
-            client,
+            transport,
             concurrency=settings.delivery_concurrency,
             host_concurrency=settings.delivery_host_concurrency,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
@@ -66,13 +68,14 @@ class Federation:
         """Return the machinery, with the instance actor's key loaded once."""
         async with db.session() as session:
             instance = await ensure_instance_actor(session, urls, settings.domain)
-        client = make_client(
+        guarded = make_transport(
             allow_private_networks=settings.allow_private_networks, transport=transport
         )
+        client = make_client(guarded)
         fetcher = Fetcher(
             client, signing_key=signing_key_of(instance), always_sign=settings.authorized_fetch
         )
-        return cls(settings, db, urls, client=client, fetcher=fetcher)
+        return cls(settings, db, urls, client=client, transport=guarded, fetcher=fetcher)
 
     def run_workers(self) -> None:
         """Start the delivery and inbox workers as background tasks."""

@@ -21,11 +21,12 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
+from federation.fetch import TIMEOUT
 from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.db import Database, utcnow
-from server.http import signing_key_of
+from server.http import USER_AGENT, signing_key_of
 from server.metrics import DELIVERIES
 from server.models import Activity, Actor, Delivery, Domain
 from server.processing import process_activity
@@ -51,16 +52,18 @@ class DeliveryWorker:
     def __init__(
         self,
         db: Database,
-        client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         *,
         concurrency: int = 32,
         host_concurrency: int = 8,
         clock: Clock = utcnow,
         batch: int = 100,
         lease: timedelta = LEASE,
+        timeouts: httpx.Timeout = TIMEOUT,
     ) -> None:
         self.db = db
-        self.client = client
+        self.transport = transport
+        self.timeouts = timeouts
         self.concurrency = concurrency
         self.host_concurrency = host_concurrency
         self.clock = clock
@@ -178,12 +181,14 @@ class DeliveryWorker:
             semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.host_concurrency))
             async with semaphore:
                 outcome = await deliver(
-                    self.client,
+                    self.transport,
                     inbox_uri=inbox,
                     body=body,
                     key=key,
                     schemes=self._schemes,
                     now=self.clock(),
+                    user_agent=USER_AGENT,
+                    timeouts=self.timeouts,
                 )
         except Exception as exc:  # a bug must not kill the worker; the row is retried
             log.exception("delivery %s to %s crashed", delivery_id, inbox)

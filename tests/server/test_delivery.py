@@ -155,15 +155,14 @@ async def test_worker__retries_until_delivered_and_drops_permanent_failures(app:
     await add_remote_followers(app, actor, [(inbox, None) for inbox in scripts])
     inboxes = RecordingInboxes({k: list(v) for k, v in scripts.items()})
     clock = Clock()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
-    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    transport = httpx.MockTransport(inboxes)
+    worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     await publish_note(app, actor)
 
     # When the worker runs, time passes, and it runs again until nothing is due
     for _ in range(6):
         await worker.run_once()
         clock.now += timedelta(hours=2)
-    await client.aclose()
 
     # Then every retryable delivery ended delivered, with the expected number of attempts
     rows = await deliveries(app)
@@ -184,14 +183,13 @@ async def test_worker__honours_retry_after(app: FastAPI) -> None:
     inboxes = RecordingInboxes({"https://busy.example/inbox": [(429, {"Retry-After": "7200"})]})
     await publish_note(app, actor)
     clock = Clock()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
-    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    transport = httpx.MockTransport(inboxes)
+    worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     assert await worker.run_once() == 1
     clock.now += timedelta(hours=1)
     assert await worker.run_once() == 0  # not due yet: Retry-After says two hours
     clock.now += timedelta(hours=1, minutes=1)
     assert await worker.run_once() == 1
-    await client.aclose()
     assert (await deliveries(app))["https://busy.example/inbox"].state == DeliveryState.delivered
 
 
@@ -199,10 +197,9 @@ async def test_worker__sends_the_stored_bytes_signed(app: FastAPI) -> None:
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(app, actor, [("https://ok.example/inbox", None)])
     inboxes = RecordingInboxes({})
-    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
+    transport = httpx.MockTransport(inboxes)
     await publish_note(app, actor)
-    await DeliveryWorker(app.state.communs.db, client).run_once()
-    await client.aclose()
+    await DeliveryWorker(app.state.communs.db, transport).run_once()
     [request] = inboxes.received["https://ok.example/inbox"]
     assert request.headers["content-type"] == "application/activity+json"
     assert (
@@ -226,8 +223,8 @@ async def test_worker__seven_failure_days_make_a_host_unavailable(app: FastAPI) 
     await add_remote_followers(app, actor, [("https://down.example/inbox", None)])
     inboxes = RecordingInboxes({"https://down.example/inbox": [500] * 20})
     clock = Clock()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(inboxes))
-    worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+    transport = httpx.MockTransport(inboxes)
+    worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     await publish_note(app, actor)
     for _ in range(8):
         await worker.run_once()
@@ -237,7 +234,6 @@ async def test_worker__seven_failure_days_make_a_host_unavailable(app: FastAPI) 
                 Delivery.__table__.update().values(next_attempt_at=clock.now - timedelta(seconds=1))
             )
             await session.commit()
-    await client.aclose()
     async with app.state.communs.db.session() as session:
         domain = await session.get(Domain, "down.example")
     assert domain is not None and domain.is_unavailable and len(domain.failure_days) >= 7

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from schemas.states import DeliveryState
-from server.http import make_client
+from server.http import make_transport
 from server.workers import DeliveryWorker
 from tests.conftest import create_actor
 from tests.realservers import bound_socket, run_asgi
@@ -71,10 +71,11 @@ async def test_delivery__retries_over_real_http_until_delivered(app: FastAPI) ->
     await publish_note(app, actor)
 
     async with run_asgi(inbox, sock):
-        client = make_client(allow_private_networks=True)
-        client.timeout = httpx.Timeout(1.0, connect=1.0)
+        client = make_transport(allow_private_networks=True)
         clock = Clock()
-        worker = DeliveryWorker(app.state.communs.db, client, clock=clock)
+        worker = DeliveryWorker(
+            app.state.communs.db, client, clock=clock, timeouts=httpx.Timeout(1.0, connect=1.0)
+        )
         # When the worker runs, time passes, and it runs again
         for round_ in range(4):
             await worker.run_once()

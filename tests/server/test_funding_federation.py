@@ -20,7 +20,7 @@ from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import FollowState
 from server.db import utcnow
-from server.http import make_client
+from server.http import make_transport
 from server.models import Actor, Follow
 from server.workers import DeliveryWorker
 from tests.conftest import create_actor
@@ -74,7 +74,7 @@ async def test_publications__reach_a_real_inbox_signed_and_mastodon_shaped(
         # Given a recording inbox following coop
         actor, token = await create_actor(app, "coop")
         await follow_from(app, actor, inbox_base)
-        http = make_client(allow_private_networks=True)
+        http = make_transport(allow_private_networks=True)
         worker = DeliveryWorker(app.state.communs.db, http)
 
         async def step(method: str, path: str, body: Any = None) -> dict[str, Any]:
@@ -119,6 +119,7 @@ async def test_publications__reach_a_real_inbox_signed_and_mastodon_shaped(
         )
         assert verification.ok, verification
         assert headers["content-type"] == "application/activity+json"
+        assert headers["user-agent"].startswith("Communs/")
     # And every Note follows Mastodon's rules, with strictly increasing `updated`
     for activity in activities:
         assert activity["actor"] == actor.uri and "#" not in activity["id"]
