@@ -21,6 +21,7 @@ from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
 from server.db import UTCDateTime, utcnow
 from server.models import Activity, Actor, Delivery, Domain, Follow
+from server.notify import announce_deliveries
 from server.render import dump
 from server.urls import Urls, new_id
 
@@ -108,6 +109,8 @@ async def publish(
                 updated_at=now,
             )
         )
+    if to_followers or targets:
+        await announce_deliveries(session)
     return activity
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import timedelta
 
 import httpx
@@ -15,12 +16,15 @@ from server.db import Database
 from server.doccache import DocumentCache
 from server.housekeeping import run_housekeeping
 from server.http import make_client, make_transport, signing_key_of
+from server.notify import listening
 from server.settings import Settings
 from server.store import SqlStore
 from server.urls import Urls
 from server.workers import DeliveryWorker, InboxWorker
 
 __all__ = ["Federation"]
+
+log = logging.getLogger("communs.runtime")
 
 
 class Federation:
@@ -85,7 +89,16 @@ class Federation:
             asyncio.create_task(
                 run_housekeeping(self.db, self.urls, self._stop, on_published=self.wake_delivery)
             ),
+            asyncio.create_task(self._listen()),
         ]
+
+    async def _listen(self) -> None:
+        """Wake the delivery worker when another process enqueues deliveries (PostgreSQL)."""
+        try:
+            async with listening(self.db, self.wake_delivery):
+                await self._stop.wait()
+        except Exception as exc:  # workers still poll; a lost listener only adds latency
+            log.warning("not listening for new deliveries: %s", exc)
 
     def wake_delivery(self) -> None:
         """Something was published: deliver it now, and serve fresh Notes from now on."""

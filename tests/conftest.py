@@ -96,6 +96,14 @@ async def database_url(migrated_database: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A ``Database`` on the emptied scratch database, disposed after the test."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """Another scratch database on the same backend as ``database_url`` (a second instance)."""
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"

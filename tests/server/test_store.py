@@ -14,13 +14,6 @@ from server.models import Domain
 from server.store import SqlStore
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 def count_sessions(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Make ``db`` count the sessions it opens; return the one-element counter."""
     opened = [0]
