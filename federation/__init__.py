@@ -15,7 +15,7 @@ from federation.errors import (
     WebFingerError,
 )
 from federation.fetch import AS2_ACCEPT, Fetcher
-from federation.guard import GuardedTransport, is_public_address
+from federation.guard import GuardedResolver, GuardedTransport, is_public_address
 from federation.httpsig import (
     SignatureAuth,
     SigningKey,
@@ -40,6 +40,7 @@ __all__ = [
     "FetchError",
     "FetchStatusError",
     "Fetcher",
+    "GuardedResolver",
     "GuardedTransport",
     "InboxOutcome",
     "InboxStore",

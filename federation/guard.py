@@ -5,11 +5,11 @@ guard anyone could make us GET ``http://169.254.169.254/`` or POST into the admi
 Mastodon's ``Request::Socket.check_private_address``, the check runs on *every* request the client
 sends, which covers each redirect hop and each delivery POST, not only the first fetch.
 
-Remaining DNS-rebinding window: the guard resolves the host and checks the addresses, then the
-inner transport resolves the name again when it connects. A hostile name server answering a
-public address first and a private one a moment later can slip through. Closing it needs a
-transport that connects to the checked address itself; the TTL cache here narrows the window
-only as far as our own look-ups are concerned.
+DNS rebinding: the transport resolves the host and checks the addresses, then the inner
+transport resolves the name again when it connects, so a hostile name server answering a public
+address first and a private one a moment later could slip through. ``GuardedResolver`` closes
+that window for aiohttp: the connector's own resolution is checked too, so the addresses it
+dials are addresses that passed.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from federation.errors import UnsafeURLError
 
-__all__ = ["GuardedTransport", "Resolver", "is_public_address"]
+__all__ = ["GuardedResolver", "GuardedTransport", "Resolver", "is_public_address"]
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Returns the IP addresses a host name resolves to, as strings; raises ``OSError`` on failure."""
@@ -157,3 +158,26 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             self._cache.pop(next(iter(self._cache)))  # the oldest entry
         self._cache[(host, port)] = (now + self._cache_ttl, addresses)
         return addresses
+
+
+class GuardedResolver(AbstractResolver):
+    """An aiohttp resolver refusing hosts with a non-public address, as ``GuardedTransport`` does.
+
+    Given to the connector that makes the connections, it checks the very addresses dialled.
+    """
+
+    def __init__(self, inner: AbstractResolver) -> None:
+        self._inner = inner
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """Return ``inner``'s answer; raise ``OSError`` if any address is not public."""
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            if not is_public_address(result["host"]):
+                raise OSError(f"refusing {host}: it resolves to {result['host']}")
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()

@@ -7,11 +7,12 @@ every request passes the SSRF guard first.
 
 from __future__ import annotations
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from federation.fetch import TIMEOUT
-from federation.guard import GuardedTransport
+from federation.guard import GuardedResolver, GuardedTransport
 from federation.httpsig import SigningKey
 from federation.keys import load_private_key
 from server import __version__
@@ -25,10 +26,25 @@ USER_AGENT = f"Communs/{__version__} (+https://w3id.org/communs)"
 def make_transport(
     *, allow_private_networks: bool, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncBaseTransport:
-    """Return the process's transport: one keep-alive pool, the SSRF guard on every request."""
-    return GuardedTransport(
-        transport or AiohttpTransport(), allow_private_networks=allow_private_networks
+    """Return the process's transport: one keep-alive pool, the SSRF guard on every request.
+
+    Unless private networks are allowed, the aiohttp connector resolves through the guard as
+    well, so what it connects to is what was checked (no DNS-rebinding window).
+    """
+    if transport is None:
+        transport = AiohttpTransport(client=None if allow_private_networks else _guarded_session)
+    return GuardedTransport(transport, allow_private_networks=allow_private_networks)
+
+
+def _guarded_session() -> aiohttp.ClientSession:
+    """Return the aiohttp session of the transport (made inside the running event loop)."""
+    connector = aiohttp.TCPConnector(
+        limit=100,
+        keepalive_timeout=5.0,
+        ssl=httpx.create_ssl_context(),
+        resolver=GuardedResolver(aiohttp.ThreadedResolver()),
     )
+    return aiohttp.ClientSession(connector=connector)
 
 
 def make_client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
