@@ -38,6 +38,7 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
         if host == state.domain:
             uri = state.urls.actor(username)
         else:
+            await session.commit()  # as below: no connection held across a network request
             try:
                 uri = await resolve_handle(
                     state.federation.fetcher,
