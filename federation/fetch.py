@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -164,7 +165,10 @@ class Fetcher:
 
     async def _send(self, url: httpx.URL, *, accept: str, signed: bool) -> httpx.Response:
         request = self._client.build_request(
-            "GET", url, headers={"Accept": accept}, timeout=TIMEOUT
+            "GET",
+            url,
+            headers={"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING},
+            timeout=TIMEOUT,
         )
         return await self._client.send(
             request, auth=self._auth if signed else None, follow_redirects=False, stream=True
@@ -194,17 +198,47 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+#: Content codings we accept, and the ``zlib`` window bits that read them.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "identity": None}
+ACCEPT_ENCODING = "gzip, deflate"
+
+
 async def _read_limited(response: httpx.Response, url: str) -> bytes:
-    """Return the (decoded) body, stopping as soon as it passes ``MAX_BODY``."""
+    """Return the decoded body, stopping as soon as the *decoded* size passes ``MAX_BODY``.
+
+    The body is inflated here, never more than ``MAX_BODY`` + 1 bytes at a time: httpx would
+    inflate each network chunk whole, and a few kilobytes of gzip can hold gigabytes.
+    """
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise FetchTooLargeError(f"{url}: announces {declared} bytes, over {MAX_BODY}")
-    body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise FetchTooLargeError(f"{url}: body over {MAX_BODY} bytes")
+    if response.is_stream_consumed:  # built in memory (tests): httpx has decoded it already
+        body = bytearray(response.content)
+    else:
+        body = await _inflate_limited(response, url)
+    if len(body) > MAX_BODY:
+        raise FetchTooLargeError(f"{url}: body over {MAX_BODY} bytes")
     return bytes(body)
+
+
+async def _inflate_limited(response: httpx.Response, url: str) -> bytearray:
+    coding = response.headers.get("content-encoding", "identity").strip().lower() or "identity"
+    if coding not in _CODINGS:
+        raise InvalidDocumentError(f"{url}: unsupported content coding {coding!r}")
+    wbits = _CODINGS[coding]
+    inflate = zlib.decompressobj(wbits) if wbits is not None else None
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        if inflate is None:
+            body += chunk
+        else:
+            try:
+                body += inflate.decompress(chunk, MAX_BODY + 1 - len(body))
+            except zlib.error as exc:
+                raise InvalidDocumentError(f"{url}: undecodable {coding} body: {exc}") from exc
+        if len(body) > MAX_BODY:
+            break
+    return body
 
 
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
