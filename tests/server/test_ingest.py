@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from server.db import Database
 from server.ingest import GroupCommitter
@@ -58,3 +59,34 @@ async def test_group_commit__an_id_already_stored_is_a_duplicate(database_url: s
     assert await committer.record(**record) is False
     await committer.close()
     await db.dispose()
+
+
+async def test_group_commit__survives_the_server_dropping_its_connections(
+    database_url: str,
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: the writer keeps its own connections open between batches")
+    db = Database(database_url)
+    committer = GroupCommitter(db)
+    record: dict[str, Any] = dict(
+        type="Like", actor_uri="https://remote.example/u", object_uri=None, body=b"{}"
+    )
+    assert await committer.record(uri="https://remote.example/a/1", **record) is True
+
+    # When the server ends every other session (a restart, an idle timeout, a failover)
+    async with db.engine.connect() as admin:
+        ended = await admin.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert ended
+
+    # Then the next activity is still stored, answered as new
+    assert await committer.record(uri="https://remote.example/a/2", **record) is True
+    await committer.close()
+    async with db.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(Activity))
+    await db.dispose()
+    assert stored == 2
