@@ -43,6 +43,9 @@ _blocked = select(Domain.host).where(Domain.block == DomainBlock.reject)
 #: An idle worker looks for due rows this often (work enqueued by another process, retries
 #: coming due); in-process publishing wakes it at once.
 POLL_SECONDS = 0.25
+#: On SQLite no notification reaches a separate delivery worker, so it looks more often, with
+#: a read-only probe (a claim takes the write lock even when it finds nothing).
+SQLITE_PROBE_SECONDS = 0.05
 INBOX_MAX_ATTEMPTS = 8
 
 
@@ -88,10 +91,14 @@ class DeliveryWorker:
         inflight: set[asyncio.Task[None]] = set()
         flushing: asyncio.Task[None] | None = None
         refill = max(1, self.concurrency // 2)
+        idle_wait = SQLITE_PROBE_SECONDS if self.db.is_sqlite else POLL_SECONDS
+        busy = True  # look at once on start
         while not stop.is_set():
+            busy = busy or self.wake.is_set() or bool(inflight) or await self._anything_due()
             self.wake.clear()
             free = self.concurrency - len(inflight)
-            rows = await self._claim(free) if free >= refill or not inflight else []
+            rows = await self._claim(free) if busy and (free >= refill or not inflight) else []
+            busy = bool(rows)
             for row in rows:
                 task = asyncio.create_task(self._send(*row))
                 inflight.add(task)
@@ -106,7 +113,7 @@ class DeliveryWorker:
                 await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                 continue
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
         if inflight:
@@ -144,6 +151,21 @@ class DeliveryWorker:
                 limit=limit,
                 lease=self.lease,
             )
+
+    async def _anything_due(self) -> bool:
+        """Whether a claim would find a row: a read, which takes no lock (WAL, PostgreSQL)."""
+        now = self.clock()
+        async with self.db.session() as session:
+            found = await session.scalar(
+                select(Delivery.id)
+                .where(
+                    Delivery.state == DeliveryState.pending,
+                    col(Delivery.next_attempt_at) <= now,
+                    col(Delivery.locked_until).is_(None) | (col(Delivery.locked_until) < now),
+                )
+                .limit(1)
+            )
+        return found is not None
 
     async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
         cached = self._bodies.get(activity_id)

@@ -244,3 +244,28 @@ def test_classify_status__retryable(status: int) -> None:
     from federation.retry import classify_status
 
     assert classify_status(status) == "retry"
+
+
+async def test_worker__idle_probe_sees_only_what_a_claim_would_take(app: FastAPI) -> None:
+    # Given a worker and an empty queue: the probe (a read) finds nothing
+    actor, _ = await create_actor(app, "coop")
+    clock = Clock()
+    worker = DeliveryWorker(
+        app.state.communs.db, httpx.MockTransport(RecordingInboxes({})), clock=clock
+    )
+    assert await worker._anything_due() is False
+
+    # When a publication enqueues a delivery, the probe sees it
+    await add_remote_followers(app, actor, [("https://a.example/inbox", None)])
+    await publish_note(app, actor)
+    clock.now = utcnow()
+    assert await worker._anything_due() is True
+
+    # And once another worker holds its lease, it does not, until the lease ends
+    other = DeliveryWorker(
+        app.state.communs.db, httpx.MockTransport(RecordingInboxes({})), clock=clock
+    )
+    assert len(await other._claim(10)) == 1
+    assert await worker._anything_due() is False
+    clock.now += timedelta(hours=1)
+    assert await worker._anything_due() is True
