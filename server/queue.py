@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-__all__ = ["LEASE", "claim_due"]
+__all__ = ["LEASE", "any_due", "claim_due"]
 
 LEASE = timedelta(minutes=5)
 
@@ -32,12 +32,7 @@ async def claim_due(
 ) -> list[Row[Any]]:
     """Lease up to ``limit`` due rows of ``table`` and return ``columns`` of each; commits."""
     due = (
-        select(table.id)
-        .where(
-            *where,
-            col(table.next_attempt_at) <= now,
-            (table.locked_until == None) | (col(table.locked_until) < now),
-        )
+        _due(table, where, now)
         .order_by(table.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -53,3 +48,19 @@ async def claim_due(
     rows = list((await session.execute(statement)).all())
     await session.commit()
     return rows
+
+
+async def any_due(
+    session: AsyncSession, table: Any, *, where: Sequence[Any], now: datetime
+) -> bool:
+    """Whether ``claim_due`` would find a row: a read, which takes no lock (SQLite WAL, PG)."""
+    return await session.scalar(_due(table, where, now).limit(1)) is not None
+
+
+def _due(table: Any, where: Sequence[Any], now: datetime) -> Select[Any]:
+    """Select the ids of ``table``'s rows matching ``where`` that are due and not leased."""
+    return select(table.id).where(
+        *where,
+        col(table.next_attempt_at) <= now,
+        (table.locked_until == None) | (col(table.locked_until) < now),
+    )

@@ -30,7 +30,7 @@ from server.http import USER_AGENT, signing_key_of
 from server.metrics import DELIVERIES
 from server.models import Activity, Actor, Delivery, Domain
 from server.processing import process_activity
-from server.queue import LEASE, claim_due
+from server.queue import LEASE, any_due, claim_due
 from server.urls import Urls
 
 __all__ = ["DeliveryWorker", "InboxWorker"]
@@ -40,6 +40,8 @@ log = logging.getLogger("communs.workers")
 Clock = Callable[[], datetime]
 #: Hosts nothing is sent to, even deliveries queued before the block.
 _blocked = select(Domain.host).where(Domain.block == DomainBlock.reject)
+#: What the delivery worker takes: pending rows not bound for a blocked host.
+_PENDING = (Delivery.state == DeliveryState.pending, col(Delivery.host).not_in(_blocked))
 #: An idle worker looks for due rows this often (work enqueued by another process, retries
 #: coming due); in-process publishing wakes it at once.
 POLL_SECONDS = 0.25
@@ -136,10 +138,7 @@ class DeliveryWorker:
             return await claim_due(
                 session,
                 Delivery,
-                where=[
-                    Delivery.state == DeliveryState.pending,
-                    col(Delivery.host).not_in(_blocked),
-                ],
+                where=_PENDING,
                 columns=[
                     Delivery.id,
                     Delivery.activity_id,
@@ -153,19 +152,9 @@ class DeliveryWorker:
             )
 
     async def _anything_due(self) -> bool:
-        """Whether a claim would find a row: a read, which takes no lock (WAL, PostgreSQL)."""
-        now = self.clock()
+        """Whether ``_claim`` would find a row, asked with a read (no write lock when idle)."""
         async with self.db.session() as session:
-            found = await session.scalar(
-                select(Delivery.id)
-                .where(
-                    Delivery.state == DeliveryState.pending,
-                    col(Delivery.next_attempt_at) <= now,
-                    col(Delivery.locked_until).is_(None) | (col(Delivery.locked_until) < now),
-                )
-                .limit(1)
-            )
-        return found is not None
+            return await any_due(session, Delivery, where=_PENDING, now=self.clock())
 
     async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
         cached = self._bodies.get(activity_id)
