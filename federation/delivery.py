@@ -6,14 +6,15 @@ remembered per host ("double knocking", as Mastodon 4.7 and Fedify do).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
 
-from federation.errors import UnsafeURLError
-from federation.fetch import TIMEOUT
+from federation.errors import InvalidDocumentError, UnsafeURLError
+from federation.fetch import TIMEOUT, read_decoded
 from federation.httpsig import Scheme, SigningKey, sign_request
 from federation.retry import Verdict, classify_status, parse_retry_after
 
@@ -77,13 +78,11 @@ async def _post(
     )
     response = await transport.handle_async_request(request)
     try:
-        head = b""
+        text = ""
         if classify_status(response.status_code) != "delivered":
-            async for chunk in response.aiter_bytes():
-                head += chunk
-                if len(head) >= _ERROR_LIMIT:
-                    break
-        text = head[:_ERROR_LIMIT].decode("utf-8", "replace")
+            with contextlib.suppress(InvalidDocumentError):  # an undecodable error page
+                head = await read_decoded(response, limit=_ERROR_LIMIT, url=inbox_uri)
+                text = head[:_ERROR_LIMIT].decode("utf-8", "replace")
     finally:
         await response.aclose()
     return _Answer(response.status_code, response.headers, text)

@@ -37,6 +37,7 @@ __all__ = [
     "TIMEOUT",
     "Fetcher",
     "is_as2_content_type",
+    "read_decoded",
 ]
 
 AS2_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -204,24 +205,25 @@ ACCEPT_ENCODING = "gzip, deflate"
 
 
 async def _read_limited(response: httpx.Response, url: str) -> bytes:
-    """Return the decoded body, stopping as soon as the *decoded* size passes ``MAX_BODY``.
-
-    The body is inflated here, never more than ``MAX_BODY`` + 1 bytes at a time: httpx would
-    inflate each network chunk whole, and a few kilobytes of gzip can hold gigabytes.
-    """
+    """Return the decoded body, refusing it as soon as its *decoded* size passes ``MAX_BODY``."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise FetchTooLargeError(f"{url}: announces {declared} bytes, over {MAX_BODY}")
-    if response.is_stream_consumed:  # built in memory (tests): httpx has decoded it already
-        body = bytearray(response.content)
-    else:
-        body = await _inflate_limited(response, url)
+    body = await read_decoded(response, limit=MAX_BODY, url=url)
     if len(body) > MAX_BODY:
         raise FetchTooLargeError(f"{url}: body over {MAX_BODY} bytes")
-    return bytes(body)
+    return body
 
 
-async def _inflate_limited(response: httpx.Response, url: str) -> bytearray:
+async def read_decoded(response: httpx.Response, *, limit: int, url: str) -> bytes:
+    """Return the start of the decoded body: all of it, or its first ``limit`` + 1 bytes.
+
+    The body is inflated here, never more than ``limit`` + 1 bytes: httpx would inflate each
+    network chunk whole, and a few kilobytes of gzip can hold gigabytes. Raises
+    ``InvalidDocumentError`` for an unknown or broken content coding.
+    """
+    if response.is_stream_consumed:  # built in memory (tests): httpx has decoded it already
+        return response.content[: limit + 1]
     coding = response.headers.get("content-encoding", "identity").strip().lower() or "identity"
     if coding not in _CODINGS:
         raise InvalidDocumentError(f"{url}: unsupported content coding {coding!r}")
@@ -233,12 +235,12 @@ async def _inflate_limited(response: httpx.Response, url: str) -> bytearray:
             body += chunk
         else:
             try:
-                body += inflate.decompress(chunk, MAX_BODY + 1 - len(body))
+                body += inflate.decompress(chunk, limit + 1 - len(body))
             except zlib.error as exc:
                 raise InvalidDocumentError(f"{url}: undecodable {coding} body: {exc}") from exc
-        if len(body) > MAX_BODY:
+        if len(body) > limit:
             break
-    return body
+    return bytes(body[: limit + 1])
 
 
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
