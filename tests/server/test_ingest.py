@@ -90,3 +90,67 @@ async def test_group_commit__survives_the_server_dropping_its_connections(
         stored = await session.scalar(select(func.count()).select_from(Activity))
     await db.dispose()
     assert stored == 2
+
+
+async def test_group_commit__a_row_that_cannot_be_stored_fails_alone(database_url: str) -> None:
+    # Given 20 concurrent activities, one of which the database refuses (no actor: NOT NULL)
+    db = Database(database_url)
+    committer = GroupCommitter(db)
+    actors: list[Any] = ["https://remote.example/u"] * 20
+    actors[7] = None
+
+    # When they are recorded together, so that they share a batch
+    results = await asyncio.gather(
+        *(
+            committer.record(
+                uri=f"https://remote.example/a/{n}",
+                type="Create",
+                actor_uri=actor,
+                object_uri=None,
+                body=b"{}",
+            )
+            for n, actor in enumerate(actors)
+        ),
+        return_exceptions=True,
+    )
+    await committer.close()
+
+    # Then that one request fails, and every other activity is stored as new
+    assert isinstance(results[7], Exception)
+    assert all(result is True for n, result in enumerate(results) if n != 7)
+    async with db.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(Activity))
+    await db.dispose()
+    assert stored == 19
+
+
+async def test_group_commit__a_batch_mixing_stored_and_new_ids(database_url: str) -> None:
+    db = Database(database_url)
+    committer = GroupCommitter(db)
+
+    async def record_all(uris: list[str]) -> list[bool]:
+        return await asyncio.gather(
+            *(
+                committer.record(
+                    uri=uri,
+                    type="Announce",
+                    actor_uri="https://remote.example/u",
+                    object_uri=None,
+                    body=b"{}",
+                )
+                for uri in uris
+            )
+        )
+
+    # Given ten activities stored
+    stored = [f"https://remote.example/a/{n}" for n in range(10)]
+    assert await record_all(stored) == [True] * 10
+
+    # When they arrive again interleaved with ten new ones
+    fresh = [f"https://remote.example/b/{n}" for n in range(10)]
+    results = await record_all([uri for pair in zip(stored, fresh, strict=True) for uri in pair])
+    await committer.close()
+    await db.dispose()
+
+    # Then only the new ones are reported new
+    assert results == [False, True] * 10
