@@ -8,7 +8,7 @@ the public entry point.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -110,6 +110,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 class Fields(dict[str, str]):
     """Header fields folded once: lower-case names, each with its lines joined by ", "."""
 
+    @classmethod
+    def from_lines(cls, lines: Iterable[tuple[bytes, bytes]]) -> Fields:
+        """Fold raw header lines, as ASGI servers hand them over (latin-1 bytes)."""
+        return _folded((name.decode("latin-1"), value.decode("latin-1")) for name, value in lines)
+
 
 def field_value(headers: Mapping[str, str], name: str) -> str | None:
     """Return every line of a header field joined by ", ", or None when absent.
@@ -132,8 +137,12 @@ def fold_fields(headers: Mapping[str, str]) -> Fields:
     """
     if isinstance(headers, Fields):
         return headers
+    return _folded(headers.items())
+
+
+def _folded(lines: Iterable[tuple[str, str]]) -> Fields:
     folded = Fields()
-    for key, value in headers.items():
+    for key, value in lines:
         name = key.lower()
         folded[name] = f"{folded[name]}, {value}" if name in folded else value
     return folded

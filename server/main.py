@@ -14,12 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from server import __version__, metrics
 from server.db import Database
 from server.deps import AppState
 from server.errors import ServiceError
-from server.frontdoor import FrontDoor
+from server.frontdoor import front_door
 from server.responses import error_response
 from server.routes import (
     activitypub,
@@ -72,7 +73,7 @@ def create_app(
             await federation.close()
             await db.dispose()
 
-    app = FastAPI(
+    app = _Communs(
         title="Communs",
         version=__version__,
         summary="Federated home for digital commons: projects, funding calls, pledges.",
@@ -82,7 +83,6 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     _install_error_handlers(app)
-    app.add_middleware(FrontDoor)
     routers = [
         wellknown.router,
         activitypub.router,
@@ -109,6 +109,15 @@ def create_app(
         name="static",
     )
     return app
+
+
+class _Communs(FastAPI):
+    """FastAPI, with the front door (``server.frontdoor``) ahead of its middleware stack."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and await front_door(self.state.communs, scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

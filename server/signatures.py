@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope
 
 from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature, verify_signature
@@ -15,29 +17,38 @@ from server.deps import AppState, StateDep, wants_as2
 __all__ = ["read_body", "received_url", "require_signed_get", "signed_get_refusal"]
 
 
-def received_url(request: Request, base_url: str) -> str:
+def received_url(scope: Scope, host: str, base_url: str) -> str:
     """Return the absolute URL as the client signed it: public scheme, raw Host, raw path."""
     scheme = base_url.split("://", 1)[0]
-    host = request.headers.get("host", "")
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string", b"")
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
     target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
     return f"{scheme}://{host}{target}"
 
 
-async def read_body(request: Request, *, limit: int = MAX_INBOX_BODY) -> bytes:
-    """Return the raw body, refusing with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+async def read_body(
+    receive: Receive, declared: str | None, *, limit: int = MAX_INBOX_BODY
+) -> bytes:
+    """Return the raw body, refusing with 413 as soon as it passes ``limit`` bytes.
+
+    ``declared`` is the Content-Length header, if any: a body announced too large is refused
+    before a byte of it is read. Raises ``ClientDisconnect`` if the client leaves meanwhile.
+    """
+    if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"body larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise HTTPException(413, f"body larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, str]) -> str | None:
@@ -61,8 +72,7 @@ async def require_signed_get(request: Request, state: StateDep) -> None:
     """In authorized-fetch mode, refuse (401) AS2 GETs without a valid signature."""
     if not state.settings.authorized_fetch or not wants_as2(request):
         return
-    refusal = await signed_get_refusal(
-        state, received_url(request, state.urls.base), request.headers
-    )
+    url = received_url(request.scope, request.headers.get("host", ""), state.urls.base)
+    refusal = await signed_get_refusal(state, url, request.headers)
     if refusal is not None:
         raise HTTPException(401, refusal)

@@ -83,3 +83,38 @@ async def test_front_door__other_methods_on_an_inbox_are_not_served(
     response = await client.get("/inbox")
     assert response.status_code in (404, 405)
     assert "detail" in response.json()
+
+
+async def test_front_door__inbox_client_gone_mid_body_gets_no_answer(app: FastAPI) -> None:
+    # Given an inbox POST whose client disconnects after the first part of its body
+    messages = [
+        {"type": "http.request", "body": b'{"type": "Cre', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/inbox",
+        "raw_path": b"/inbox",
+        "query_string": b"",
+        "headers": [(b"host", b"communs.test"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+    }
+
+    # When the application handles it
+    await app(scope, receive, send)
+
+    # Then nothing is sent back (nobody is listening) and nothing fails
+    assert sent == []
