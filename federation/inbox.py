@@ -8,6 +8,7 @@ signature and key (401), signer = actor and same-origin objects (401/403), domai
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,10 +68,17 @@ class InboxOutcome:
         return _STATUS[self.reason]
 
 
+#: The common shape of an http(s) IRI: a plain host name, maybe a port. Anything else (user
+#: info, IP literals, upper-case schemes, stray characters) goes through ``urlsplit``.
+_PLAIN_AUTHORITY = re.compile(r"https?://([A-Za-z0-9.-]+(?::[0-9]*)?)(?:[/?#]|\Z)")
+
+
 def _host(uri: object) -> str | None:
     """Return the lower-cased host[:port] of an http(s) IRI; None for anything else."""
     if not isinstance(uri, str) or not uri:
         return None
+    if (plain := _PLAIN_AUTHORITY.match(uri)) is not None:
+        return plain[1].lower()
     try:
         parts = urlsplit(uri)
     except ValueError:  # e.g. an unclosed IPv6 literal, "https://[x/"
