@@ -152,7 +152,9 @@ class _PostgresBatches:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._idle: list[AsyncConnection] = []
+        #: Checked-out connections with their asyncpg connection (asking for it each time
+        #: goes through SQLAlchemy's greenlet bridge).
+        self._idle: list[tuple[AsyncConnection, Any]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
     def start(self, rows: list[Row], done: Callable[[Outcome], None]) -> None:
@@ -170,18 +172,25 @@ class _PostgresBatches:
 
     async def _insert(self, rows: list[Row]) -> set[str]:
         columns = [list(column) for column in zip(*rows, strict=True)]
-        connection = self._idle.pop() if self._idle else await self._db.engine.connect()
+        connection, driver = self._idle.pop() if self._idle else await self._checkout()
         try:
-            driver: Any = (await connection.get_raw_connection()).driver_connection
             returned = await driver.fetch(
                 _POSTGRES, *columns, ActivityState.received.value, utcnow()
             )
         except BaseException:
-            await self._discard([connection, *self._idle])
+            await self._discard([connection, *(idle for idle, _ in self._idle)])
             self._idle.clear()
             raise
-        self._idle.append(connection)
+        self._idle.append((connection, driver))
         return {row[0] for row in returned}
+
+    async def _checkout(self) -> tuple[AsyncConnection, Any]:
+        connection = await self._db.engine.connect()
+        try:
+            return connection, (await connection.get_raw_connection()).driver_connection
+        except BaseException:
+            await self._discard([connection])
+            raise
 
     @staticmethod
     async def _discard(connections: list[AsyncConnection]) -> None:
@@ -192,7 +201,7 @@ class _PostgresBatches:
 
     async def close(self) -> None:
         """Return the writer's connections to the pool."""
-        for connection in self._idle:
+        for connection, _ in self._idle:
             await connection.close()
         self._idle.clear()
 
