@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ __all__ = [
     "MAX_REDIRECTS",
     "TIMEOUT",
     "Fetcher",
+    "inflate_head",
     "is_as2_content_type",
     "read_decoded",
 ]
@@ -224,13 +225,25 @@ async def read_decoded(response: httpx.Response, *, limit: int, url: str) -> byt
     """
     if response.is_stream_consumed:  # built in memory (tests): httpx has decoded it already
         return response.content[: limit + 1]
-    coding = response.headers.get("content-encoding", "identity").strip().lower() or "identity"
+    coding = response.headers.get("content-encoding")
+    return await inflate_head(response.aiter_raw(), coding, limit=limit, url=url)
+
+
+async def inflate_head(
+    chunks: AsyncIterable[bytes], coding: str | None, *, limit: int, url: str
+) -> bytes:
+    """Return the first ``limit`` + 1 bytes of a body sent with content coding ``coding``.
+
+    Reading stops there, whatever the body's size. Raises ``InvalidDocumentError`` for an
+    unknown or broken content coding.
+    """
+    coding = (coding or "identity").strip().lower() or "identity"
     if coding not in _CODINGS:
         raise InvalidDocumentError(f"{url}: unsupported content coding {coding!r}")
     wbits = _CODINGS[coding]
     inflate = zlib.decompressobj(wbits) if wbits is not None else None
     body = bytearray()
-    async for chunk in response.aiter_raw():
+    async for chunk in chunks:
         if inflate is None:
             body += chunk
         else:

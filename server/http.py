@@ -7,6 +7,8 @@ every request passes the SSRF guard first.
 
 from __future__ import annotations
 
+from functools import partial
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
@@ -29,11 +31,22 @@ def make_transport(
     """Return the process's transport: one keep-alive pool, the SSRF guard on every request.
 
     Unless private networks are allowed, the aiohttp connector resolves through the guard as
-    well, so what it connects to is what was checked (no DNS-rebinding window).
+    well, so what it connects to is what was checked (no DNS-rebinding window). Deliveries
+    POST on the same aiohttp session directly (``GuardedTransport.session``).
     """
-    if transport is None:
-        transport = AiohttpTransport(client=None if allow_private_networks else _guarded_session)
-    return GuardedTransport(transport, allow_private_networks=allow_private_networks)
+    if transport is not None:
+        return GuardedTransport(transport, allow_private_networks=allow_private_networks)
+    inner = AiohttpTransport(client=None if allow_private_networks else _guarded_session)
+    return GuardedTransport(
+        inner, allow_private_networks=allow_private_networks, session=partial(_session_of, inner)
+    )
+
+
+def _session_of(transport: AiohttpTransport) -> aiohttp.ClientSession:
+    """Return the transport's aiohttp session, made on first use as the transport does it."""
+    if not isinstance(transport.client, aiohttp.ClientSession):
+        transport.client = transport.get_client()
+    return transport.client
 
 
 def _guarded_session() -> aiohttp.ClientSession:

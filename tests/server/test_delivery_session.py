@@ -1,0 +1,127 @@
+"""Deliveries POST on the transport's aiohttp session itself, behind the same guard (real sockets).
+
+The production transport (``make_transport``) hands deliveries its aiohttp session: error pages
+are still read bounded and decoded, ``Retry-After`` still counts, and the SSRF guard still
+refuses private addresses, before connecting and at the connector's own resolution.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from httpx_aiohttp import AiohttpTransport
+
+from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
+from federation.guard import GuardedResolver, GuardedTransport
+from federation.httpsig import SigningKey
+from federation.keys import generate_rsa_pem_pair, load_private_key
+from server.http import make_transport
+from tests.realservers import bound_socket, recording_inbox, run_asgi
+
+pytestmark = pytest.mark.slow
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+KEY = SigningKey(
+    "https://communs.test/actors/coop#main-key", load_private_key(generate_rsa_pem_pair()[0])
+)
+
+
+async def _deliver(transport: Any, url: str) -> DeliveryOutcome:
+    return await deliver(
+        transport,
+        inbox_uri=url,
+        body=b'{"type": "Create"}',
+        key=KEY,
+        schemes=SchemeMemory(),
+        now=NOW,
+        user_agent="Communs/test",
+    )
+
+
+async def overloaded(scope: Any, receive: Any, send: Any) -> None:
+    """Answer 503 with a gzip error page and Retry-After, as a proxy in front of Mastodon does."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    page = gzip.compress(b"upstream down " + b"x" * 10_000_000)
+    headers = [(b"content-encoding", b"gzip"), (b"retry-after", b"120")]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": page})
+
+
+async def test_deliver__on_the_session__error_page_read_bounded_and_retry_after_kept() -> None:
+    sock = bound_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/inbox"
+    transport = make_transport(allow_private_networks=True)
+    assert isinstance(transport, GuardedTransport) and transport.session() is not None
+    async with run_asgi(overloaded, sock):
+        outcome = await _deliver(transport, url)
+    await transport.aclose()
+
+    assert outcome.verdict == "retry" and outcome.status == 503
+    assert outcome.error.startswith("upstream down xxx") and len(outcome.error) == 500
+    assert outcome.retry_after == NOW + timedelta(seconds=120)
+
+
+async def test_deliver__on_the_session__private_address_refused_before_connecting() -> None:
+    transport = make_transport(allow_private_networks=False)
+    async with recording_inbox() as (inbox, base_url):
+        outcome = await _deliver(transport, f"{base_url}/inbox")
+    await transport.aclose()
+
+    assert outcome.verdict == "failed" and outcome.error.startswith("refused")
+    assert inbox.received["/inbox"] == 0
+
+
+class Rebound(AbstractResolver):
+    """The second answer of a rebinding name server: every name is 127.0.0.1."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(
+                hostname=host,
+                host="127.0.0.1",
+                port=port,
+                family=socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+async def public_first(host: str, port: int) -> list[str]:
+    """The answer the guard's own check gets: a public address."""
+    return ["93.184.216.34"]
+
+
+async def test_deliver__on_the_session__rebinding_refused_by_the_connector_as_unsafe() -> None:
+    # Given a name that the guard's check sees public and the connector sees as loopback
+    inner = AiohttpTransport(
+        client=aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=GuardedResolver(Rebound()))
+        )
+    )
+    assert isinstance(inner.client, aiohttp.ClientSession)
+    session = inner.client
+    transport = GuardedTransport(inner, resolver=public_first, session=lambda: session)
+    async with recording_inbox() as (inbox, base_url):
+        port = base_url.rsplit(":", 1)[1]
+        # When a delivery goes there
+        outcome = await _deliver(transport, f"http://rebinding.example:{port}/inbox")
+    await transport.aclose()
+
+    # Then it is refused for good (not retried as a network failure), and nothing got through
+    assert outcome.verdict == "failed" and "127.0.0.1" in outcome.error
+    assert inbox.received["/inbox"] == 0
