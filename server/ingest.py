@@ -165,8 +165,10 @@ class _PostgresBatches:
     async def _send(self, rows: list[Row], done: Callable[[Outcome], None]) -> None:
         try:
             inserted = await self._insert(rows)
-        except Exception as exc:
+        except BaseException as exc:  # cancelled too: its requests must still be answered
             done(exc)
+            if not isinstance(exc, Exception):
+                raise
         else:
             done(inserted)
 
@@ -178,8 +180,9 @@ class _PostgresBatches:
                 _POSTGRES, *columns, ActivityState.received.value, utcnow()
             )
         except BaseException:
-            await self._discard([connection, *(idle for idle, _ in self._idle)])
-            self._idle.clear()
+            # Taken out of the pool before awaiting, so no batch in flight picks one up.
+            stale, self._idle = self._idle, []
+            await self._discard([connection, *(idle for idle, _ in stale)])
             raise
         self._idle.append((connection, driver))
         return {row[0] for row in returned}
@@ -222,11 +225,17 @@ class GroupCommitter:
         self._writing = 0
         self._flush_soon = False
         self._drained: asyncio.Future[None] | None = None
+        self._closed = False
 
     async def record(
         self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
     ) -> bool:
-        """Store one activity; return ``False`` if its id was already stored."""
+        """Store one activity; return ``False`` if its id was already stored.
+
+        Raises ``RuntimeError`` once the committer is closed.
+        """
+        if self._closed:
+            raise RuntimeError("the inbox writer is closed")
         object_uri = object_uri[:2048] if object_uri else None
         pending = _Pending((new_id(), uri, type[:64], actor_uri, object_uri, body))
         self._queued.append(pending)
@@ -237,7 +246,8 @@ class GroupCommitter:
         return await pending.done
 
     async def close(self) -> None:
-        """Stop once everything queued is written."""
+        """Stop once everything queued is written; later records are refused."""
+        self._closed = True
         if self._queued or self._alone or self._writing:
             self._drained = asyncio.get_running_loop().create_future()
             await self._drained
@@ -259,9 +269,11 @@ class GroupCommitter:
         for pending in batch:  # the same id twice in one batch: the first is the new one
             first.setdefault(pending.uri, pending)
         self._writing += 1
-        self._batches.start(
-            [p.row for p in first.values()], partial(self._written, batch, first, alone)
-        )
+        written = partial(self._written, batch, first, alone)
+        try:
+            self._batches.start([p.row for p in first.values()], written)
+        except Exception as exc:  # e.g. an executor already shut down: fail, never hang
+            written(exc)
 
     def _written(
         self, batch: list[_Pending], first: dict[str, _Pending], alone: bool, outcome: Outcome

@@ -154,3 +154,21 @@ async def test_group_commit__a_batch_mixing_stored_and_new_ids(database_url: str
 
     # Then only the new ones are reported new
     assert results == [False, True] * 10
+
+
+async def test_group_commit__a_record_after_close_is_refused_rather_than_left_waiting(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    committer = GroupCommitter(db)
+    await committer.close()
+    record = committer.record(
+        uri="https://remote.example/a/late",
+        type="Like",
+        actor_uri="https://remote.example/u",
+        object_uri=None,
+        body=b"{}",
+    )
+    with pytest.raises(RuntimeError, match="closed"):
+        await asyncio.wait_for(record, timeout=5)
+    await db.dispose()
