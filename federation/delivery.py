@@ -6,6 +6,7 @@ remembered per host ("double knocking", as Mastodon 4.7 and Fedify do).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ __all__ = ["CONTENT_TYPE", "DeliveryOutcome", "SchemeMemory", "deliver"]
 
 CONTENT_TYPE = "application/activity+json"
 _ERROR_LIMIT = 500
+#: An IRI that can go on the wire as it is: printable ASCII, no spaces.
+_PRINTABLE_ASCII = re.compile(r"[!-~]+")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ async def _post_on_session(
     timeouts: httpx.Timeout,
 ) -> _Answer:
     """POST on aiohttp after the guard's checks; its errors come out as httpx's, as above."""
-    url = yarl.URL(inbox_uri)
+    # Sent as written, so the path on the wire is the one signed (yarl would re-encode it).
+    url = yarl.URL(inbox_uri, encoded=_PRINTABLE_ASCII.fullmatch(inbox_uri) is not None)
     await guard.check_target(url.scheme, url.raw_host or "", url.port)
     timeout = aiohttp.ClientTimeout(
         sock_connect=timeouts.connect, sock_read=timeouts.read, connect=timeouts.pool

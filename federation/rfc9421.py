@@ -155,6 +155,8 @@ def authority(url: str) -> str:
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    if not host.isascii():  # what goes on the wire: the IDNA (punycode) form
+        host = host.encode("idna").decode("ascii")
     host = f"[{host}]" if ":" in host else host
     port = parts.port
     return host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"

@@ -664,3 +664,8 @@ def test_sign_request__verified_by_http_message_signatures(
         '"content-type"',
         '"@signature-params"',
     ]
+
+
+def test_authority__international_host_in_its_idna_form() -> None:
+    # What goes on the wire (Host, TLS) is the punycode form, so that is what is signed
+    assert rfc9421.authority("https://Bücher.example:8443/inbox") == "xn--bcher-kva.example:8443"

@@ -125,3 +125,30 @@ async def test_deliver__on_the_session__rebinding_refused_by_the_connector_as_un
     # Then it is refused for good (not retried as a network failure), and nothing got through
     assert outcome.verdict == "failed" and "127.0.0.1" in outcome.error
     assert inbox.received["/inbox"] == 0
+
+
+async def test_deliver__on_the_session__the_path_sent_is_the_path_signed() -> None:
+    # Given an inbox whose IRI carries escapes that a URL library would normalise
+    seen: list[tuple[bytes, str]] = []
+
+    async def inbox(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        signature = dict(scope["headers"]).get(b"signature", b"").decode()
+        seen.append((scope["raw_path"] + b"?" + scope["query_string"], signature))
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    sock = bound_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/users/%7Ecoop/inbox?a=%2F"
+    transport = make_transport(allow_private_networks=True)
+    async with run_asgi(inbox, sock):
+        outcome = await _deliver(transport, url)
+    await transport.aclose()
+
+    # Then the request line holds it unchanged: the receiver rebuilds the signed string from it
+    assert outcome.verdict == "delivered"
+    assert seen[0][0] == b"/users/%7Ecoop/inbox?a=%2F"
+    assert 'headers="(request-target) host date digest content-type"' in seen[0][1]
