@@ -241,6 +241,8 @@ class DeliveryWorker:
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes:
             return
+        # A delivery sent twice in one flush (its lease ran out meanwhile): its last outcome.
+        outcomes = list({outcome[0]: outcome for outcome in outcomes}.values())
         now = self.clock()
         alike: dict[tuple[Any, ...], list[int]] = {}
         failed_hosts: set[str] = set()
