@@ -8,13 +8,11 @@ refuses private addresses, before connecting and at the connector's own resoluti
 from __future__ import annotations
 
 import gzip
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 from httpx_aiohttp import AiohttpTransport
 
 from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
@@ -23,6 +21,7 @@ from federation.httpsig import SigningKey
 from federation.keys import generate_rsa_pem_pair, load_private_key
 from server.http import make_transport
 from tests.realservers import bound_socket, recording_inbox, run_asgi
+from tests.server.test_dns_rebinding import Rebound, first_answer
 
 pytestmark = pytest.mark.slow
 
@@ -80,32 +79,6 @@ async def test_deliver__on_the_session__private_address_refused_before_connectin
     assert inbox.received["/inbox"] == 0
 
 
-class Rebound(AbstractResolver):
-    """The second answer of a rebinding name server: every name is 127.0.0.1."""
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            ResolveResult(
-                hostname=host,
-                host="127.0.0.1",
-                port=port,
-                family=socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
-async def public_first(host: str, port: int) -> list[str]:
-    """The answer the guard's own check gets: a public address."""
-    return ["93.184.216.34"]
-
-
 async def test_deliver__on_the_session__rebinding_refused_by_the_connector_as_unsafe() -> None:
     # Given a name that the guard's check sees public and the connector sees as loopback
     inner = AiohttpTransport(
@@ -115,7 +88,7 @@ async def test_deliver__on_the_session__rebinding_refused_by_the_connector_as_un
     )
     assert isinstance(inner.client, aiohttp.ClientSession)
     session = inner.client
-    transport = GuardedTransport(inner, resolver=public_first, session=lambda: session)
+    transport = GuardedTransport(inner, resolver=first_answer, session=lambda: session)
     async with recording_inbox() as (inbox, base_url):
         port = base_url.rsplit(":", 1)[1]
         # When a delivery goes there

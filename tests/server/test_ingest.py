@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest
@@ -11,6 +12,17 @@ from sqlalchemy import func, select, text
 from server.db import Database
 from server.ingest import GroupCommitter
 from server.models import Activity
+
+
+def _record(
+    committer: GroupCommitter,
+    uri: str,
+    *,
+    type: str = "Create",
+    actor_uri: Any = "https://remote.example/u",
+) -> Coroutine[Any, Any, bool]:
+    """Record one activity with an empty body, as the inbox would."""
+    return committer.record(uri=uri, type=type, actor_uri=actor_uri, object_uri=None, body=b"{}")
 
 
 async def test_group_commit__concurrent_records_stored_once_each(database_url: str) -> None:
@@ -22,18 +34,7 @@ async def test_group_commit__concurrent_records_stored_once_each(database_url: s
     ]
 
     # When they are all recorded at once
-    results = await asyncio.gather(
-        *(
-            committer.record(
-                uri=uri,
-                type="Create",
-                actor_uri="https://remote.example/u",
-                object_uri=None,
-                body=b"{}",
-            )
-            for uri in uris
-        )
-    )
+    results = await asyncio.gather(*(_record(committer, uri) for uri in uris))
     await committer.close()
 
     # Then each id is new exactly once, and the table holds each exactly once
@@ -102,13 +103,7 @@ async def test_group_commit__a_row_that_cannot_be_stored_fails_alone(database_ur
     # When they are recorded together, so that they share a batch
     results = await asyncio.gather(
         *(
-            committer.record(
-                uri=f"https://remote.example/a/{n}",
-                type="Create",
-                actor_uri=actor,
-                object_uri=None,
-                body=b"{}",
-            )
+            _record(committer, f"https://remote.example/a/{n}", actor_uri=actor)
             for n, actor in enumerate(actors)
         ),
         return_exceptions=True,
@@ -129,18 +124,7 @@ async def test_group_commit__a_batch_mixing_stored_and_new_ids(database_url: str
     committer = GroupCommitter(db)
 
     async def record_all(uris: list[str]) -> list[bool]:
-        return await asyncio.gather(
-            *(
-                committer.record(
-                    uri=uri,
-                    type="Announce",
-                    actor_uri="https://remote.example/u",
-                    object_uri=None,
-                    body=b"{}",
-                )
-                for uri in uris
-            )
-        )
+        return await asyncio.gather(*(_record(committer, uri, type="Announce") for uri in uris))
 
     # Given ten activities stored
     stored = [f"https://remote.example/a/{n}" for n in range(10)]
@@ -162,13 +146,7 @@ async def test_group_commit__a_record_after_close_is_refused_rather_than_left_wa
     db = Database(database_url)
     committer = GroupCommitter(db)
     await committer.close()
-    record = committer.record(
-        uri="https://remote.example/a/late",
-        type="Like",
-        actor_uri="https://remote.example/u",
-        object_uri=None,
-        body=b"{}",
-    )
+    record = _record(committer, "https://remote.example/a/late", type="Like")
     with pytest.raises(RuntimeError, match="closed"):
         await asyncio.wait_for(record, timeout=5)
     await db.dispose()
