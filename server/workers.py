@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -71,6 +71,7 @@ class DeliveryWorker:
         host_concurrency: int = 8,
         clock: Clock = utcnow,
         batch: int = 100,
+        prefetch: int | None = None,
         lease: timedelta = LEASE,
         timeouts: httpx.Timeout = TIMEOUT,
     ) -> None:
@@ -81,6 +82,7 @@ class DeliveryWorker:
         self.host_concurrency = host_concurrency
         self.clock = clock
         self.batch = batch
+        self.prefetch = prefetch or 4 * concurrency
         self.lease = lease
         self.wake = asyncio.Event()
         self._schemes = SchemeMemory()
@@ -93,11 +95,16 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish and record them.
 
-        Claims refill the pipeline once half the slots are free (one claim query per batch,
-        not per delivery); while sends are in flight the loop waits for the first to finish,
-        and only an idle worker waits for a wake-up or the poll interval. Outcomes are written
-        by a separate task, one batch at a time, so sending never waits for the database.
+        Claims fill a local backlog of up to ``prefetch`` leased rows, refilled once it holds
+        less than one round of sends: one claim query per hundred deliveries, not per
+        handful (a claim cost as much as four sends' bookkeeping). While sends are in flight
+        the loop waits for the first to finish; only an idle worker waits for a wake-up or the
+        poll interval, looking with a read first (a claim takes the write lock even when it
+        finds nothing). Outcomes are written by a separate task, one batch at a time, so
+        sending never waits for the database. Rows still in the backlog at stop are released.
         """
+        loop = asyncio.get_running_loop()
+        backlog: deque[Any] = deque()
         inflight: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()  # a send ended (asyncio.wait over 32 tasks cost 55 µs a time)
 
@@ -106,25 +113,26 @@ class DeliveryWorker:
             freed.set()
 
         flushing: asyncio.Task[None] | None = None
-        refill = max(1, self.concurrency // 2)
         idle_wait = SQLITE_PROBE_SECONDS if self.db.is_sqlite else POLL_SECONDS
-        busy = True  # look at once on start
+        more = True  # the last claim was full: more rows may be due; look at once on start
+        next_look = 0.0  # when a worker that took the last due rows looks again unbidden
         while not stop.is_set():
-            busy = busy or self.wake.is_set() or bool(inflight) or await self._anything_due()
+            woken = self.wake.is_set()
             self.wake.clear()
-            free = self.concurrency - len(inflight)
-            rows = await self._claim(free) if busy and (free >= refill or not inflight) else []
-            busy = bool(rows)
-            for row in rows:
-                task = asyncio.create_task(self._send(*row))
+            if len(backlog) < self.concurrency and (
+                more or woken or (loop.time() >= next_look and await self._anything_due())
+            ):
+                wanted = self.prefetch - len(backlog)
+                backlog.extend(await self._claim(wanted))
+                more = len(backlog) == self.prefetch
+                next_look = loop.time() + idle_wait
+            while backlog and len(inflight) < self.concurrency:
+                task = asyncio.create_task(self._send(*backlog.popleft()))
                 inflight.add(task)
                 task.add_done_callback(finished)
             flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
             if flush_due and (flushing is None or flushing.done()):
                 flushing = asyncio.create_task(self._flush_in_background())
-            if rows and len(rows) == free:
-                await asyncio.sleep(0)
-                continue
             if inflight:
                 await freed.wait()
                 freed.clear()
@@ -138,6 +146,7 @@ class DeliveryWorker:
         if flushing is not None:
             await flushing
         await self._flush()
+        await self._release([row[0] for row in backlog])
 
     async def run_once(self) -> int:
         """Claim what is due, send it all, record the outcomes; return how many were sent."""
@@ -165,6 +174,19 @@ class DeliveryWorker:
                 limit=limit,
                 lease=self.lease,
             )
+
+    async def _release(self, ids: list[int]) -> None:
+        """Give back the leases of claimed rows that were never sent, for any worker to take."""
+        if not ids:
+            return
+        async with self.db.session() as session:
+            await session.execute(
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids))
+                .values(locked_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
 
     async def _anything_due(self) -> bool:
         """Whether ``_claim`` would find a row, asked with a read (no write lock when idle)."""

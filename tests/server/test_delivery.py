@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -269,3 +270,43 @@ async def test_worker__idle_probe_sees_only_what_a_claim_would_take(app: FastAPI
     assert await worker._anything_due() is False
     clock.now += timedelta(hours=1)
     assert await worker._anything_due() is True
+
+
+async def test_worker__claims_ahead_and_gives_back_unsent_leases_at_stop(app: FastAPI) -> None:
+    # Given ten due deliveries and a worker sending two at a time, prefetching six
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(
+        app, actor, [(f"https://r{n}.example/inbox", None) for n in range(10)]
+    )
+    await publish_note(app, actor)
+    gate, two_sent = asyncio.Event(), asyncio.Event()
+    started: list[str] = []
+
+    async def slow_inbox(request: httpx.Request) -> httpx.Response:
+        started.append(str(request.url))
+        if len(started) == 2:
+            two_sent.set()
+        await gate.wait()
+        return httpx.Response(202)
+
+    db = app.state.communs.db
+    worker = DeliveryWorker(db, httpx.MockTransport(slow_inbox), concurrency=2, prefetch=6)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+
+    # When two sends are in flight, six rows are leased: one claim took a round ahead
+    await asyncio.wait_for(two_sent.wait(), 10)
+    leased = [d for d in (await deliveries(app)).values() if d.locked_until is not None]
+    assert len(leased) == 6
+
+    # And when the worker stops, the sends in flight finish and the four unsent leases end
+    stop.set()
+    gate.set()
+    await asyncio.wait_for(running, 10)
+    rows = (await deliveries(app)).values()
+    assert sorted(d.state for d in rows).count(DeliveryState.delivered) == 2
+    assert all(d.locked_until is None for d in rows)
+
+    # Then another worker takes the eight left at once, without waiting for a lease to run out
+    other = DeliveryWorker(db, httpx.MockTransport(RecordingInboxes({})))
+    assert await other.run_once() == 8
