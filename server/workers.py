@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -35,7 +36,7 @@ from server.processing import process_activity
 from server.queue import LEASE, any_due, claim_due
 from server.urls import Urls
 
-__all__ = ["DeliveryWorker", "InboxWorker"]
+__all__ = ["DeliveryWorker", "HostSlots", "InboxWorker"]
 
 log = logging.getLogger("communs.workers")
 
@@ -59,6 +60,38 @@ def _counted(verdict: str) -> Counter:
     return DELIVERIES.labels(verdict)
 
 
+class HostSlots:
+    """At most ``limit`` sends to one host at once.
+
+    A host's semaphore lives only while sends to it are waiting or running: one kept per
+    host ever delivered to would grow with the fediverse.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._hosts: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    def __len__(self) -> int:
+        """How many hosts have sends waiting or running."""
+        return len(self._hosts)
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one of ``host``'s slots for the duration of the block."""
+        entry = self._hosts.get(host)
+        if entry is None:
+            entry = self._hosts[host] = (asyncio.Semaphore(self.limit), [0])
+        semaphore, users = entry
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._hosts[host]
+
+
 class DeliveryWorker:
     """Sends pending deliveries with bounded concurrency overall and per host."""
 
@@ -79,7 +112,6 @@ class DeliveryWorker:
         self.transport = transport
         self.timeouts = timeouts
         self.concurrency = concurrency
-        self.host_concurrency = host_concurrency
         self.clock = clock
         self.batch = batch
         self.prefetch = prefetch or 4 * concurrency
@@ -88,7 +120,7 @@ class DeliveryWorker:
         self._schemes = SchemeMemory()
         self._keys: dict[int, SigningKey] = {}
         self._bodies: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.hosts = HostSlots(host_concurrency)
         self._outcomes: list[tuple[int, str, int, DeliveryOutcome]] = []
         self._payload_lock = asyncio.Lock()
 
@@ -226,8 +258,7 @@ class DeliveryWorker:
     ) -> None:
         try:
             body, key = await self._payload(activity_id)
-            semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self.host_concurrency))
-            async with semaphore:
+            async with self.hosts.slot(host):
                 outcome = await deliver(
                     self.transport,
                     inbox_uri=inbox,

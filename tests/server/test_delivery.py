@@ -310,3 +310,36 @@ async def test_worker__claims_ahead_and_gives_back_unsent_leases_at_stop(app: Fa
     # Then another worker takes the eight left at once, without waiting for a lease to run out
     other = DeliveryWorker(db, httpx.MockTransport(RecordingInboxes({})))
     assert await other.run_once() == 8
+
+
+async def test_worker__sends_at_most_host_concurrency_to_one_host_and_forgets_it_after(
+    app: FastAPI,
+) -> None:
+    # Given six followers on one host and two on another, and a worker allowing two per host
+    actor, _ = await create_actor(app, "coop")
+    inboxes = [f"https://busy.example/users/u{n}/inbox" for n in range(6)]
+    inboxes += [f"https://quiet{n}.example/inbox" for n in range(2)]
+    await add_remote_followers(app, actor, [(inbox, None) for inbox in inboxes])
+    await publish_note(app, actor)
+    running: dict[str, int] = defaultdict(int)
+    most: dict[str, int] = defaultdict(int)
+
+    async def inbox(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        running[host] += 1
+        most[host] = max(most[host], running[host])
+        await asyncio.sleep(0.02)
+        running[host] -= 1
+        return httpx.Response(202)
+
+    worker = DeliveryWorker(
+        app.state.communs.db, httpx.MockTransport(inbox), concurrency=8, host_concurrency=2
+    )
+
+    # When it sends everything
+    assert await worker.run_once() == 8
+
+    # Then the busy host never had more than two at once, and no host is remembered after
+    assert most["busy.example"] == 2
+    assert len(worker.hosts) == 0
+    assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
