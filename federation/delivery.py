@@ -26,6 +26,8 @@ __all__ = ["CONTENT_TYPE", "DeliveryOutcome", "SchemeMemory", "deliver"]
 
 CONTENT_TYPE = "application/activity+json"
 _ERROR_LIMIT = 500
+#: A delivered answer up to this size is read to its end, so its connection is reused.
+_DRAIN_LIMIT = 64 * 1024
 #: An IRI that can go on the wire as it is: printable ASCII, no spaces.
 _PRINTABLE_ASCII = re.compile(r"[!-~]+")
 
@@ -127,6 +129,8 @@ async def _post_on_session(
                 text = await _error_text(
                     inflate_head(chunks, coding, limit=_ERROR_LIMIT, url=inbox_uri)
                 )
+            else:
+                await _drain(response.content, _DRAIN_LIMIT)
             return _Answer(response.status, response.headers, text)
     except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
         raise httpx.TimeoutException(f"{type(exc).__name__}: {exc}") from exc
@@ -136,6 +140,16 @@ async def _post_on_session(
         raise httpx.ConnectError(str(exc)) from exc
     except aiohttp.ClientError as exc:
         raise httpx.NetworkError(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def _drain(content: aiohttp.StreamReader, limit: int) -> None:
+    """Read a short answer to its end: a connection whose answer is left unread is closed,
+    not pooled, and the next delivery to that host would pay a new handshake."""
+    seen = 0
+    async for chunk in content.iter_any():
+        seen += len(chunk)
+        if seen > limit:  # a long answer costs more to read than a new connection
+            return
 
 
 async def _error_text(head: Awaitable[bytes]) -> str:

@@ -125,3 +125,38 @@ async def test_deliver__on_the_session__the_path_sent_is_the_path_signed() -> No
     assert outcome.verdict == "delivered"
     assert seen[0][0] == b"/users/%7Ecoop/inbox?a=%2F"
     assert 'headers="(request-target) host date digest content-type"' in seen[0][1]
+
+
+def chatty(clients: set[Any], body: bytes) -> Any:
+    """An inbox answering 200 with ``body`` (as some servers do), noting each client address."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        clients.add(tuple(scope["client"]))
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("answer", "connections"),
+    [(b'{"status": "ok"}', 1), (b"x" * 200_000, 3)],
+    ids=["short answer: one connection", "long answer: left unread, a connection each"],
+)
+async def test_deliver__on_the_session__delivered_answer_read_so_the_connection_is_reused(
+    answer: bytes, connections: int
+) -> None:
+    clients: set[Any] = set()
+    sock = bound_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/inbox"
+    transport = make_transport(allow_private_networks=True)
+    async with run_asgi(chatty(clients, answer), sock):
+        outcomes = [await _deliver(transport, url) for _ in range(3)]
+    await transport.aclose()
+
+    assert [o.verdict for o in outcomes] == ["delivered"] * 3
+    assert len(clients) == connections
