@@ -133,10 +133,14 @@ class DeliveryWorker:
         the loop waits for the first to finish; only an idle worker waits for a wake-up or the
         poll interval, looking with a read first (a claim takes the write lock even when it
         finds nothing). Outcomes are written by a separate task, one batch at a time, so
-        sending never waits for the database. Rows still in the backlog at stop are released.
+        sending never waits for the database. A row waits in the backlog for at most half its
+        lease (sends slower than that, and another worker could take it while it waits): then
+        it is released unsent, for any worker to claim again, as are the rows still in the
+        backlog at stop.
         """
         loop = asyncio.get_running_loop()
-        backlog: deque[Any] = deque()
+        backlog: deque[tuple[float, Any]] = deque()  # (send before, row)
+        keep = self.lease.total_seconds() / 2
         inflight: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()  # a send ended (asyncio.wait over 32 tasks cost 55 µs a time)
 
@@ -155,11 +159,19 @@ class DeliveryWorker:
                 more or woken or (loop.time() >= next_look and await self._anything_due())
             ):
                 wanted = self.prefetch - len(backlog)
-                backlog.extend(await self._claim(wanted))
-                more = len(backlog) == self.prefetch
+                rows = await self._claim(wanted)
+                send_before = loop.time() + keep
+                backlog.extend((send_before, row) for row in rows)
+                more = len(rows) == wanted
                 next_look = loop.time() + idle_wait
+            stale = []  # claimed first, so at the front
+            while backlog and backlog[0][0] < loop.time():
+                stale.append(backlog.popleft()[1][0])
+            if stale:
+                await self._release(stale)
+                more = True
             while backlog and len(inflight) < self.concurrency:
-                task = asyncio.create_task(self._send(*backlog.popleft()))
+                task = asyncio.create_task(self._send(*backlog.popleft()[1]))
                 inflight.add(task)
                 task.add_done_callback(finished)
             flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
@@ -178,7 +190,7 @@ class DeliveryWorker:
         if flushing is not None:
             await flushing
         await self._flush()
-        await self._release([row[0] for row in backlog])
+        await self._release([row[0] for _, row in backlog])
 
     async def run_once(self) -> int:
         """Claim what is due, send it all, record the outcomes; return how many were sent."""

@@ -343,3 +343,40 @@ async def test_worker__sends_at_most_host_concurrency_to_one_host_and_forgets_it
     assert most["busy.example"] == 2
     assert len(worker.hosts) == 0
     assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
+
+
+async def test_worker__backlog_row_older_than_half_its_lease_is_released_not_sent_late(
+    app: FastAPI,
+) -> None:
+    # Given three deliveries, a worker sending one at a time (0.6 s each) with a 1 s lease,
+    # and a second worker waiting for leases to run out
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(
+        app, actor, [(f"https://r{n}.example/inbox", None) for n in range(3)]
+    )
+    await publish_note(app, actor)
+    received: list[str] = []
+    all_in = asyncio.Event()
+
+    async def slow_inbox(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        await asyncio.sleep(0.6)
+        if len(set(received)) == 3:
+            all_in.set()
+        return httpx.Response(202)
+
+    db, lease = app.state.communs.db, timedelta(seconds=1)
+    transport = httpx.MockTransport(slow_inbox)
+    first = DeliveryWorker(db, transport, concurrency=1, prefetch=3, lease=lease)
+    second = DeliveryWorker(db, transport, concurrency=1, lease=lease)
+    stop = asyncio.Event()
+    workers = [asyncio.create_task(w.run(stop)) for w in (first, second)]
+
+    # When the first worker claims all three, the third would wait 1.2 s: past its lease
+    await asyncio.wait_for(all_in.wait(), 10)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*workers), 10)
+
+    # Then it gave the waiting rows back and claimed them anew: each inbox got one POST
+    assert sorted(received) == sorted(set(received)) and len(received) == 3
+    assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
