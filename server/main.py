@@ -115,8 +115,14 @@ class _Communs(FastAPI):
     """FastAPI, with the front door (``server.frontdoor``) ahead of its middleware stack."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and await front_door(self.state.communs, scope, receive, send):
-            return
+        if scope["type"] == "http":
+            state = getattr(self.state, "communs", None)
+            if state is None:  # served without its lifespan (``--lifespan off``): no database
+                response = error_response(503, "the server is not started: its lifespan never ran")
+                await response(scope, receive, send)
+                return
+            if await front_door(state, scope, receive, send):
+                return
         await super().__call__(scope, receive, send)
 
 

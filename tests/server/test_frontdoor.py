@@ -7,8 +7,11 @@ Cached documents must carry the same headers as the routes that built them, keep
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from server.main import create_app
+from server.settings import Settings
 from tests.conftest import TEST_BASE_URL, create_actor
 from tests.publications import AS2_ACCEPT, bearer, post_project
 
@@ -118,3 +121,18 @@ async def test_front_door__inbox_client_gone_mid_body_gets_no_answer(app: FastAP
 
     # Then nothing is sent back (nobody is listening) and nothing fails
     assert sent == []
+
+
+@pytest.mark.parametrize("path", ["/inbox", "/health", "/api/v1/directory"])
+async def test_app__served_without_its_lifespan_answers_503_not_500(path: str) -> None:
+    # Given the application served as ``uvicorn --lifespan off`` would: nothing started
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://communs.test"
+    ) as client:
+        # When a request comes, whichever door it takes
+        response = await client.request("POST" if path == "/inbox" else "GET", path)
+
+    # Then it gets a clear 503 in the JSON error shape, not a traceback
+    assert response.status_code == 503
+    assert "lifespan" in response.json()["detail"]
