@@ -20,7 +20,7 @@ import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -28,6 +28,7 @@ from sqlmodel import col
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.actors import get_local_actor
 from server.db import affected, utcnow
+from server.domains import within
 from server.errors import Invalid
 from server.models import Activity, Actor, Delivery, Domain, Follow
 
@@ -192,7 +193,7 @@ async def set_domain_block(
 
 async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int, int]:
     """Remove follows with the host's actors, abandon deliveries, ignore queued activities."""
-    theirs = select(Actor.id).where(Actor.domain == host, Actor.is_local == False)
+    theirs = select(Actor.id).where(within(Actor.domain, host), Actor.is_local == False)
     follows = await session.execute(
         delete(Follow).where(
             or_(col(Follow.follower_id).in_(theirs), col(Follow.followed_id).in_(theirs))
@@ -200,7 +201,7 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
     )
     deliveries = await session.execute(
         update(Delivery)
-        .where(Delivery.host == host, Delivery.state == DeliveryState.pending)
+        .where(within(Delivery.host, host), Delivery.state == DeliveryState.pending)
         .values(state=DeliveryState.abandoned, last_error=BLOCKED_ERROR, updated_at=now)
     )
     await session.execute(
@@ -211,6 +212,7 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
             or_(
                 col(Activity.actor_uri).startswith(f"https://{host}/", autoescape=True),
                 col(Activity.actor_uri).startswith(f"http://{host}/", autoescape=True),
+                col(Activity.actor_uri).in_(select(Actor.uri).where(within(Actor.domain, host))),
             ),
         )
         .values(state=ActivityState.ignored, error=BLOCKED_ERROR, locked_until=None)
@@ -221,10 +223,10 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
 def listed_in_directory() -> ColumnElement[bool]:
     """Return the condition on ``Actor`` "shown in the directory".
 
-    Not suspended, and not from a silenced or rejected domain.
+    Not suspended, and not from a silenced or rejected domain or one of its subdomains.
     """
-    moderated = select(Domain.host).where(Domain.block != DomainBlock.none)
-    return (col(Actor.suspended_at).is_(None)) & ~col(Actor.domain).in_(moderated)
+    moderated = exists().where(Domain.block != DomainBlock.none, within(Actor.domain, Domain.host))
+    return (col(Actor.suspended_at).is_(None)) & ~moderated
 
 
 async def _set_suspended(session: AsyncSession, username: str, *, suspend: bool) -> ActorModeration:

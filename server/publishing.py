@@ -20,6 +20,7 @@ from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
 from server.db import UTCDateTime, utcnow
+from server.domains import domain_variants, rule_for
 from server.models import Activity, Actor, Delivery, Domain, Follow
 from server.notify import announce_deliveries
 from server.render import dump
@@ -82,28 +83,24 @@ async def publish(
     if to_followers:
         await _enqueue_followers(session, activity_id, actor.id, now)
     targets = list(dict.fromkeys(inboxes))
-    hosts = {urlsplit(inbox).netloc.lower() for inbox in targets}
-    blocked = (
-        set(
-            (
-                await session.execute(
-                    select(Domain.host).where(
-                        col(Domain.host).in_(hosts), Domain.block == DomainBlock.reject
-                    )
-                )
-            ).scalars()
+    hosts = {inbox: urlsplit(inbox).netloc.lower() for inbox in targets}
+    variants = {variant for host in hosts.values() for variant in domain_variants(host)}
+    rules: dict[str, str] = {}
+    if variants:
+        found = await session.execute(
+            select(Domain.host, Domain.block).where(
+                col(Domain.host).in_(variants), Domain.block != DomainBlock.none
+            )
         )
-        if hosts
-        else set()
-    )
-    for inbox in targets:
-        if urlsplit(inbox).netloc.lower() in blocked:
+        rules = {host: block for host, block in found.all()}
+    for inbox, host in hosts.items():
+        if rule_for(rules, host) == DomainBlock.reject:
             continue
         session.add(
             Delivery(
                 activity_id=activity_id,
                 inbox_uri=inbox,
-                host=urlsplit(inbox).netloc.lower(),
+                host=host,
                 next_attempt_at=now,
                 created_at=now,
                 updated_at=now,

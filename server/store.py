@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from federation.ports import KnownKey, RemoteActor
 from schemas.states import DomainBlock
 from server.db import Database, utcnow
+from server.domains import rule_for
 from server.ingest import GroupCommitter
 from server.models import Actor, Domain
 
@@ -27,13 +28,13 @@ class SqlStore:
         self.db = db
         self._ingest = GroupCommitter(db)
         self._domains_until = 0.0
-        self._blocked: frozenset[str] = frozenset()
+        self._rules: dict[str, str] = {}  # host → its block, for hosts that have one
         self._unavailable: frozenset[str] = frozenset()
         self._reading: asyncio.Task[None] | None = None
         self._generation = 0  # bumped by forget_domains: a read begun before is not kept
 
-    async def _domain_policy(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Return (blocked, unavailable) hosts, re-read at most every ``DOMAIN_TTL`` seconds.
+    async def _domain_policy(self) -> tuple[dict[str, str], frozenset[str]]:
+        """Return (block rules, unavailable hosts), re-read at most every ``DOMAIN_TTL`` seconds.
 
         The inbox asks on every request; the answer changes only on moderation or failures.
         One read serves every request that finds the copy stale (they all wait for it).
@@ -42,7 +43,7 @@ class SqlStore:
             if self._reading is None or self._reading.done():
                 self._reading = asyncio.create_task(self._read_domains())
             await asyncio.shield(self._reading)
-        return self._blocked, self._unavailable
+        return self._rules, self._unavailable
 
     async def _read_domains(self) -> None:
         generation = self._generation
@@ -52,7 +53,7 @@ class SqlStore:
             ).all()
         if generation != self._generation:
             return
-        self._blocked = frozenset(h for h, block, _ in rows if block == DomainBlock.reject)
+        self._rules = {h: block for h, block, _ in rows if block != DomainBlock.none}
         self._unavailable = frozenset(h for h, _, down in rows if down)
         self._domains_until = time.monotonic() + DOMAIN_TTL
 
@@ -116,7 +117,8 @@ class SqlStore:
                 await session.rollback()
 
     async def is_blocked(self, host: str) -> bool:
-        return host in (await self._domain_policy())[0]
+        rules = (await self._domain_policy())[0]
+        return bool(rules) and rule_for(rules, host) == DomainBlock.reject
 
     async def host_is_alive(self, host: str) -> None:
         if host not in (await self._domain_policy())[1]:

@@ -11,12 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from schemas.states import DeliveryState, DomainBlock, FollowState
 from server.errors import Invalid, NotFound
+from server.follows import handle_follow
 from server.models import Activity, Actor, Delivery, Domain, Follow
 from server.moderation import normalize_host, set_domain_block, suspend_actor
+from server.publishing import new_activity, publish
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,
@@ -455,3 +457,77 @@ async def test_cli__moderation_bad_input_is_one_line(
     assert result.stderr.startswith("communs: ")
     async with app.state.communs.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Domain)) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# subdomains
+
+
+SUB = "https://social.remote.example/users/u0"
+SUB_INBOX = "https://social.remote.example/inbox"
+LOOKALIKE_INBOX = "https://otherremote.example/inbox"
+
+
+async def follow_from(app: FastAPI, follower: str, number: int) -> str:
+    """Process a Follow of coop by ``follower`` (a stored remote actor); return the outcome."""
+    state = app.state.communs
+    follow = {
+        "id": f"{follower}#follows/{number}",
+        "type": "Follow",
+        "actor": follower,
+        "object": COOP,
+    }
+    async with state.db.session() as session:
+        return await handle_follow(session, state.urls, follow)
+
+
+async def test_set_domain_block__reject_covers_subdomains_not_lookalikes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given followers on a subdomain of remote.example and on a look-alike domain
+    coop_actor = await coop(app)
+    await add_remote_followers(app, coop_actor, [(SUB_INBOX, None), (LOOKALIKE_INBOX, None)])
+    await publish_note(app, coop_actor)
+    # When an admin blocks remote.example
+    change = await block(app, "remote.example", "reject")
+    # Then the subdomain's follow is gone and its pending delivery abandoned; the other stays
+    assert change.follows_removed == 1 and change.deliveries_abandoned == 1
+    assert await follow_pairs(app) == {
+        ("https://otherremote.example/users/u1", COOP, FollowState.accepted)
+    }
+    after = await deliveries_by_host(app)
+    assert [d.state for d in after["social.remote.example"]] == [DeliveryState.abandoned]
+    assert [d.state for d in after["otherremote.example"]] == [DeliveryState.pending]
+    # and the inbox refuses the subdomain's signers, on any port, but not the look-alike's
+    store = app.state.communs.federation.store
+    assert await store.is_blocked("social.remote.example")
+    assert await store.is_blocked("social.remote.example:8443")
+    assert not await store.is_blocked("otherremote.example")
+    # and a Follow from the subdomain is rejected
+    assert await follow_from(app, SUB, 1) == "rejected"
+    # and nothing new is sent to the subdomain, even to its inbox named directly
+    async with app.state.communs.db.session() as session:
+        document = new_activity(app.state.communs.urls, "Update", coop_actor, {"id": COOP})
+        activity_row = await publish(session, coop_actor, document, inboxes=[SUB_INBOX])
+        await session.commit()
+        hosts = await session.execute(
+            select(Delivery.host).where(Delivery.activity_id == activity_row.id)
+        )
+        assert hosts.scalars().all() == []
+
+
+async def test_set_domain_block__silence_covers_subdomains(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor on a subdomain of a silenced domain
+    await add_remote_followers(app, await coop(app), [(SUB_INBOX, None)])
+    async with app.state.communs.db.session() as session:
+        await session.execute(delete(Follow))
+        await session.commit()
+    await block(app, "remote.example", "silence")
+    # When it asks to follow coop
+    outcome = await follow_from(app, SUB, 1)
+    # Then the request waits for approval, and the actor is not listed
+    assert outcome != "rejected"
+    assert await follow_pairs(app) == {(SUB, COOP, FollowState.pending)}
+    assert "social.remote.example" not in await home_page(client)
