@@ -92,6 +92,37 @@ class HostSlots:
                 del self._hosts[host]
 
 
+class _Backlog:
+    """Claimed rows waiting for a send slot, each for at most ``keep`` seconds.
+
+    Past half its lease a row could be claimed by another worker while it waits here; the
+    rows were claimed in order, so the oldest are at the front.
+    """
+
+    def __init__(self, keep: float) -> None:
+        self._keep = keep
+        self._rows: deque[tuple[float, Any]] = deque()  # (send before, row)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, rows: list[Any], now: float) -> None:
+        self._rows.extend((now + self._keep, row) for row in rows)
+
+    def take(self) -> Any:
+        return self._rows.popleft()[1]
+
+    def stale(self, now: float) -> list[int]:
+        """Remove the rows kept too long; return their delivery ids."""
+        ids = []
+        while self._rows and self._rows[0][0] < now:
+            ids.append(self._rows.popleft()[1][0])
+        return ids
+
+    def ids(self) -> list[int]:
+        return [row[0] for _, row in self._rows]
+
+
 class DeliveryWorker:
     """Sends pending deliveries with bounded concurrency overall and per host."""
 
@@ -139,8 +170,7 @@ class DeliveryWorker:
         backlog at stop.
         """
         loop = asyncio.get_running_loop()
-        backlog: deque[tuple[float, Any]] = deque()  # (send before, row)
-        keep = self.lease.total_seconds() / 2
+        backlog = _Backlog(keep=self.lease.total_seconds() / 2)
         inflight: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()  # a send ended (asyncio.wait over 32 tasks cost 55 µs a time)
 
@@ -160,18 +190,14 @@ class DeliveryWorker:
             ):
                 wanted = self.prefetch - len(backlog)
                 rows = await self._claim(wanted)
-                send_before = loop.time() + keep
-                backlog.extend((send_before, row) for row in rows)
+                backlog.add(rows, loop.time())
                 more = len(rows) == wanted
                 next_look = loop.time() + idle_wait
-            stale = []  # claimed first, so at the front
-            while backlog and backlog[0][0] < loop.time():
-                stale.append(backlog.popleft()[1][0])
-            if stale:
+            if stale := backlog.stale(loop.time()):
                 await self._release(stale)
                 more = True
             while backlog and len(inflight) < self.concurrency:
-                task = asyncio.create_task(self._send(*backlog.popleft()[1]))
+                task = asyncio.create_task(self._send(*backlog.take()))
                 inflight.add(task)
                 task.add_done_callback(finished)
             flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
@@ -190,7 +216,7 @@ class DeliveryWorker:
         if flushing is not None:
             await flushing
         await self._flush()
-        await self._release([row[0] for _, row in backlog])
+        await self._release(backlog.ids())
 
     async def run_once(self) -> int:
         """Claim what is due, send it all, record the outcomes; return how many were sent."""
