@@ -122,12 +122,18 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Return the inner transport's response once the request's target is judged safe.
 
-        Raises ``UnsafeURLError`` for a non-http(s) scheme or a non-public address, and
-        ``httpx.ConnectError`` when the host does not resolve (so callers treat it like any
-        other connection failure).
+        Raises ``UnsafeURLError`` for a non-http(s) scheme or a non-public address (checked
+        here, or refused by the connector's own resolution), and ``httpx.ConnectError`` when
+        the host does not resolve (so callers treat it like any other connection failure).
         """
         await self._check(request)
-        return await self._inner.handle_async_request(request)
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx.TransportError as exc:  # the adapter words a refusal as a connect timeout
+            refusal = _refusal_in(exc)
+            if refusal is None:
+                raise
+            raise UnsafeURLError(str(refusal)) from exc
 
     async def aclose(self) -> None:
         """Close the inner transport."""
@@ -191,6 +197,18 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
 class RefusedAddressError(OSError):
     """A host resolved to a non-public address when the connector dialled it."""
+
+
+def _refusal_in(error: BaseException) -> RefusedAddressError | None:
+    """Return the ``RefusedAddressError`` behind ``error``, if its chain of causes holds one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RefusedAddressError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class GuardedResolver(AbstractResolver):
