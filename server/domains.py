@@ -7,16 +7,18 @@ and to either on any port, never to ``otherexample.com``; the most specific rule
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.states import DomainBlock
+from server.models import Domain
 
-__all__ = ["domain_variants", "rule_for", "within"]
+__all__ = ["block_rules", "domain_variants", "rule_for", "within"]
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +51,19 @@ def rule_for(rules: Mapping[str, str], host: str) -> DomainBlock:
         if block != DomainBlock.none:
             return DomainBlock(block)
     return DomainBlock.none
+
+
+async def block_rules(session: AsyncSession, hosts: Iterable[str]) -> dict[str, str]:
+    """Return the blocks that may apply to ``hosts``: domain → block, for those that have one."""
+    variants = {variant for host in hosts for variant in domain_variants(host)}
+    if not variants:
+        return {}
+    found = await session.execute(
+        select(Domain.host, Domain.block).where(
+            col(Domain.host).in_(variants), Domain.block != DomainBlock.none
+        )
+    )
+    return {host: block for host, block in found.all()}
 
 
 def within(column: Any, domain: str | ColumnElement[str]) -> ColumnElement[bool]:

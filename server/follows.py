@@ -7,14 +7,13 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from schemas.base import get_id
 from schemas.states import DomainBlock, FollowState
 from server.db import affected, utcnow
-from server.domains import domain_variants, rule_for
+from server.domains import block_rules, rule_for
 from server.errors import Conflict, Invalid, NotFound
-from server.models import Activity, Actor, Domain, Follow
+from server.models import Activity, Actor, Follow
 from server.publishing import new_activity, publish
 from server.urls import Urls, new_id
 
@@ -62,11 +61,7 @@ async def handle_follow(session: AsyncSession, urls: Urls, activity: dict[str, A
     if follower is None or followed is None or not followed.is_local:
         return "ignored"
     document = {k: v for k, v in activity.items() if k != "@context"}
-    variants = domain_variants(follower.domain)
-    rules = await session.execute(
-        select(Domain.host, Domain.block).where(col(Domain.host).in_(variants))
-    )
-    block = rule_for({host: block for host, block in rules.all()}, follower.domain)
+    block = rule_for(await block_rules(session, [follower.domain]), follower.domain)
     if (
         followed.suspended_at is not None
         or followed.type == "Application"

@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
 from server.db import UTCDateTime, utcnow
-from server.domains import domain_variants, rule_for
+from server.domains import block_rules, rule_for
 from server.models import Activity, Actor, Delivery, Domain, Follow
 from server.notify import announce_deliveries
 from server.render import dump
@@ -84,15 +83,7 @@ async def publish(
         await _enqueue_followers(session, activity_id, actor.id, now)
     targets = list(dict.fromkeys(inboxes))
     hosts = {inbox: urlsplit(inbox).netloc.lower() for inbox in targets}
-    variants = {variant for host in hosts.values() for variant in domain_variants(host)}
-    rules: dict[str, str] = {}
-    if variants:
-        found = await session.execute(
-            select(Domain.host, Domain.block).where(
-                col(Domain.host).in_(variants), Domain.block != DomainBlock.none
-            )
-        )
-        rules = {host: block for host, block in found.all()}
+    rules = await block_rules(session, hosts.values())
     for inbox, host in hosts.items():
         if rule_for(rules, host) == DomainBlock.reject:
             continue
