@@ -53,17 +53,15 @@ def rule_for(rules: Mapping[str, str], host: str) -> DomainBlock:
     return DomainBlock.none
 
 
-async def block_rules(session: AsyncSession, hosts: Iterable[str]) -> dict[str, str]:
-    """Return the blocks that may apply to ``hosts``: domain → block, for those that have one."""
-    variants = {variant for host in hosts for variant in domain_variants(host)}
-    if not variants:
-        return {}
-    found = await session.execute(
-        select(Domain.host, Domain.block).where(
-            col(Domain.host).in_(variants), Domain.block != DomainBlock.none
-        )
-    )
-    return {host: block for host, block in found.all()}
+async def block_rules(session: AsyncSession, hosts: Iterable[str] | None = None) -> dict[str, str]:
+    """Return the blocks that may apply to ``hosts`` (all of them when None): domain → block."""
+    query = select(Domain.host, Domain.block).where(Domain.block != DomainBlock.none)
+    if hosts is not None:
+        variants = {variant for host in hosts for variant in domain_variants(host)}
+        if not variants:
+            return {}
+        query = query.where(col(Domain.host).in_(variants))
+    return {host: block for host, block in (await session.execute(query)).all()}
 
 
 def within(column: Any, domain: str | ColumnElement[str]) -> ColumnElement[bool]:

@@ -29,9 +29,11 @@ from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.db import Database, utcnow
+from server.domains import block_rules, rule_for
 from server.http import USER_AGENT, signing_key_of
 from server.metrics import DELIVERIES
 from server.models import Activity, Actor, Delivery, Domain
+from server.moderation import BLOCKED_ERROR
 from server.processing import process_activity
 from server.queue import LEASE, any_due, claim_due
 from server.urls import Urls
@@ -41,10 +43,10 @@ __all__ = ["DeliveryWorker", "HostSlots", "InboxWorker"]
 log = logging.getLogger("communs.workers")
 
 Clock = Callable[[], datetime]
-#: Hosts nothing is sent to, even deliveries queued before the block.
-_blocked = select(Domain.host).where(Domain.block == DomainBlock.reject)
-#: What the delivery worker takes: pending rows not bound for a blocked host.
-_PENDING = (Delivery.state == DeliveryState.pending, col(Delivery.host).not_in(_blocked))
+#: What the delivery worker takes; rows bound for a blocked domain are abandoned, not sent.
+_PENDING = (Delivery.state == DeliveryState.pending,)
+#: The outcome of a claimed delivery bound for a blocked domain: abandoned unsent.
+_BLOCKED = DeliveryOutcome("failed", error=BLOCKED_ERROR)
 #: An idle worker looks for due rows this often (work enqueued by another process, retries
 #: coming due); in-process publishing wakes it at once.
 POLL_SECONDS = 0.25
@@ -153,6 +155,7 @@ class DeliveryWorker:
         self._bodies: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self.hosts = HostSlots(host_concurrency)
         self._outcomes: list[tuple[int, str, int, DeliveryOutcome]] = []
+        self._rules: dict[str, str] = {}  # domain → block, read with each claim
         self._payload_lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -228,6 +231,14 @@ class DeliveryWorker:
         return total
 
     async def _claim(self, limit: int) -> list[Any]:
+        """Lease up to ``limit`` due rows, with the block rules as they are now.
+
+        The rules are read before the claim, each time (a few rows): a block committed
+        before the claim stops what it takes, subdomains included, even rows queued by a
+        publication that raced the block.
+        """
+        async with self.db.session() as session:
+            self._rules = await block_rules(session)
         async with self.db.session() as session:
             return await claim_due(
                 session,
@@ -294,6 +305,9 @@ class DeliveryWorker:
     async def _send(
         self, delivery_id: int, activity_id: str, inbox: str, host: str, attempts: int
     ) -> None:
+        if self._rules and rule_for(self._rules, host) == DomainBlock.reject:
+            self._outcomes.append((delivery_id, host, attempts, _BLOCKED))
+            return
         try:
             body, key = await self._payload(activity_id)
             async with self.hosts.slot(host):
@@ -343,6 +357,8 @@ class DeliveryWorker:
             if outcome.verdict == "delivered":
                 state = DeliveryState.delivered
                 alive_hosts.add(host)
+            elif outcome is _BLOCKED:
+                state = DeliveryState.abandoned
             elif outcome.verdict == "failed":
                 state = DeliveryState.failed
             else:

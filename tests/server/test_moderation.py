@@ -19,6 +19,7 @@ from server.follows import handle_follow
 from server.models import Activity, Actor, Delivery, Domain, Follow
 from server.moderation import normalize_host, set_domain_block, suspend_actor
 from server.publishing import new_activity, publish
+from server.workers import DeliveryWorker
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,
@@ -531,3 +532,36 @@ async def test_set_domain_block__silence_covers_subdomains(
     assert outcome != "rejected"
     assert await follow_pairs(app) == {(SUB, COOP, FollowState.pending)}
     assert "social.remote.example" not in await home_page(client)
+
+
+async def test_worker__abandons_deliveries_that_raced_a_block_subdomains_included(
+    app: FastAPI,
+) -> None:
+    # Given a publication whose deliveries were queued while remote.example was being blocked
+    coop_actor = await coop(app)
+    await add_remote_followers(app, coop_actor, [(LOOKALIKE_INBOX, None)])
+    activity_id = await publish_note(app, coop_actor)
+    await block(app, "remote.example", "reject")
+    raced = ["https://remote.example:8443/inbox", SUB_INBOX]
+    async with app.state.communs.db.session() as session:
+        for inbox in raced:
+            host = httpx.URL(inbox).netloc.decode()
+            session.add(Delivery(activity_id=activity_id, inbox_uri=inbox, host=host))
+        await session.commit()
+    received: list[str] = []
+
+    def inbox(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        return httpx.Response(202)
+
+    # When the delivery worker runs
+    worker = DeliveryWorker(app.state.communs.db, httpx.MockTransport(inbox))
+    await worker.run_once()
+
+    # Then only the look-alike domain got its POST; the raced rows are abandoned, unsent
+    assert received == [LOOKALIKE_INBOX]
+    after = await deliveries_by_host(app)
+    for host in ("remote.example:8443", "social.remote.example"):
+        assert [(d.state, d.last_error, d.attempts) for d in after[host]] == [
+            (DeliveryState.abandoned, "domain blocked", 0)
+        ]
