@@ -2,7 +2,8 @@
 
 ``Domain`` rows hold one host each (``host[:port]``, lower-case ASCII, as ``normalize_host``
 writes them). A rule on ``example.com`` applies to ``example.com``, to ``social.example.com``
-and to either on any port, never to ``otherexample.com``; the most specific rule wins.
+and to either on any port, never to ``otherexample.com``; a rule on ``example.com:8443`` to
+that port only. The most specific rule wins.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ __all__ = ["block_rules", "domain_variants", "rule_for", "within"]
 def domain_variants(host: str) -> tuple[str, ...]:
     """Return ``host`` and every domain it belongs to, most specific first.
 
-    ``a.b.example:8443`` → ``a.b.example:8443``, ``a.b.example``, ``b.example``, ``example``.
-    An IP address belongs to no other domain (its port aside).
+    ``a.example:8443`` → ``a.example:8443``, ``a.example``, ``example:8443``, ``example``: a
+    rule on a domain with a port covers that port only. An IP address belongs to no other
+    domain (its port aside).
     """
     if host.startswith("["):  # [IPv6]:port
         name, port = host[: host.find("]") + 1], host[host.find("]") + 2 :]
@@ -34,14 +36,15 @@ def domain_variants(host: str) -> tuple[str, ...]:
         name, _, port = host.partition(":")
     else:
         name, port = host, ""
-    variants = [host]
-    if port:
-        variants.append(name)
     if name.startswith("[") or name.replace(".", "").isdigit():  # IPv6 or IPv4 literal
-        return tuple(variants)
-    labels = name.split(".")
-    variants += [".".join(labels[i:]) for i in range(1, len(labels))]
-    return tuple(variants)
+        domains = [name]
+    else:
+        labels = name.split(".")
+        domains = [".".join(labels[i:]) for i in range(len(labels))]
+    suffix = f":{port}" if port else ""
+    return tuple(
+        variant for domain in domains for variant in dict.fromkeys((domain + suffix, domain))
+    )
 
 
 def rule_for(rules: Mapping[str, str], host: str) -> DomainBlock:
