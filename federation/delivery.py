@@ -6,6 +6,7 @@ remembered per host ("double knocking", as Mastodon 4.7 and Fedify do).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ CONTENT_TYPE = "application/activity+json"
 _ERROR_LIMIT = 500
 #: A delivered answer up to this size is read to its end, so its connection is reused.
 _DRAIN_LIMIT = 64 * 1024
+#: …and only for so long: the delivery is done once the status is in.
+_DRAIN_SECONDS = 2.0
 #: An IRI that can go on the wire as it is: printable ASCII, no spaces.
 _PRINTABLE_ASCII = re.compile(r"[!-~]+")
 
@@ -130,7 +133,7 @@ async def _post_on_session(
                     inflate_head(chunks, coding, limit=_ERROR_LIMIT, url=inbox_uri)
                 )
             else:
-                await _drain(response.content, _DRAIN_LIMIT)
+                await _drain(response.content, _DRAIN_LIMIT, _DRAIN_SECONDS)
             return _Answer(response.status, response.headers, text)
     except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
         raise httpx.TimeoutException(f"{type(exc).__name__}: {exc}") from exc
@@ -142,14 +145,22 @@ async def _post_on_session(
         raise httpx.NetworkError(f"{type(exc).__name__}: {exc}") from exc
 
 
-async def _drain(content: aiohttp.StreamReader, limit: int) -> None:
+async def _drain(content: aiohttp.StreamReader, limit: int, seconds: float) -> None:
     """Read a short answer to its end: a connection whose answer is left unread is closed,
-    not pooled, and the next delivery to that host would pay a new handshake."""
+    not pooled, and the next delivery to that host would pay a new handshake.
+
+    The delivery is done whatever happens here: an answer cut short, too long or too slow
+    only costs its connection.
+    """
     seen = 0
-    async for chunk in content.iter_any():
-        seen += len(chunk)
-        if seen > limit:  # a long answer costs more to read than a new connection
-            return
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in content.iter_any():
+                seen += len(chunk)
+                if seen > limit:
+                    return
+    except (aiohttp.ClientError, TimeoutError):
+        return
 
 
 async def _error_text(head: Awaitable[bytes]) -> str:

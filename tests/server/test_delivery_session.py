@@ -7,6 +7,7 @@ refuses private addresses, before connecting and at the connector's own resoluti
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -160,3 +161,41 @@ async def test_deliver__on_the_session__delivered_answer_read_so_the_connection_
 
     assert [o.verdict for o in outcomes] == ["delivered"] * 3
     assert len(clients) == connections
+
+
+async def cut_short(scope: Any, receive: Any, send: Any) -> None:
+    """Answer 202 promising 1 000 bytes, then send 10 and go (uvicorn closes the connection)."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    headers = [(b"content-length", b"1000")]
+    await send({"type": "http.response.start", "status": 202, "headers": headers})
+    await send({"type": "http.response.body", "body": b"x" * 10})
+
+
+async def dribbling(scope: Any, receive: Any, send: Any) -> None:
+    """Answer 202, then one byte every 0.5 s for 6 s."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 202, "headers": []})
+    for _ in range(12):
+        await send({"type": "http.response.body", "body": b"x", "more_body": True})
+        await asyncio.sleep(0.5)
+    await send({"type": "http.response.body", "body": b""})
+
+
+@pytest.mark.parametrize("app", [cut_short, dribbling], ids=["cut short", "dribbling"])
+async def test_deliver__on_the_session__a_bad_body_after_202_still_counts_as_delivered(
+    app: Any,
+) -> None:
+    sock = bound_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/inbox"
+    transport = make_transport(allow_private_networks=True)
+    async with run_asgi(app, sock):
+        outcome = await asyncio.wait_for(_deliver(transport, url), 5)  # the drain gives up at 2
+    await transport.aclose()
+
+    assert outcome.verdict == "delivered" and outcome.status == 202
