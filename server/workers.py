@@ -9,6 +9,7 @@ cost (DESIGN.md §12).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import OrderedDict, deque
@@ -164,13 +165,14 @@ class DeliveryWorker:
         Claims fill a local backlog of up to ``prefetch`` leased rows, refilled once it holds
         less than one round of sends: one claim query per hundred deliveries, not per
         handful (a claim cost as much as four sends' bookkeeping). While sends are in flight
-        the loop waits for the first to finish; only an idle worker waits for a wake-up or the
-        poll interval, looking with a read first (a claim takes the write lock even when it
-        finds nothing). Outcomes are written by a separate task, one batch at a time, so
-        sending never waits for the database. A row waits in the backlog for at most half its
-        lease (sends slower than that, and another worker could take it while it waits): then
-        it is released unsent, for any worker to claim again, as are the rows still in the
-        backlog at stop.
+        the loop waits for the first to finish, or the poll interval (wake-ups, stop); an
+        idle worker waits for a wake-up or the poll interval, looking with a read first (a
+        claim takes the write lock even when it finds nothing). Outcomes are written by a
+        separate task, one batch at a time, so sending never waits for the database; a
+        database error is logged and the next look comes a poll interval later. A row waits
+        in the backlog for at most half its lease (past that, another worker could take it):
+        then it is released unsent, for any worker to claim again, as are the rows still in
+        the backlog at stop.
         """
         loop = asyncio.get_running_loop()
         backlog = _Backlog(keep=self.lease.total_seconds() / 2)
@@ -188,17 +190,21 @@ class DeliveryWorker:
         while not stop.is_set():
             woken = self.wake.is_set()
             self.wake.clear()
-            if len(backlog) < self.concurrency and (
-                more or woken or (loop.time() >= next_look and await self._anything_due())
-            ):
-                wanted = self.prefetch - len(backlog)
-                rows = await self._claim(wanted)
-                backlog.add(rows, loop.time())
-                more = len(rows) == wanted
-                next_look = loop.time() + idle_wait
-            if stale := backlog.stale(loop.time()):
-                await self._release(stale)
-                more = True
+            try:
+                if len(backlog) < self.concurrency and (
+                    more or woken or (loop.time() >= next_look and await self._anything_due())
+                ):
+                    wanted = self.prefetch - len(backlog)
+                    rows = await self._claim(wanted)
+                    backlog.add(rows, loop.time())
+                    more = len(rows) == wanted
+                    next_look = loop.time() + idle_wait
+                if stale := backlog.stale(loop.time()):
+                    more = True
+                    await self._release(stale)
+            except Exception:  # the database is away: sends in flight go on; look again later
+                log.exception("claiming deliveries failed; looking again in %s s", idle_wait)
+                more, next_look = False, loop.time() + idle_wait
             while backlog and len(inflight) < self.concurrency:
                 task = asyncio.create_task(self._send(*backlog.take()))
                 inflight.add(task)
@@ -206,20 +212,25 @@ class DeliveryWorker:
             flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
             if flush_due and (flushing is None or flushing.done()):
                 flushing = asyncio.create_task(self._flush_in_background())
-            if inflight:
-                await freed.wait()
+            if inflight:  # a freed slot, or a look at least every idle_wait (wake-ups, stop)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(idle_wait):
+                        await freed.wait()
                 freed.clear()
                 continue
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waiters, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+        try:  # first, so no other worker waits on these leases while the last sends end
+            await self._release(backlog.ids())
+        except Exception:  # their leases will run out instead
+            log.exception("giving back unsent deliveries failed")
         if inflight:
             await asyncio.wait(inflight)
         if flushing is not None:
             await flushing
         await self._flush()
-        await self._release(backlog.ids())
 
     async def run_once(self) -> int:
         """Claim what is due, send it all, record the outcomes; return how many were sent."""

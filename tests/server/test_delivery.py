@@ -380,3 +380,65 @@ async def test_worker__backlog_row_older_than_half_its_lease_is_released_not_sen
     # Then it gave the waiting rows back and claimed them anew: each inbox got one POST
     assert sorted(received) == sorted(set(received)) and len(received) == 3
     assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
+
+
+async def test_worker__survives_a_failed_claim_and_looks_again(app: FastAPI) -> None:
+    # Given a due delivery, and a database that fails the worker's first claim
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [("https://a.example/inbox", None)])
+    await publish_note(app, actor)
+    inboxes = RecordingInboxes({})
+    worker = DeliveryWorker(app.state.communs.db, httpx.MockTransport(inboxes))
+    claim, failures = worker._claim, []
+
+    async def flaky_claim(limit: int) -> list[Any]:
+        if not failures:
+            failures.append(limit)
+            raise OSError("database restarting")
+        return await claim(limit)
+
+    worker._claim = flaky_claim  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+
+    # When the worker runs on past the failure
+    for _ in range(100):
+        if inboxes.received:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+
+    # Then it logged, looked again and delivered
+    assert failures and list(inboxes.received) == ["https://a.example/inbox"]
+
+
+async def test_worker__takes_new_work_while_a_slow_send_is_in_flight(app: FastAPI) -> None:
+    # Given a worker busy with one slow send (3 s)
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [("https://slow.example/inbox", None)])
+    await publish_note(app, actor)
+    slow_started, fast_done = asyncio.Event(), asyncio.Event()
+
+    async def inbox(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            slow_started.set()
+            await asyncio.sleep(3)
+        else:
+            fast_done.set()
+        return httpx.Response(202)
+
+    worker = DeliveryWorker(app.state.communs.db, httpx.MockTransport(inbox))
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(slow_started.wait(), 10)
+
+    # When a new publication is queued and the worker woken
+    await add_remote_followers(app, actor, [("https://fast.example/inbox", None)])
+    await publish_note(app, actor)
+    worker.wake.set()
+
+    # Then its delivery goes out before the slow one ends
+    await asyncio.wait_for(fast_done.wait(), 2)
+    stop.set()
+    await asyncio.wait_for(running, 10)
