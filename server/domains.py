@@ -28,14 +28,17 @@ def domain_variants(host: str) -> tuple[str, ...]:
 
     ``a.example:8443`` → ``a.example:8443``, ``a.example``, ``example:8443``, ``example``: a
     rule on a domain with a port covers that port only. An IP address belongs to no other
-    domain (its port aside).
+    domain (its port aside). User info and a final dot are not part of the host's name
+    (``u@evil.example.`` is ``evil.example``).
     """
+    host = host.rpartition("@")[2]
     if host.startswith("["):  # [IPv6]:port
         name, port = host[: host.find("]") + 1], host[host.find("]") + 2 :]
     elif host.count(":") == 1:
         name, _, port = host.partition(":")
     else:
         name, port = host, ""
+    name = name.rstrip(".")
     if name.startswith("[") or name.replace(".", "").isdigit():  # IPv6 or IPv4 literal
         domains = [name]
     else:

@@ -28,7 +28,7 @@ from sqlmodel import col
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.actors import get_local_actor
 from server.db import affected, utcnow
-from server.domains import within
+from server.domains import domain_variants, within
 from server.errors import Invalid
 from server.models import Activity, Actor, Delivery, Domain, Follow
 
@@ -165,8 +165,11 @@ async def set_domain_block(
         wanted = DomainBlock(block)
     except ValueError:
         raise Invalid(f"block must be one of: {', '.join(DomainBlock)}") from None
-    if local_domain is not None and normalized == local_domain.lower():
-        raise Invalid("this instance's own domain cannot be blocked")
+    if local_domain is not None and (
+        normalized == local_domain.lower()
+        or (wanted != DomainBlock.none and normalized in domain_variants(local_domain.lower()))
+    ):
+        raise Invalid("this instance's own domain cannot be blocked, nor a domain it belongs to")
     for attempt in (1, 2):
         now = utcnow()
         domain = await session.get(Domain, normalized)

@@ -17,6 +17,11 @@ from server.domains import domain_variants, rule_for
         ("127.0.0.1:8001", ("127.0.0.1:8001", "127.0.0.1")),
         ("10.0.0.1", ("10.0.0.1",)),
         ("[::1]:8443", ("[::1]:8443", "[::1]")),
+        ("evil.example.", ("evil.example", "example")),
+        (
+            "user:secret@evil.example:8443",
+            ("evil.example:8443", "evil.example", "example:8443", "example"),
+        ),
     ],
 )
 def test_domain_variants__host_then_each_parent_domain(

@@ -233,6 +233,8 @@ async def test_set_domain_block__unblock_restores_following_and_delivery(
 async def test_set_domain_block__refuses_own_domain_and_bad_values(app: FastAPI) -> None:
     with pytest.raises(Invalid):
         await block(app, "Communs.Test", "reject")
+    with pytest.raises(Invalid, match="nor a domain it belongs to"):
+        await block(app, "test", "silence")  # would cover communs.test
     with pytest.raises(Invalid):
         await block(app, "remote.example", "banana")
     async with app.state.communs.db.session() as session:
