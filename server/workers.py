@@ -51,6 +51,8 @@ _BLOCKED = DeliveryOutcome("failed", error=BLOCKED_ERROR)
 #: An idle worker looks for due rows this often (work enqueued by another process, retries
 #: coming due); in-process publishing wakes it at once.
 POLL_SECONDS = 0.25
+#: A busy worker writes its outcomes every 100 sends, and at least this often.
+FLUSH_SECONDS = 1.0
 #: On SQLite no notification reaches a separate delivery worker, so it looks more often, with
 #: a read-only probe (a claim takes the write lock even when it finds nothing).
 SQLITE_PROBE_SECONDS = 0.05
@@ -170,9 +172,10 @@ class DeliveryWorker:
         claim takes the write lock even when it finds nothing). Outcomes are written by a
         separate task, one batch at a time, so sending never waits for the database; a
         database error is logged and the next look comes a poll interval later. A row waits
-        in the backlog for at most half its lease (past that, another worker could take it):
-        then it is released unsent, for any worker to claim again, as are the rows still in
-        the backlog at stop.
+        in the backlog for at most half its lease, so that its send (which must take less than
+        the other half: the lease is minutes, the timeouts seconds) ends before another worker
+        may take it; then it is released unsent, for any worker to claim again, as are the
+        rows still in the backlog at stop.
         """
         loop = asyncio.get_running_loop()
         backlog = _Backlog(keep=self.lease.total_seconds() / 2)
@@ -184,6 +187,10 @@ class DeliveryWorker:
             freed.set()
 
         flushing: asyncio.Task[None] | None = None
+        # Outcomes are written within a fraction of the lease, so that a sent row's lease
+        # never runs out before its outcome is recorded (another worker would send it again).
+        flush_every = min(FLUSH_SECONDS, self.lease.total_seconds() / 4)
+        next_flush = loop.time() + flush_every
         idle_wait = SQLITE_PROBE_SECONDS if self.db.is_sqlite else POLL_SECONDS
         more = True  # the last claim was full: more rows may be due; look at once on start
         next_look = 0.0  # when a worker that took the last due rows looks again unbidden
@@ -209,9 +216,12 @@ class DeliveryWorker:
                 task = asyncio.create_task(self._send(*backlog.take()))
                 inflight.add(task)
                 task.add_done_callback(finished)
-            flush_due = len(self._outcomes) >= self.batch or (not inflight and self._outcomes)
+            flush_due = len(self._outcomes) >= self.batch or (
+                self._outcomes and (not inflight or loop.time() >= next_flush)
+            )
             if flush_due and (flushing is None or flushing.done()):
                 flushing = asyncio.create_task(self._flush_in_background())
+                next_flush = loop.time() + flush_every
             if inflight:  # a freed slot, or a look at least every idle_wait (wake-ups, stop)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(idle_wait):

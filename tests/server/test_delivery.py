@@ -348,11 +348,11 @@ async def test_worker__sends_at_most_host_concurrency_to_one_host_and_forgets_it
 async def test_worker__backlog_row_older_than_half_its_lease_is_released_not_sent_late(
     app: FastAPI,
 ) -> None:
-    # Given three deliveries, a worker sending one at a time (0.6 s each) with a 1 s lease,
+    # Given five deliveries, a worker sending one at a time (0.4 s each) with a 1.2 s lease,
     # and a second worker waiting for leases to run out
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(
-        app, actor, [(f"https://r{n}.example/inbox", None) for n in range(3)]
+        app, actor, [(f"https://r{n}.example/inbox", None) for n in range(5)]
     )
     await publish_note(app, actor)
     received: list[str] = []
@@ -360,25 +360,25 @@ async def test_worker__backlog_row_older_than_half_its_lease_is_released_not_sen
 
     async def slow_inbox(request: httpx.Request) -> httpx.Response:
         received.append(str(request.url))
-        await asyncio.sleep(0.6)
-        if len(set(received)) == 3:
+        await asyncio.sleep(0.4)
+        if len(set(received)) == 5:
             all_in.set()
         return httpx.Response(202)
 
-    db, lease = app.state.communs.db, timedelta(seconds=1)
+    db, lease = app.state.communs.db, timedelta(seconds=1.2)
     transport = httpx.MockTransport(slow_inbox)
-    first = DeliveryWorker(db, transport, concurrency=1, prefetch=3, lease=lease)
+    first = DeliveryWorker(db, transport, concurrency=1, prefetch=5, lease=lease)
     second = DeliveryWorker(db, transport, concurrency=1, lease=lease)
     stop = asyncio.Event()
     workers = [asyncio.create_task(w.run(stop)) for w in (first, second)]
 
-    # When the first worker claims all three, the third would wait 1.2 s: past its lease
+    # When the first worker claims all five: the fifth would start at 1.6 s, past its lease
     await asyncio.wait_for(all_in.wait(), 10)
     stop.set()
     await asyncio.wait_for(asyncio.gather(*workers), 10)
 
-    # Then it gave the waiting rows back and claimed them anew: each inbox got one POST
-    assert sorted(received) == sorted(set(received)) and len(received) == 3
+    # Then it gave the waiting rows back and they were claimed anew: one POST per inbox
+    assert sorted(received) == sorted(set(received)) and len(received) == 5
     assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
 
 
@@ -442,3 +442,33 @@ async def test_worker__takes_new_work_while_a_slow_send_is_in_flight(app: FastAP
     await asyncio.wait_for(fast_done.wait(), 2)
     stop.set()
     await asyncio.wait_for(running, 10)
+
+
+async def test_worker__records_outcomes_within_the_lease_while_sends_go_on(app: FastAPI) -> None:
+    # Given a worker with a 0.8 s lease, one send that takes 3 s and one that is quick
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(
+        app, actor, [("https://slow.example/inbox", None), ("https://quick.example/inbox", None)]
+    )
+    await publish_note(app, actor)
+
+    async def inbox(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            await asyncio.sleep(3)
+        return httpx.Response(202)
+
+    worker = DeliveryWorker(
+        app.state.communs.db, httpx.MockTransport(inbox), lease=timedelta(seconds=0.8)
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+
+    # When the quick one is answered, while the slow one still runs
+    await asyncio.sleep(0.7)
+    states = {url: d.state for url, d in (await deliveries(app)).items()}
+    stop.set()
+    await asyncio.wait_for(running, 10)
+
+    # Then its outcome is already written: its lease cannot run out unrecorded
+    assert states["https://quick.example/inbox"] == DeliveryState.delivered
+    assert states["https://slow.example/inbox"] == DeliveryState.pending
