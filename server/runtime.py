@@ -13,14 +13,15 @@ from federation.actors import KeyResolver
 from federation.fetch import Fetcher
 from server.actors import ensure_instance_actor
 from server.db import Database
+from server.delivery_worker import DeliveryWorker
 from server.doccache import DocumentCache
 from server.housekeeping import run_housekeeping
 from server.http import make_client, make_transport, signing_key_of
+from server.inbox_worker import InboxWorker
 from server.notify import listening
 from server.settings import Settings
 from server.store import SqlStore
 from server.urls import Urls
-from server.workers import DeliveryWorker, InboxWorker
 
 __all__ = ["Federation"]
 

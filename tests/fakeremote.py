@@ -184,7 +184,7 @@ async def deliver_and_process(
 ) -> None:
     """POST a signed activity from bob to ``path`` (202 expected), then run the inbox worker
     once, wired as in production (a processed batch wakes delivery and refreshes Notes)."""
-    from server.workers import InboxWorker
+    from server.inbox_worker import InboxWorker
 
     body = encode(document)
     response = await client.post(path, content=body, headers=signed_headers(body, path=path))

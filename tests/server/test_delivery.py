@@ -16,9 +16,9 @@ from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import DeliveryState, FollowState
 from server.db import utcnow
+from server.delivery_worker import DeliveryWorker
 from server.models import Actor, Delivery, Follow
 from server.publishing import new_activity, publish
-from server.workers import DeliveryWorker
 from tests.conftest import create_actor
 
 
@@ -382,7 +382,9 @@ async def test_worker__backlog_row_older_than_half_its_lease_is_released_not_sen
     assert {d.state for d in (await deliveries(app)).values()} == {DeliveryState.delivered}
 
 
-async def test_worker__survives_a_failed_claim_and_looks_again(app: FastAPI) -> None:
+async def test_worker__survives_a_failed_claim_and_looks_again(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given a due delivery, and a database that fails the worker's first claim
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(app, actor, [("https://a.example/inbox", None)])
@@ -397,7 +399,7 @@ async def test_worker__survives_a_failed_claim_and_looks_again(app: FastAPI) -> 
             raise OSError("database restarting")
         return await claim(limit)
 
-    worker._claim = flaky_claim  # type: ignore[method-assign]
+    monkeypatch.setattr(worker, "_claim", flaky_claim)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
 

@@ -1,20 +1,17 @@
-"""Delivery and inbox workers: claim due rows with a lease, work, record the outcome.
+"""The delivery worker: claim due deliveries with a lease, send them, record the outcomes.
 
-Both run inside ``communs serve`` (``COMMUNS_RUN_WORKERS``) or alone in ``communs worker``;
-any number of them share the queue through the database. Outcomes of deliveries are written
-in batches (one transaction per batch) because the database write, not the crypto, is the
-cost (DESIGN.md §12).
+It runs inside ``communs serve`` (``COMMUNS_RUN_WORKERS``) or alone in ``communs worker``;
+any number of them share the queue through the database. Outcomes are written in batches
+(one transaction per batch) because the database write, not the crypto, is the cost
+(DESIGN.md §12).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -28,104 +25,35 @@ from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
 from federation.fetch import TIMEOUT
 from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
-from schemas.states import ActivityState, DeliveryState, DomainBlock
+from schemas.states import DeliveryState, DomainBlock
 from server.db import Database, utcnow
 from server.domains import block_rules, rule_for
 from server.http import USER_AGENT, signing_key_of
 from server.metrics import DELIVERIES
 from server.models import Activity, Actor, Delivery, Domain
 from server.moderation import BLOCKED_ERROR
-from server.processing import process_activity
-from server.queue import LEASE, any_due, claim_due
-from server.urls import Urls
+from server.queue import LEASE, POLL_SECONDS, Clock, any_due, claim_due
+from server.sending import Backlog, HostSlots
 
-__all__ = ["DeliveryWorker", "HostSlots", "InboxWorker"]
+__all__ = ["DeliveryWorker"]
 
 log = logging.getLogger("communs.workers")
 
-Clock = Callable[[], datetime]
 #: What the delivery worker takes; rows bound for a blocked domain are abandoned, not sent.
 _PENDING = (Delivery.state == DeliveryState.pending,)
 #: The outcome of a claimed delivery bound for a blocked domain: abandoned unsent.
 _BLOCKED = DeliveryOutcome("failed", error=BLOCKED_ERROR)
-#: An idle worker looks for due rows this often (work enqueued by another process, retries
-#: coming due); in-process publishing wakes it at once.
-POLL_SECONDS = 0.25
 #: A busy worker writes its outcomes every 100 sends, and at least this often.
 FLUSH_SECONDS = 1.0
 #: On SQLite no notification reaches a separate delivery worker, so it looks more often, with
 #: a read-only probe (a claim takes the write lock even when it finds nothing).
 SQLITE_PROBE_SECONDS = 0.05
-INBOX_MAX_ATTEMPTS = 8
 
 
 @lru_cache(maxsize=8)
 def _counted(verdict: str) -> Counter:
     """Return the delivery counter of one verdict (three of them, looked up per delivery)."""
     return DELIVERIES.labels(verdict)
-
-
-class HostSlots:
-    """At most ``limit`` sends to one host at once.
-
-    A host's semaphore lives only while sends to it are waiting or running: one kept per
-    host ever delivered to would grow with the fediverse.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._hosts: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
-
-    def __len__(self) -> int:
-        """How many hosts have sends waiting or running."""
-        return len(self._hosts)
-
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one of ``host``'s slots for the duration of the block."""
-        entry = self._hosts.get(host)
-        if entry is None:
-            entry = self._hosts[host] = (asyncio.Semaphore(self.limit), [0])
-        semaphore, users = entry
-        users[0] += 1
-        try:
-            async with semaphore:
-                yield
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._hosts[host]
-
-
-class _Backlog:
-    """Claimed rows waiting for a send slot, each for at most ``keep`` seconds.
-
-    Past half its lease a row could be claimed by another worker while it waits here; the
-    rows were claimed in order, so the oldest are at the front.
-    """
-
-    def __init__(self, keep: float) -> None:
-        self._keep = keep
-        self._rows: deque[tuple[float, Any]] = deque()  # (send before, row)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def add(self, rows: list[Any], now: float) -> None:
-        self._rows.extend((now + self._keep, row) for row in rows)
-
-    def take(self) -> Any:
-        return self._rows.popleft()[1]
-
-    def stale(self, now: float) -> list[int]:
-        """Remove the rows kept too long; return their delivery ids."""
-        ids = []
-        while self._rows and self._rows[0][0] < now:
-            ids.append(self._rows.popleft()[1][0])
-        return ids
-
-    def ids(self) -> list[int]:
-        return [row[0] for _, row in self._rows]
 
 
 class DeliveryWorker:
@@ -178,7 +106,7 @@ class DeliveryWorker:
         rows still in the backlog at stop.
         """
         loop = asyncio.get_running_loop()
-        backlog = _Backlog(keep=self.lease.total_seconds() / 2)
+        backlog = Backlog(keep=self.lease.total_seconds() / 2)
         inflight: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()  # a send ended (asyncio.wait over 32 tasks cost 55 µs a time)
 
@@ -434,68 +362,3 @@ class DeliveryWorker:
                 domain.failure_days = []
                 domain.is_unavailable = False
                 domain.updated_at = now
-
-
-class InboxWorker:
-    """Processes stored incoming activities in arrival order, keeping state and errors."""
-
-    def __init__(
-        self, db: Database, urls: Urls, *, on_published: Callable[[], None], clock: Clock = utcnow
-    ) -> None:
-        self.db = db
-        self.urls = urls
-        self.on_published = on_published
-        self.clock = clock
-        self.wake = asyncio.Event()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set."""
-        while not stop.is_set():
-            self.wake.clear()
-            if await self.run_once():
-                continue
-            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
-
-    async def run_once(self, limit: int = 50) -> int:
-        """Process one batch of due activities; return how many."""
-        async with self.db.session() as session:
-            rows = await claim_due(
-                session,
-                Activity,
-                where=[Activity.direction == "in", Activity.state == ActivityState.received],
-                columns=[Activity.id, Activity.body, Activity.attempts],
-                now=self.clock(),
-                limit=limit,
-            )
-        ordered: list[Any] = sorted(rows, key=lambda r: r[0])
-        for activity_id, body, attempts in ordered:
-            await self._process(activity_id, body, attempts)
-        if rows:
-            self.on_published()
-        return len(rows)
-
-    async def _process(self, activity_id: str, body: bytes, attempts: int) -> None:
-        values: dict[str, Any] = {"attempts": attempts + 1, "locked_until": None}
-        try:
-            async with self.db.session() as session:
-                done = await process_activity(session, self.urls, json.loads(body))
-            values["state"] = (
-                ActivityState.ignored if done == "ignored" else ActivityState.processed
-            )
-            values["error"] = None
-        except Exception as exc:  # kept on the row and retried; never lost
-            log.exception("processing activity %s failed", activity_id)
-            retry_at = next_attempt_at(attempts + 1, now=self.clock())
-            values["error"] = f"{type(exc).__name__}: {exc}"[:2000]
-            if retry_at is None or attempts + 1 >= INBOX_MAX_ATTEMPTS:
-                values["state"] = ActivityState.errored
-            else:
-                values["next_attempt_at"] = retry_at
-        async with self.db.session() as session:
-            await session.execute(
-                update(Activity).where(Activity.id == activity_id).values(**values)
-            )
-            await session.commit()
