@@ -82,10 +82,10 @@ class Inbox:
         }
         command = communs("serve", "--port", str(port))
         with running(f"inbox-serve-{backend}", command, env, self.work_dir, port=port) as server:
-            warm = self._closed(port, warm_up)
-            first = self._closed(port, closed)
+            warm = self._load(port, warm_up)
+            first = self._load(port, closed)
             self.report.figure(section, "closed_loop", first, describe(first))
-            second = self._open(port, opened, rate)
+            second = self._load(port, opened, rate)
             self.report.figure(
                 section,
                 "open_loop",
@@ -126,12 +126,12 @@ class Inbox:
         """Return the bare verify app's closed-loop figures, the open loop's requests (signed
         for its rate) and the bare app's figures under that open loop, all measured now."""
         with self._bare_app(port):
-            self._closed(port, warm_up)
-            limit = self._closed(port, closed)
+            self._load(port, warm_up)
+            limit = self._load(port, closed)
             limit["open_rate"] = rate = TARGET * limit["rps"]
             count = int(rate * self.sizes.open_seconds) + 1
             opened = self._signed(f"http://127.0.0.1:{port}", count, f"{backend}-open")
-            limit_open = self._open(port, opened, rate)
+            limit_open = self._load(port, opened, rate)
         self.report.limit(
             f"inbox_{backend}",
             limit,
@@ -149,8 +149,8 @@ class Inbox:
     ) -> dict[str, Any]:
         """Return the bare app's closed-loop figures again, measured right after the server."""
         with self._bare_app(port):
-            self._closed(port, warm_up)
-            after = self._closed(port, closed)
+            self._load(port, warm_up)
+            after = self._load(port, closed)
         self.report.limit(f"inbox_{backend}_after", after, "after the server: " + describe(after))
         return after
 
@@ -179,23 +179,15 @@ class Inbox:
         )
         return requests
 
-    def _open(self, port: int, requests: list[bytes], rate: float) -> dict[str, Any]:
+    def _load(self, port: int, requests: list[bytes], rate: float | None = None) -> dict[str, Any]:
+        """Send ``requests`` in a closed loop, or in an open loop at ``rate`` requests/s."""
+        opened = rate is not None
         spec = LoadSpec(
             port=port,
             requests=requests,
-            connections=self.sizes.open_connections,
-            duration=self.sizes.open_seconds,
+            connections=self.sizes.open_connections if opened else self.sizes.connections,
+            duration=self.sizes.open_seconds if opened else self.sizes.closed_seconds,
             rate=rate,
-            cycle=False,
-        )
-        return load(spec, self.work_dir)
-
-    def _closed(self, port: int, requests: list[bytes]) -> dict[str, Any]:
-        spec = LoadSpec(
-            port=port,
-            requests=requests,
-            connections=self.sizes.connections,
-            duration=self.sizes.closed_seconds,
             cycle=False,
         )
         return load(spec, self.work_dir)
