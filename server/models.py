@@ -141,7 +141,7 @@ class Activity(SQLModel, table=True):
     uri: str = Field(max_length=2048, unique=True)
     type: str = Field(max_length=64)
     actor_uri: str = Field(max_length=2048)
-    object_uri: str | None = Field(default=None, max_length=2048, index=True)
+    object_uri: str | None = Field(default=None, max_length=2048)
     direction: str = Field(max_length=3)
     local_actor_id: int | None = Field(default=None, foreign_key="actor.id")
     is_public: bool = Field(default=False)
