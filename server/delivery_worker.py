@@ -85,7 +85,8 @@ class DeliveryWorker:
         self._keys: dict[int, SigningKey] = {}
         self._bodies: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self.hosts = HostSlots(host_concurrency)
-        self._outcomes: list[tuple[int, str, int, DeliveryOutcome]] = []
+        #: (delivery id, host, attempts, outcome, the lease it was sent under)
+        self._outcomes: list[tuple[int, str, int, DeliveryOutcome, datetime]] = []
         self._rules: dict[str, str] = {}  # domain → block, read with each claim
         self._payload_lock = asyncio.Lock()
 
@@ -161,7 +162,7 @@ class DeliveryWorker:
             for waiter in waiters:
                 waiter.cancel()
         try:  # first, so no other worker waits on these leases while the last sends end
-            await self._release(backlog.ids())
+            await self._release(backlog.rows())
         except Exception:  # their leases will run out instead
             log.exception("giving back unsent deliveries failed")
         if inflight:
@@ -184,7 +185,8 @@ class DeliveryWorker:
 
         The rules are read before the claim, each time (a few rows): a block committed
         before the claim stops what it takes, subdomains included, even rows queued by a
-        publication that raced the block.
+        publication that raced the block. Each row carries its lease (``locked_until``): what
+        the worker later writes to the row applies only while that lease is still the row's.
         """
         async with self.db.session() as session:
             self._rules = await block_rules(session)
@@ -199,23 +201,32 @@ class DeliveryWorker:
                     Delivery.inbox_uri,
                     Delivery.host,
                     Delivery.attempts,
+                    Delivery.locked_until,
                 ],
                 now=self.clock(),
                 limit=limit,
                 lease=self.lease,
             )
 
-    async def _release(self, ids: list[int]) -> None:
-        """Give back the leases of claimed rows that were never sent, for any worker to take."""
-        if not ids:
+    async def _release(self, rows: list[Any]) -> None:
+        """Give back the leases of claimed rows that were never sent, for any worker to take.
+
+        A lease that ran out meanwhile (a frozen process) may be another worker's by now:
+        only the rows still under this worker's lease are given back.
+        """
+        if not rows:
             return
+        leases: dict[datetime, list[int]] = {}
+        for row in rows:
+            leases.setdefault(row.locked_until, []).append(row.id)
         async with self.db.session() as session:
-            await session.execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids))
-                .values(locked_until=None)
-                .execution_options(synchronize_session=False)
-            )
+            for leased_until, ids in leases.items():
+                await session.execute(
+                    update(Delivery)
+                    .where(col(Delivery.id).in_(ids), Delivery.locked_until == leased_until)
+                    .values(locked_until=None)
+                    .execution_options(synchronize_session=False)
+                )
             await session.commit()
 
     async def _anything_due(self) -> bool:
@@ -252,10 +263,16 @@ class DeliveryWorker:
         return cached[0], self._keys[cached[1]]
 
     async def _send(
-        self, delivery_id: int, activity_id: str, inbox: str, host: str, attempts: int
+        self,
+        delivery_id: int,
+        activity_id: str,
+        inbox: str,
+        host: str,
+        attempts: int,
+        leased_until: datetime,
     ) -> None:
         if self._rules and rule_for(self._rules, host) == DomainBlock.reject:
-            self._outcomes.append((delivery_id, host, attempts, _BLOCKED))
+            self._outcomes.append((delivery_id, host, attempts, _BLOCKED, leased_until))
             return
         try:
             body, key = await self._payload(activity_id)
@@ -276,7 +293,7 @@ class DeliveryWorker:
         if outcome.verdict != "delivered":
             log.info("delivery to %s: %s %s", inbox, outcome.status, outcome.error[:200])
         _counted(outcome.verdict).inc()
-        self._outcomes.append((delivery_id, host, attempts + 1, outcome))
+        self._outcomes.append((delivery_id, host, attempts + 1, outcome, leased_until))
 
     async def _flush_in_background(self) -> None:
         """Record outcomes while the loop keeps claiming; on a database error the rows keep
@@ -290,7 +307,10 @@ class DeliveryWorker:
         """Write a batch of outcomes: one UPDATE per distinct outcome, not one per row.
 
         A fan-out's answers are mostly alike (202 on the first attempt), and the ORM's
-        per-row bulk update cost the worker more than signing's Python side did.
+        per-row bulk update cost the worker more than signing's Python side did. An outcome is
+        written only while the row is under the lease it was sent under: past it, another
+        worker may have taken the row and its outcome is the one that counts; a domain block
+        abandons pending rows and clears their lease.
         """
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes:
@@ -301,7 +321,7 @@ class DeliveryWorker:
         alike: dict[tuple[Any, ...], list[int]] = {}
         failed_hosts: set[str] = set()
         alive_hosts: set[str] = set()
-        for delivery_id, host, attempts, outcome in outcomes:
+        for delivery_id, host, attempts, outcome, leased_until in outcomes:
             state, next_attempt = DeliveryState.pending, now
             if outcome.verdict == "delivered":
                 state = DeliveryState.delivered
@@ -317,18 +337,18 @@ class DeliveryWorker:
                     state = DeliveryState.abandoned
                 else:
                     next_attempt = retry_at
-            key = (state, attempts, outcome.status, outcome.error or None, next_attempt)
+            key = (state, attempts, outcome.status, outcome.error, next_attempt, leased_until)
             alike.setdefault(key, []).append(delivery_id)
         async with self.db.session() as session:
-            for (state, attempts, status, error, next_attempt), ids in alike.items():
+            for (state, attempts, status, error, next_attempt, leased_until), ids in alike.items():
                 await session.execute(
                     update(Delivery)
-                    .where(col(Delivery.id).in_(ids))
+                    .where(col(Delivery.id).in_(ids), Delivery.locked_until == leased_until)
                     .values(
                         state=state,
                         attempts=attempts,
                         last_status=status,
-                        last_error=error,
+                        last_error=error or None,
                         locked_until=None,
                         updated_at=now,
                         next_attempt_at=next_attempt,

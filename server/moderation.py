@@ -205,7 +205,13 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
     deliveries = await session.execute(
         update(Delivery)
         .where(within(Delivery.host, host), Delivery.state == DeliveryState.pending)
-        .values(state=DeliveryState.abandoned, last_error=BLOCKED_ERROR, updated_at=now)
+        # The lease goes too: a send in flight then cannot overwrite "abandoned" with its outcome.
+        .values(
+            state=DeliveryState.abandoned,
+            last_error=BLOCKED_ERROR,
+            locked_until=None,
+            updated_at=now,
+        )
     )
     await session.execute(
         update(Activity)

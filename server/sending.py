@@ -63,12 +63,12 @@ class Backlog:
     def take(self) -> Any:
         return self._rows.popleft()[1]
 
-    def stale(self, now: float) -> list[int]:
-        """Remove the rows kept too long; return their delivery ids."""
-        ids = []
+    def stale(self, now: float) -> list[Any]:
+        """Remove the rows kept too long and return them."""
+        rows = []
         while self._rows and self._rows[0][0] < now:
-            ids.append(self._rows.popleft()[1][0])
-        return ids
+            rows.append(self._rows.popleft()[1])
+        return rows
 
-    def ids(self) -> list[int]:
-        return [row[0] for _, row in self._rows]
+    def rows(self) -> list[Any]:
+        return [row for _, row in self._rows]

@@ -1,0 +1,86 @@
+"""A worker writes to a delivery only while the row is under the lease it claimed it with."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from schemas.states import DeliveryState
+from server.delivery_worker import DeliveryWorker
+from server.moderation import set_domain_block
+from tests.conftest import create_actor
+from tests.server.test_delivery import (
+    Clock,
+    RecordingInboxes,
+    add_remote_followers,
+    deliveries,
+    publish_note,
+)
+
+INBOX = "https://r.example/inbox"
+
+
+async def test_worker__a_lease_that_ran_out_is_neither_given_back_nor_overwritten(
+    app: FastAPI,
+) -> None:
+    # Given one due delivery, claimed by a first worker whose lease then ran out (a process
+    # frozen for minutes), and claimed anew by a second worker
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [(INBOX, None)])
+    await publish_note(app, actor)
+    db, clock = app.state.communs.db, Clock()
+    gone = httpx.MockTransport(RecordingInboxes({INBOX: [410]}))
+    first = DeliveryWorker(db, gone, clock=clock)
+    second = DeliveryWorker(db, httpx.MockTransport(RecordingInboxes({})), clock=clock)
+    [stale] = await first._claim(1)
+    clock.now += first.lease + timedelta(seconds=1)
+    [taken] = await second._claim(1)
+
+    # When the first wakes up: it gives its lease back and records its send (a 410)
+    await first._release([stale])
+    await first._send(*stale)
+    await first._flush()
+
+    # Then the row is still the second worker's, pending
+    row = (await deliveries(app))[INBOX]
+    assert row.state == DeliveryState.pending
+    assert row.locked_until == taken.locked_until != stale.locked_until
+
+    # And the second worker's outcome is the one recorded
+    await second._send(*taken)
+    await second._flush()
+    row = (await deliveries(app))[INBOX]
+    assert (row.state, row.locked_until) == (DeliveryState.delivered, None)
+
+
+async def test_worker__a_send_in_flight_when_its_domain_is_blocked_stays_abandoned(
+    app: FastAPI,
+) -> None:
+    # Given a delivery being sent to r.example, slowly
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [(INBOX, None)])
+    await publish_note(app, actor)
+    started, gate = asyncio.Event(), asyncio.Event()
+
+    async def slow_inbox(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await gate.wait()
+        return httpx.Response(202)
+
+    worker = DeliveryWorker(app.state.communs.db, httpx.MockTransport(slow_inbox))
+    sending = asyncio.create_task(worker.run_once())
+    await asyncio.wait_for(started.wait(), 10)
+
+    # When an admin rejects r.example meanwhile, and then the send is answered 202
+    async with app.state.communs.db.session() as session:
+        change = await set_domain_block(session, "r.example", "reject", local_domain="communs.test")
+    assert change.deliveries_abandoned == 1
+    gate.set()
+    assert await asyncio.wait_for(sending, 10) == 1
+
+    # Then the block's "abandoned" stands: the answer came under a lease the block took away
+    row = (await deliveries(app))[INBOX]
+    assert (row.state, row.last_error) == (DeliveryState.abandoned, "domain blocked")
