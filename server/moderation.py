@@ -28,7 +28,7 @@ from sqlmodel import col
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.actors import get_local_actor
 from server.db import affected, utcnow
-from server.domains import domain_variants, within
+from server.domains import block_rules, domain_variants, rule_for, within
 from server.errors import Invalid
 from server.models import Activity, Actor, Delivery, Domain, Follow
 
@@ -195,8 +195,13 @@ async def set_domain_block(
 
 
 async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int, int]:
-    """Remove follows with the host's actors, abandon deliveries, ignore queued activities."""
-    theirs = select(Actor.id).where(within(Actor.domain, host), Actor.is_local == False)
+    """Remove follows with the host's actors, abandon deliveries, ignore queued activities.
+
+    Only the hosts the reject now governs are cut off: a subdomain with a more specific block
+    of its own (``silence``, say) keeps its follows, as ``rule_for`` decides everywhere else.
+    """
+    rejected = await _governed_by_reject(session, host)
+    theirs = select(Actor.id).where(col(Actor.domain).in_(rejected), Actor.is_local == False)
     follows = await session.execute(
         delete(Follow).where(
             or_(col(Follow.follower_id).in_(theirs), col(Follow.followed_id).in_(theirs))
@@ -204,7 +209,7 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
     )
     deliveries = await session.execute(
         update(Delivery)
-        .where(within(Delivery.host, host), Delivery.state == DeliveryState.pending)
+        .where(col(Delivery.host).in_(rejected), Delivery.state == DeliveryState.pending)
         # The lease goes too: a send in flight then cannot overwrite "abandoned" with its outcome.
         .values(
             state=DeliveryState.abandoned,
@@ -221,12 +226,49 @@ async def _cut_off(session: AsyncSession, host: str, now: datetime) -> tuple[int
             or_(
                 col(Activity.actor_uri).startswith(f"https://{host}/", autoescape=True),
                 col(Activity.actor_uri).startswith(f"http://{host}/", autoescape=True),
-                col(Activity.actor_uri).in_(select(Actor.uri).where(within(Actor.domain, host))),
+                col(Activity.actor_uri).in_(
+                    select(Actor.uri).where(col(Actor.domain).in_(rejected))
+                ),
             ),
         )
         .values(state=ActivityState.ignored, error=BLOCKED_ERROR, locked_until=None)
     )
     return affected(follows), affected(deliveries)
+
+
+async def _governed_by_reject(session: AsyncSession, host: str) -> list[str]:
+    """Return the remote hosts known here whose rule, all blocks considered, is ``reject``.
+
+    Candidates are the actor domains and pending delivery hosts that contain ``host`` at all;
+    ``rule_for`` then keeps those it governs, written however they were (port, final dot).
+    """
+    rules = await block_rules(session)
+    candidates = set(
+        (
+            await session.execute(
+                select(Actor.domain)
+                .where(col(Actor.domain).contains(host, autoescape=True), Actor.is_local == False)
+                .distinct()
+            )
+        ).scalars()
+    )
+    candidates.update(
+        (
+            await session.execute(
+                select(Delivery.host)
+                .where(
+                    col(Delivery.host).contains(host, autoescape=True),
+                    Delivery.state == DeliveryState.pending,
+                )
+                .distinct()
+            )
+        ).scalars()
+    )
+    return [
+        candidate
+        for candidate in candidates
+        if candidate and rule_for(rules, candidate.lower()) == DomainBlock.reject
+    ]
 
 
 def listed_in_directory() -> ColumnElement[bool]:
