@@ -104,7 +104,9 @@ class DeliveryWorker:
         in the backlog for at most half its lease, so that its send (which must take less than
         the other half: the lease is minutes, the timeouts seconds) ends before another worker
         may take it; then it is released unsent, for any worker to claim again, as are the
-        rows still in the backlog at stop.
+        rows still in the backlog at stop. The block rules are read with each claim and, while
+        rows wait in the backlog, every poll interval: a domain blocked meanwhile gets nothing
+        more after that.
         """
         loop = asyncio.get_running_loop()
         backlog = Backlog(keep=self.lease.total_seconds() / 2)
@@ -123,6 +125,7 @@ class DeliveryWorker:
         idle_wait = SQLITE_PROBE_SECONDS if self.db.is_sqlite else POLL_SECONDS
         more = True  # the last claim was full: more rows may be due; look at once on start
         next_look = 0.0  # when a worker that took the last due rows looks again unbidden
+        rules_due = 0.0  # when the block rules are read again for the rows in the backlog
         while not stop.is_set():
             woken = self.wake.is_set()
             self.wake.clear()
@@ -135,9 +138,13 @@ class DeliveryWorker:
                     backlog.add(rows, loop.time())
                     more = len(rows) == wanted
                     next_look = loop.time() + idle_wait
+                    rules_due = loop.time() + POLL_SECONDS
                 if stale := backlog.stale(loop.time()):
                     more = True
                     await self._release(stale)
+                if backlog and loop.time() >= rules_due:  # a block since the claim stops them
+                    await self._read_rules()
+                    rules_due = loop.time() + POLL_SECONDS
             except Exception:  # the database is away: sends in flight go on; look again later
                 log.exception("claiming deliveries failed; looking again in %s s", idle_wait)
                 more, next_look = False, loop.time() + idle_wait
@@ -188,8 +195,7 @@ class DeliveryWorker:
         publication that raced the block. Each row carries its lease (``locked_until``): what
         the worker later writes to the row applies only while that lease is still the row's.
         """
-        async with self.db.session() as session:
-            self._rules = await block_rules(session)
+        await self._read_rules()
         async with self.db.session() as session:
             return await claim_due(
                 session,
@@ -207,6 +213,10 @@ class DeliveryWorker:
                 limit=limit,
                 lease=self.lease,
             )
+
+    async def _read_rules(self) -> None:
+        async with self.db.session() as session:
+            self._rules = await block_rules(session)
 
     async def _release(self, rows: list[Any]) -> None:
         """Give back the leases of claimed rows that were never sent, for any worker to take.

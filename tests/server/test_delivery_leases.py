@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from schemas.states import DeliveryState
 from server.delivery_worker import DeliveryWorker
 from server.moderation import set_domain_block
+from server.queue import POLL_SECONDS
 from tests.conftest import create_actor
 from tests.server.test_delivery import (
     Clock,
@@ -84,3 +85,43 @@ async def test_worker__a_send_in_flight_when_its_domain_is_blocked_stays_abandon
     # Then the block's "abandoned" stands: the answer came under a lease the block took away
     row = (await deliveries(app))[INBOX]
     assert (row.state, row.last_error) == (DeliveryState.abandoned, "domain blocked")
+
+
+async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_sent(
+    app: FastAPI,
+) -> None:
+    # Given five deliveries to subdomains of remote.example, all claimed by a worker that
+    # sends one at a time, the first of them slowly
+    actor, _ = await create_actor(app, "coop")
+    inboxes = [f"https://r{n}.remote.example/inbox" for n in range(5)]
+    await add_remote_followers(app, actor, [(inbox, None) for inbox in inboxes])
+    await publish_note(app, actor)
+    received: list[str] = []
+    started, gate = asyncio.Event(), asyncio.Event()
+
+    async def inbox(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        started.set()
+        await gate.wait()
+        return httpx.Response(202)
+
+    db = app.state.communs.db
+    worker = DeliveryWorker(db, httpx.MockTransport(inbox), concurrency=1, prefetch=5)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(started.wait(), 10)
+
+    # When remote.example is rejected while four rows wait in the worker's backlog, and the
+    # first send is answered once the worker has had a poll interval to see the block
+    async with db.session() as session:
+        await set_domain_block(session, "remote.example", "reject", local_domain="communs.test")
+    await asyncio.sleep(POLL_SECONDS * 2)
+    gate.set()
+    await asyncio.sleep(POLL_SECONDS * 2)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+
+    # Then nothing more was sent, and all five stay abandoned
+    assert len(received) == 1
+    rows = (await deliveries(app)).values()
+    assert {(d.state, d.last_error) for d in rows} == {(DeliveryState.abandoned, "domain blocked")}
