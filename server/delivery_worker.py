@@ -105,8 +105,8 @@ class DeliveryWorker:
         the other half: the lease is minutes, the timeouts seconds) ends before another worker
         may take it; then it is released unsent, for any worker to claim again, as are the
         rows still in the backlog at stop. The block rules are read with each claim and, while
-        rows wait in the backlog, every poll interval: a domain blocked meanwhile gets nothing
-        more after that.
+        rows wait in the backlog or sends wait for their host's slot, every poll interval: a
+        domain blocked meanwhile gets no send that starts after that.
         """
         loop = asyncio.get_running_loop()
         backlog = Backlog(keep=self.lease.total_seconds() / 2)
@@ -142,7 +142,7 @@ class DeliveryWorker:
                 if stale := backlog.stale(loop.time()):
                     more = True
                     await self._release(stale)
-                if backlog and loop.time() >= rules_due:  # a block since the claim stops them
+                if (backlog or inflight) and loop.time() >= rules_due:  # blocks since the claim
                     await self._read_rules()
                     rules_due = loop.time() + POLL_SECONDS
             except Exception:  # the database is away: sends in flight go on; look again later
@@ -281,12 +281,13 @@ class DeliveryWorker:
         attempts: int,
         leased_until: datetime,
     ) -> None:
-        if self._rules and rule_for(self._rules, host) == DomainBlock.reject:
-            self._outcomes.append((delivery_id, host, attempts, _BLOCKED, leased_until))
-            return
         try:
-            body, key = await self._payload(activity_id)
             async with self.hosts.slot(host):
+                # Checked once the slot is ours: a send may wait for it while a block comes in.
+                if self._rules and rule_for(self._rules, host) == DomainBlock.reject:
+                    self._outcomes.append((delivery_id, host, attempts, _BLOCKED, leased_until))
+                    return
+                body, key = await self._payload(activity_id)
                 outcome = await deliver(
                     self.transport,
                     inbox_uri=inbox,

@@ -125,3 +125,43 @@ async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_
     assert len(received) == 1
     rows = (await deliveries(app)).values()
     assert {(d.state, d.last_error) for d in rows} == {(DeliveryState.abandoned, "domain blocked")}
+
+
+async def test_worker__a_send_waiting_for_its_host_slot_when_the_host_is_blocked_is_not_sent(
+    app: FastAPI,
+) -> None:
+    # Given two deliveries to one host, and a worker allowing one send per host at a time:
+    # the second waits for the first, which is slow
+    actor, _ = await create_actor(app, "coop")
+    inboxes = [f"https://remote.example/users/u{n}/inbox" for n in range(2)]
+    await add_remote_followers(app, actor, [(inbox, None) for inbox in inboxes])
+    await publish_note(app, actor)
+    received: list[str] = []
+    started, gate = asyncio.Event(), asyncio.Event()
+
+    async def inbox(request: httpx.Request) -> httpx.Response:
+        received.append(str(request.url))
+        started.set()
+        await gate.wait()
+        return httpx.Response(202)
+
+    db = app.state.communs.db
+    worker = DeliveryWorker(db, httpx.MockTransport(inbox), host_concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(started.wait(), 10)
+
+    # When the host is rejected meanwhile, and the first send is answered after the worker
+    # has had a poll interval to see the block
+    async with db.session() as session:
+        await set_domain_block(session, "remote.example", "reject", local_domain="communs.test")
+    await asyncio.sleep(POLL_SECONDS * 2)
+    gate.set()
+    await asyncio.sleep(POLL_SECONDS * 2)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+
+    # Then the waiting send never went out
+    assert len(received) == 1
+    rows = (await deliveries(app)).values()
+    assert {(d.state, d.last_error) for d in rows} == {(DeliveryState.abandoned, "domain blocked")}
