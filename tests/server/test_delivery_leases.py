@@ -87,13 +87,11 @@ async def test_worker__a_send_in_flight_when_its_domain_is_blocked_stays_abandon
     assert (row.state, row.last_error) == (DeliveryState.abandoned, "domain blocked")
 
 
-async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_sent(
-    app: FastAPI,
-) -> None:
-    # Given five deliveries to subdomains of remote.example, all claimed by a worker that
-    # sends one at a time, the first of them slowly
+async def reject_during_a_slow_send(app: FastAPI, inboxes: list[str], **options: int) -> list[str]:
+    """Run a worker on one publication to ``inboxes``; reject remote.example while the first
+    send waits for its answer, answer it once the worker has had a poll interval to see the
+    block, and return the inboxes POSTed to."""
     actor, _ = await create_actor(app, "coop")
-    inboxes = [f"https://r{n}.remote.example/inbox" for n in range(5)]
     await add_remote_followers(app, actor, [(inbox, None) for inbox in inboxes])
     await publish_note(app, actor)
     received: list[str] = []
@@ -106,13 +104,10 @@ async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_
         return httpx.Response(202)
 
     db = app.state.communs.db
-    worker = DeliveryWorker(db, httpx.MockTransport(inbox), concurrency=1, prefetch=5)
+    worker = DeliveryWorker(db, httpx.MockTransport(inbox), **options)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     await asyncio.wait_for(started.wait(), 10)
-
-    # When remote.example is rejected while four rows wait in the worker's backlog, and the
-    # first send is answered once the worker has had a poll interval to see the block
     async with db.session() as session:
         await set_domain_block(session, "remote.example", "reject", local_domain="communs.test")
     await asyncio.sleep(POLL_SECONDS * 2)
@@ -120,6 +115,18 @@ async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_
     await asyncio.sleep(POLL_SECONDS * 2)
     stop.set()
     await asyncio.wait_for(running, 10)
+    return received
+
+
+async def test_worker__backlog_rows_of_a_domain_blocked_after_the_claim_are_not_sent(
+    app: FastAPI,
+) -> None:
+    # Given five deliveries to subdomains of remote.example, all claimed by a worker that
+    # sends one at a time, the first of them slowly
+    inboxes = [f"https://r{n}.remote.example/inbox" for n in range(5)]
+
+    # When remote.example is rejected while four rows wait in the worker's backlog
+    received = await reject_during_a_slow_send(app, inboxes, concurrency=1, prefetch=5)
 
     # Then nothing more was sent, and all five stay abandoned
     assert len(received) == 1
@@ -132,34 +139,10 @@ async def test_worker__a_send_waiting_for_its_host_slot_when_the_host_is_blocked
 ) -> None:
     # Given two deliveries to one host, and a worker allowing one send per host at a time:
     # the second waits for the first, which is slow
-    actor, _ = await create_actor(app, "coop")
     inboxes = [f"https://remote.example/users/u{n}/inbox" for n in range(2)]
-    await add_remote_followers(app, actor, [(inbox, None) for inbox in inboxes])
-    await publish_note(app, actor)
-    received: list[str] = []
-    started, gate = asyncio.Event(), asyncio.Event()
 
-    async def inbox(request: httpx.Request) -> httpx.Response:
-        received.append(str(request.url))
-        started.set()
-        await gate.wait()
-        return httpx.Response(202)
-
-    db = app.state.communs.db
-    worker = DeliveryWorker(db, httpx.MockTransport(inbox), host_concurrency=1)
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(stop))
-    await asyncio.wait_for(started.wait(), 10)
-
-    # When the host is rejected meanwhile, and the first send is answered after the worker
-    # has had a poll interval to see the block
-    async with db.session() as session:
-        await set_domain_block(session, "remote.example", "reject", local_domain="communs.test")
-    await asyncio.sleep(POLL_SECONDS * 2)
-    gate.set()
-    await asyncio.sleep(POLL_SECONDS * 2)
-    stop.set()
-    await asyncio.wait_for(running, 10)
+    # When the host is rejected meanwhile
+    received = await reject_during_a_slow_send(app, inboxes, host_concurrency=1)
 
     # Then the waiting send never went out
     assert len(received) == 1

@@ -12,6 +12,13 @@ from tests.conftest import create_actor
 from tests.server.test_delivery import add_remote_followers, publish_note
 
 
+async def followed_from(app: FastAPI, *hosts: str) -> None:
+    """Give coop one follower on each of ``hosts``, and a publication pending to each."""
+    actor, _ = await create_actor(app, "coop")
+    await add_remote_followers(app, actor, [(f"https://{host}/inbox", None) for host in hosts])
+    await publish_note(app, actor)
+
+
 async def followers_by_domain(app: FastAPI) -> set[str]:
     async with app.state.communs.db.session() as session:
         rows = await session.execute(
@@ -36,13 +43,7 @@ async def test_set_domain_block__reject_spares_a_subdomain_with_its_own_milder_b
     app: FastAPI,
 ) -> None:
     # Given followers on two subdomains of remote.example, one of them silenced on its own
-    actor, _ = await create_actor(app, "coop")
-    await add_remote_followers(
-        app,
-        actor,
-        [("https://quiet.remote.example/inbox", None), ("https://loud.remote.example/inbox", None)],
-    )
-    await publish_note(app, actor)
+    await followed_from(app, "quiet.remote.example", "loud.remote.example")
     await block(app, "quiet.remote.example", "silence")
 
     # When an admin rejects remote.example
@@ -62,12 +63,7 @@ async def test_set_domain_block__reject_cuts_off_a_domain_written_with_a_final_d
     app: FastAPI,
 ) -> None:
     # Given a follower whose actor domain was stored with a final dot, and one on a look-alike
-    actor, _ = await create_actor(app, "coop")
-    await add_remote_followers(
-        app,
-        actor,
-        [("https://a.remote.example/inbox", None), ("https://otherremote.example/inbox", None)],
-    )
+    await followed_from(app, "a.remote.example", "otherremote.example")
     async with app.state.communs.db.session() as session:
         dotted = (
             await session.execute(select(Actor).where(Actor.domain == "a.remote.example"))
