@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from queue import SimpleQueue
 from typing import Any
 
 import asyncpg
@@ -68,6 +69,9 @@ Row = tuple[str, str, str, str, str | None, bytes]
 #: What a write reports back: the ids it inserted, or why it failed.
 Outcome = set[str] | BaseException
 
+#: What a batch's writer calls with its outcome, on the event loop.
+Done = Callable[[Outcome], None]
+
 
 @dataclass
 class _Pending:
@@ -81,28 +85,79 @@ class _Pending:
         return self.row[1]
 
 
-class _SqliteBatches:
-    """Batches written on a SQLite connection and thread of their own.
+#: A batch handed to the SQLite thread, with what to call once it is written.
+_Handed = tuple[list[Row], Done]
 
-    The thread hands its outcome straight back to the event loop, so the next batch starts
-    one loop iteration after the last one ended.
+
+class _SqliteBatches:
+    """Batches written back to back on a SQLite connection and thread of their own.
+
+    The thread starts its next write as soon as one commits, merging every batch handed to
+    it meanwhile into one statement, and hands each outcome straight back to the event loop.
+    Waiting for the loop to hand over the next batch cost, per commit, a loop iteration full
+    of other requests' signature checks and a GIL hand-off: most of an inbox request's
+    latency at half the machine's limit (docs/performance.md).
     """
 
-    in_flight = 1  # one connection, one thread: batches queue there anyway
+    #: Batches handed over while one is written: they wait for the thread, then go in
+    #: together (at most 8 × 200 rows: 14 400 parameters, within SQLite's 32 766).
+    in_flight = 8
 
     def __init__(self, db: Database) -> None:
         self._path = make_url(db.url).database or ""
         self._stamp = UTCDateTime().bind_processor(db.engine.dialect)
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="communs-ingest")
+        self._handed: SimpleQueue[_Handed | None] = SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="communs-ingest", daemon=True)
         self._connection: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
-    def start(self, rows: list[Row], done: Callable[[Outcome], None]) -> None:
-        loop = asyncio.get_running_loop()
+    def start(self, rows: list[Row], done: Done) -> None:
+        if self._closed:
+            raise RuntimeError("the inbox writer is closed")
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._thread.start()
+        self._handed.put((rows, done))
 
-        def finished(future: Future[set[str]]) -> None:
-            loop.call_soon_threadsafe(done, future.exception() or future.result())
+    def _run(self) -> None:
+        """Write what is handed over until ``close``."""
+        while (handed := self._take()) is not None:
+            outcomes = self._write(handed)
+            assert self._loop is not None  # set before the thread starts
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                self._loop.call_soon_threadsafe(_report, outcomes)
+        if self._connection is not None:
+            self._connection.close()
 
-        self._executor.submit(self._insert, rows).add_done_callback(finished)
+    def _take(self) -> list[_Handed] | None:
+        """Wait for a batch and take every other one waiting too; None once ``close`` asks."""
+        handed: list[_Handed] = []
+        item = self._handed.get()
+        while item is not None:
+            handed.append(item)
+            if self._handed.empty():
+                return handed
+            item = self._handed.get()
+        if handed:  # closing after these: write them first
+            self._handed.put(None)
+            return handed
+        return None
+
+    def _write(self, handed: list[_Handed]) -> list[tuple[Done, Outcome]]:
+        """Insert all of ``handed`` at once; if that fails, each batch on its own."""
+        try:
+            stored = self._insert([row for rows, _ in handed for row in rows])
+        except Exception as exc:
+            if len(handed) == 1:
+                return [(handed[0][1], exc)]
+            return [outcome for batch in handed for outcome in self._write([batch])]
+        outcomes: list[tuple[Done, Outcome]] = []
+        for rows, done in handed:  # an id in two batches: stored for the first one only
+            mine = {row[1] for row in rows if row[1] in stored}
+            stored -= mine
+            outcomes.append((done, mine))
+        return outcomes
 
     def _insert(self, rows: list[Row]) -> set[str]:
         """Insert ``rows`` in one autocommitted statement; return the uris it stored.
@@ -132,9 +187,16 @@ class _SqliteBatches:
         return {uri for (uri,) in found}
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._connection.close)
-        self._executor.shutdown()
+        self._closed = True
+        if self._loop is not None:
+            self._handed.put(None)
+            await asyncio.to_thread(self._thread.join)
+
+
+def _report(outcomes: list[tuple[Done, Outcome]]) -> None:
+    """Hand each written batch's outcome to its callback, on the event loop."""
+    for done, outcome in outcomes:
+        done(outcome)
 
 
 class _PostgresBatches:
@@ -157,12 +219,12 @@ class _PostgresBatches:
         self._idle: list[tuple[AsyncConnection, Any]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
-    def start(self, rows: list[Row], done: Callable[[Outcome], None]) -> None:
+    def start(self, rows: list[Row], done: Done) -> None:
         task = asyncio.create_task(self._send(rows, done))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _send(self, rows: list[Row], done: Callable[[Outcome], None]) -> None:
+    async def _send(self, rows: list[Row], done: Done) -> None:
         try:
             inserted = await self._insert(rows)
         except BaseException as exc:  # cancelled too: its requests must still be answered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Coroutine
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server.db import Database
-from server.ingest import GroupCommitter
+from server.ingest import GroupCommitter, Outcome, Row, _SqliteBatches
 from server.models import Activity
+from server.urls import new_id
 
 
 def _record(
@@ -150,3 +152,64 @@ async def test_group_commit__a_record_after_close_is_refused_rather_than_left_wa
     with pytest.raises(RuntimeError, match="closed"):
         await asyncio.wait_for(record, timeout=5)
     await db.dispose()
+
+
+def _sqlite_only(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite: batches that wait for its writer thread are written together")
+
+
+def _rows(*uris: str, actor_uri: Any = "https://remote.example/u") -> list[Row]:
+    return [(new_id(), uri, "Create", actor_uri, None, b"{}") for uri in uris]
+
+
+async def test_sqlite_writer__batches_written_together_store_a_shared_id_for_the_first(
+    database_url: str,
+) -> None:
+    _sqlite_only(database_url)
+    # Given two batches that waited for the writer together, both carrying the same new id
+    db = Database(database_url)
+    writer = _SqliteBatches(db)
+    first = _rows("https://remote.example/a/1", "https://remote.example/a/2")
+    second = _rows("https://remote.example/a/2", "https://remote.example/a/3")
+    outcomes: list[Outcome] = []
+
+    # When the writer takes them in one statement
+    written = writer._write([(first, outcomes.append), (second, outcomes.append)])
+    for done, outcome in written:
+        done(outcome)
+    await writer.close()
+
+    # Then the shared id is new for the first batch only, and stored once
+    assert outcomes == [
+        {"https://remote.example/a/1", "https://remote.example/a/2"},
+        {"https://remote.example/a/3"},
+    ]
+    async with db.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(Activity))
+    await db.dispose()
+    assert stored == 3
+
+
+async def test_sqlite_writer__a_batch_that_fails_among_others_fails_alone(
+    database_url: str,
+) -> None:
+    _sqlite_only(database_url)
+    # Given three batches that waited together, the second holding a row the database refuses
+    db = Database(database_url)
+    writer = _SqliteBatches(db)
+    handed = [
+        (_rows("https://remote.example/a/1"), None),
+        (_rows("https://remote.example/a/2", actor_uri=None), None),
+        (_rows("https://remote.example/a/3"), None),
+    ]
+
+    # When the writer takes them
+    outcomes = [outcome for _, outcome in writer._write(handed)]  # type: ignore[arg-type]
+    await writer.close()
+    await db.dispose()
+
+    # Then the other two are stored, and only the second reports the failure
+    assert outcomes[0] == {"https://remote.example/a/1"}
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    assert outcomes[2] == {"https://remote.example/a/3"}
