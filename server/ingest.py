@@ -20,7 +20,6 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from queue import SimpleQueue
 from typing import Any
@@ -73,16 +72,15 @@ Outcome = set[str] | BaseException
 Done = Callable[[Outcome], None]
 
 
-@dataclass
 class _Pending:
-    row: Row
-    done: asyncio.Future[bool] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    """One activity waiting for its batch's commit, and the request waiting on it."""
 
-    @property
-    def uri(self) -> str:
-        return self.row[1]
+    __slots__ = ("done", "row", "uri")
+
+    def __init__(self, row: Row, done: asyncio.Future[bool]) -> None:
+        self.row = row
+        self.uri = row[1]
+        self.done = done
 
 
 #: A batch handed to the SQLite thread, with what to call once it is written.
@@ -299,12 +297,15 @@ class GroupCommitter:
         if self._closed:
             raise RuntimeError("the inbox writer is closed")
         object_uri = object_uri[:2048] if object_uri else None
-        pending = _Pending((new_id(), uri, type[:64], actor_uri, object_uri, body))
+        loop = asyncio.get_running_loop()
+        pending = _Pending(
+            (new_id(), uri, type[:64], actor_uri, object_uri, body), loop.create_future()
+        )
         self._queued.append(pending)
         if not self._flush_soon and self._writing < self._batches.in_flight:
             # At the end of this loop iteration: the requests it carries join one batch.
             self._flush_soon = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop.call_soon(self._flush)
         return await pending.done
 
     async def close(self) -> None:
