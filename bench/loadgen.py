@@ -72,6 +72,7 @@ async def generate(spec: LoadSpec) -> dict[str, Any]:
     """Return requests sent, statuses, elapsed seconds, requests/s and latency percentiles."""
     total = len(spec.requests)
     latencies: list[float] = []
+    late: list[float] = []  # open loop: how long after its due time each request went out
     statuses: Counter[int] = Counter()
     streams = [
         await asyncio.open_connection("127.0.0.1", spec.port) for _ in range(spec.connections)
@@ -93,6 +94,7 @@ async def generate(spec: LoadSpec) -> dict[str, Any]:
                 due = start + index / spec.rate
                 if due > sent_at:
                     await asyncio.sleep(due - sent_at)
+                late.append(max(time.perf_counter() - due, 0.0))
                 sent_at = due
             writer.write(spec.requests[index % total])
             status, close = await _read_response(reader)
@@ -108,6 +110,7 @@ async def generate(spec: LoadSpec) -> dict[str, Any]:
         asyncio.gather(*(loop(r, w) for r, w in streams)), spec.duration + spec.timeout
     )
     elapsed = max(finished - start, 1e-9)
+    opened = {"late_p99_ms": percentile(late, 0.99) * 1000} if spec.rate is not None else {}
     return {
         "requests": len(latencies),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
@@ -117,6 +120,7 @@ async def generate(spec: LoadSpec) -> dict[str, Any]:
         "p90_ms": percentile(latencies, 0.90) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "max_ms": max(latencies, default=0.0) * 1000,
+        **opened,
     }
 
 

@@ -75,9 +75,14 @@ def _cpus() -> int:
 
 
 def describe(result: dict[str, Any]) -> str:
-    """Return one line for a load generator result."""
+    """Return one line for a load generator result.
+
+    An open loop's line also says how late the generator sent its requests (p99): a request
+    goes out late when all its connections wait for answers, i.e. the server fell behind.
+    """
+    late = f", sent late p99 {result['late_p99_ms']:.1f} ms" if "late_p99_ms" in result else ""
     return (
         f"{result['requests']:,} requests in {result['elapsed']:.2f} s → {result['rps']:,.0f}/s, "
-        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms{late}, "
         f"statuses {result['statuses']}"
     )
