@@ -12,7 +12,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from httpx_aiohttp import AiohttpTransport
 
 from federation.errors import UnsafeURLError
-from federation.guard import GuardedResolver, GuardedTransport
+from federation.guard import GuardedResolver, GuardedTransport, RefusedAddressError
 from server.http import _guarded_session
 from tests.realservers import recording_inbox
 
@@ -86,11 +86,18 @@ async def test_guarded_resolver__passes_public_answers() -> None:
     assert [result["host"] for result in results] == ["93.184.216.34"]
 
 
-async def test_make_transport__the_production_connector_resolves_through_the_guard() -> None:
-    session = _guarded_session()
-    try:
-        assert session.connector is not None
-        # aiohttp keeps the resolver private; this is the one place we look at it
-        assert isinstance(getattr(session.connector, "_resolver", None), GuardedResolver)
-    finally:
-        await session.close()
+async def test_guarded_session__refuses_a_name_resolving_to_loopback() -> None:
+    async with recording_inbox() as (inbox, base_url):
+        url = f"http://localhost:{base_url.rsplit(':', 1)[1]}/inbox"
+        # Given the production session, used without the transport's check in front of it
+        session = _guarded_session()
+        try:
+            # When it dials a name that resolves to loopback
+            with pytest.raises(aiohttp.ClientConnectorError) as raised:
+                await session.post(url, data=b"{}")
+        finally:
+            await session.close()
+
+        # Then its own resolver refused the address, and nothing reached the inbox
+        assert isinstance(raised.value.__cause__, RefusedAddressError)
+        assert not inbox.received
