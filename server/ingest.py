@@ -188,7 +188,9 @@ class _SqliteBatches:
         self._closed = True
         if self._loop is not None:
             self._handed.put(None)
-            await asyncio.to_thread(self._thread.join)
+            await asyncio.to_thread(self._thread.join)  # the thread closes its connection
+        elif self._connection is not None:  # written to without the thread (tests)
+            self._connection.close()
 
 
 def _report(outcomes: list[tuple[Done, Outcome]]) -> None:

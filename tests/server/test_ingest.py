@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from server.db import Database
 from server.ingest import GroupCommitter, Outcome, Row, _SqliteBatches
 from server.models import Activity
 from server.urls import new_id
+from tests.conftest import create_scratch_database
 
 
 def _record(
@@ -154,60 +156,62 @@ async def test_group_commit__a_record_after_close_is_refused_rather_than_left_wa
     await db.dispose()
 
 
-def _sqlite_only(database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite: batches that wait for its writer thread are written together")
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database of its own: the writer thread below is SQLite's alone."""
+    url, _ = create_scratch_database("sqlite", tmp_path)
+    return url
 
 
 def _rows(*uris: str, actor_uri: Any = "https://remote.example/u") -> list[Row]:
     return [(new_id(), uri, "Create", actor_uri, None, b"{}") for uri in uris]
 
 
-async def test_sqlite_writer__batches_written_together_store_a_shared_id_for_the_first(
-    database_url: str,
-) -> None:
-    _sqlite_only(database_url)
-    # Given two batches that waited for the writer together, both carrying the same new id
-    db = Database(database_url)
+def _unused(_: Outcome) -> None:
+    """The callback the writer would call on the event loop: these tests read what it returns."""
+
+
+async def _written_together(url: str, *batches: list[Row]) -> tuple[list[Outcome], int]:
+    """Write ``batches`` as the SQLite thread does when they waited for it together; return
+    each batch's outcome and the number of activities stored."""
+    db = Database(url)
     writer = _SqliteBatches(db)
+    outcomes = [outcome for _, outcome in writer._write([(rows, _unused) for rows in batches])]
+    await writer.close()
+    async with db.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(Activity))
+    await db.dispose()
+    return outcomes, int(stored or 0)
+
+
+async def test_sqlite_writer__batches_written_together_store_a_shared_id_for_the_first(
+    sqlite_url: str,
+) -> None:
+    # Given two batches that waited for the writer together, both carrying the same new id
     first = _rows("https://remote.example/a/1", "https://remote.example/a/2")
     second = _rows("https://remote.example/a/2", "https://remote.example/a/3")
-    outcomes: list[Outcome] = []
 
     # When the writer takes them in one statement
-    written = writer._write([(first, outcomes.append), (second, outcomes.append)])
-    for done, outcome in written:
-        done(outcome)
-    await writer.close()
+    outcomes, stored = await _written_together(sqlite_url, first, second)
 
     # Then the shared id is new for the first batch only, and stored once
     assert outcomes == [
         {"https://remote.example/a/1", "https://remote.example/a/2"},
         {"https://remote.example/a/3"},
     ]
-    async with db.session() as session:
-        stored = await session.scalar(select(func.count()).select_from(Activity))
-    await db.dispose()
     assert stored == 3
 
 
-async def test_sqlite_writer__a_batch_that_fails_among_others_fails_alone(
-    database_url: str,
-) -> None:
-    _sqlite_only(database_url)
+async def test_sqlite_writer__a_batch_that_fails_among_others_fails_alone(sqlite_url: str) -> None:
     # Given three batches that waited together, the second holding a row the database refuses
-    db = Database(database_url)
-    writer = _SqliteBatches(db)
-    handed = [
-        (_rows("https://remote.example/a/1"), None),
-        (_rows("https://remote.example/a/2", actor_uri=None), None),
-        (_rows("https://remote.example/a/3"), None),
+    batches = [
+        _rows("https://remote.example/a/1"),
+        _rows("https://remote.example/a/2", actor_uri=None),
+        _rows("https://remote.example/a/3"),
     ]
 
     # When the writer takes them
-    outcomes = [outcome for _, outcome in writer._write(handed)]  # type: ignore[arg-type]
-    await writer.close()
-    await db.dispose()
+    outcomes, _ = await _written_together(sqlite_url, *batches)
 
     # Then the other two are stored, and only the second reports the failure
     assert outcomes[0] == {"https://remote.example/a/1"}
