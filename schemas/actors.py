@@ -11,6 +11,7 @@ from schemas.context import ACTOR_CONTEXT
 
 __all__ = [
     "ACTOR_TYPES",
+    "PROPERTY_MAX",
     "Actor",
     "Endpoints",
     "Image",
@@ -20,6 +21,9 @@ __all__ = [
 ]
 
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
+
+#: The longest profile field name or value Mastodon keeps.
+PROPERTY_MAX = 2047
 
 
 class PublicKey(APModel):
@@ -34,8 +38,8 @@ class Endpoints(APModel):
 
 class PropertyValue(APModel):
     type: Literal["PropertyValue"] = "PropertyValue"
-    name: str = Field(max_length=2047)
-    value: str = Field(max_length=2047)
+    name: str = Field(max_length=PROPERTY_MAX)
+    value: str = Field(max_length=PROPERTY_MAX)
 
 
 class Image(APModel):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemas.actors import PROPERTY_MAX, Endpoints, Image, PropertyValue, PublicKey
 from schemas.actors import Actor as APActor
-from schemas.actors import Endpoints, Image, PropertyValue, PublicKey
 from schemas.collections import OrderedCollection, OrderedCollectionPage
 from server.models import Actor
 from server.text import escape
 from server.urls import Urls
 
 __all__ = ["actor_to_ap", "collection_document", "dump", "page_document"]
+
+#: Characters of a link Mastodon shows, its scheme left out.
+_SHOWN = 30
 
 
 def dump(document: dict[str, Any]) -> bytes:
@@ -28,11 +31,21 @@ def _fields(actor: Actor) -> list[PropertyValue]:
         fields.append(PropertyValue(name="SIREN", value=escape(actor.siren)))
     if actor.region:
         fields.append(PropertyValue(name="Region", value=escape(actor.region)))
-    if actor.website:
-        url = escape(actor.website)
-        link = f'<a href="{url}" target="_blank" rel="nofollow noopener noreferrer me">{url}</a>'
+    if actor.website and (link := _website_link(actor.website)):
         fields.append(PropertyValue(name="Website", value=link))
     return fields
+
+
+def _website_link(url: str) -> str | None:
+    """The Website field's link, shown as Mastodon shows links (no scheme, 30 characters);
+    None when even so it passes Mastodon's 2 047 characters (a URL full of ``&``)."""
+    shown = url.partition("://")[2] or url
+    shown = shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
+    link = (
+        f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener noreferrer me">'
+        f"{escape(shown)}</a>"
+    )
+    return link if len(link) <= PROPERTY_MAX else None
 
 
 def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:

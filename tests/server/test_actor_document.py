@@ -128,6 +128,26 @@ async def test_actor__profile_fields_as_property_values(
     assert all(len(f["value"]) <= 2047 for f in fields)
 
 
+async def test_actor__a_long_website_is_linked_in_full_and_shown_short(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a website whose URL, written out twice in the link, would pass 2 047 characters
+    website = "https://coop.example/" + "a" * 1800
+    await create_actor(app, "coop", website=website)
+
+    # Then the actor document is still served, linking the whole URL under a short text
+    (field,) = (await fetch_actor(client))["attachment"]
+    assert f'href="{website}"' in field["value"]
+    assert field["value"].endswith(">coop.example/" + "a" * 16 + "…</a>")  # 30 characters
+
+
+async def test_actor__a_website_too_long_once_escaped_is_left_out(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop", region="Bretagne", website="https://coop.example/?" + "&" * 900)
+    assert [f["name"] for f in (await fetch_actor(client))["attachment"]] == ["Region"]
+
+
 @pytest.mark.parametrize("name", ["followers", "following", "outbox", "featured"])
 async def test_actor__collections_are_ordered_with_first(
     app: FastAPI, client: httpx.AsyncClient, name: str
