@@ -41,8 +41,8 @@ async def webfinger(
     except LookupError:
         raise HTTPException(404, "unknown resource") from None
     query = select(Actor).where(Actor.is_local == True)
-    if kind == "acct":
-        query = query.where(Actor.username == value)
+    if kind == "acct":  # usernames are lower-case; Mastodon's lookups ignore case
+        query = query.where(Actor.username == value.lower())
     else:
         query = query.where((Actor.uri == value) | (Actor.url == value))
     actor = (await session.execute(query)).scalars().first()

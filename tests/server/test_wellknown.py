@@ -33,6 +33,15 @@ async def test_webfinger__percent_encoded_resource(app: FastAPI, client: httpx.A
     assert response.json()["subject"] == "acct:coop@communs.test"
 
 
+async def test_webfinger__acct_in_any_case(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await create_actor(app, "coop")
+    response = await client.get(
+        "/.well-known/webfinger", params={"resource": "acct:Coop@Communs.Test"}
+    )
+    assert response.status_code == 200
+    assert response.json()["subject"] == "acct:coop@communs.test"
+
+
 async def test_webfinger__actor_url_resource(app: FastAPI, client: httpx.AsyncClient) -> None:
     await create_actor(app, "coop")
     response = await client.get("/.well-known/webfinger", params={"resource": ACTOR})
