@@ -43,8 +43,9 @@ __all__ = [
     "Tag",
 ]
 
+#: Letters, digits and ``_`` with at least one letter: Mastodon drops a hashtag of digits.
 Tag = Annotated[
-    str, StringConstraints(pattern=r"^[\w]+$", min_length=1, max_length=50, to_lower=True)
+    str, StringConstraints(pattern=r"^\w*[^\W\d_]\w*$", min_length=1, max_length=50, to_lower=True)
 ]
 HttpUrl = Annotated[AnyHttpUrl, Field(max_length=2048)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

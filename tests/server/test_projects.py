@@ -52,6 +52,7 @@ async def test_post_project__201_with_id_uri_url_and_fields(
         ({"repository_url": "not a url"}, "repository_url"),
         ({"status": "dormant"}, "status"),
         ({"tags": ["no spaces"]}, "tags"),
+        ({"tags": ["2024"]}, "tags"),
         ({"unknown": 1}, "unknown"),
     ],
 )
