@@ -70,6 +70,7 @@ class Actor(APModel):
     published: str | None = None
     icon: Image | None = None
     attachment: list[PropertyValue] | None = None
+    attribution_domains: list[str] | None = None
     suspended: bool | None = None
 
     def to_document(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ _MASTODON_TERMS: Final[dict[str, Any]] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "suspended": "toot:suspended",
+    "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",

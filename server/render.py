@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from schemas.actors import PROPERTY_MAX, Endpoints, Image, PropertyValue, PublicKey
 from schemas.actors import Actor as APActor
@@ -48,6 +49,13 @@ def _website_link(url: str) -> str | None:
     return link if len(link) <= PROPERTY_MAX else None
 
 
+def _attribution_domains(actor: Actor, urls: Urls) -> list[str]:
+    """Where Mastodon may credit the actor for a link preview (``fediverse:creator``): our
+    pages, which carry it, and the website the actor declared."""
+    urls_of_actor = (urls.base, actor.website or "")
+    return list(dict.fromkeys(host for url in urls_of_actor if (host := urlsplit(url).hostname)))
+
+
 def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
     """Return the AS2 document of a local actor (checklist "The actor has")."""
     assert actor.key_id and actor.public_key_pem and actor.inbox_uri
@@ -71,6 +79,7 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
         published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         icon=Image(media_type="image/png", url=urls.url("/static/avatar.png")),
         attachment=_fields(actor),
+        attribution_domains=_attribution_domains(actor, urls),
         suspended=True if actor.suspended_at is not None else None,
     )
     return document.to_document()

@@ -128,6 +128,21 @@ async def test_actor__profile_fields_as_property_values(
     assert all(len(f["value"]) <= 2047 for f in fields)
 
 
+async def test_actor__attribution_domains_credit_our_pages_and_the_website(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor with a website of its own
+    await create_actor(app, "coop", website="https://Coop.example:8443/about")
+
+    # Then Mastodon may credit it for link previews of our pages and of that website
+    document = await fetch_actor(client)
+    assert document["attributionDomains"] == ["communs.test", "coop.example"]
+    assert document["@context"][2]["attributionDomains"] == {
+        "@id": "toot:attributionDomains",
+        "@type": "@id",
+    }
+
+
 async def test_actor__a_long_website_is_linked_in_full_and_shown_short(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
