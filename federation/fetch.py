@@ -14,7 +14,7 @@ import json
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
@@ -49,8 +49,6 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEADLINE = 30.0
 """Default seconds for a whole fetch, redirects included: read timeouts alone let a server drip."""
 
-_Signing = Literal["never", "on_401", "always"]
-
 
 def is_as2_content_type(value: str) -> bool:
     """Return whether a ``Content-Type`` header announces an ActivityStreams document.
@@ -73,10 +71,11 @@ def is_as2_content_type(value: str) -> bool:
 class Fetcher:
     """Fetches remote documents through a caller-owned, guarded ``httpx.AsyncClient``.
 
-    GETs of ActivityStreams documents are signed by the instance actor's key when
-    ``always_sign`` is set; otherwise they go out unsigned and are retried once, signed, when
-    the server answers 401 (Mastodon's authorized-fetch mode). ``deadline`` bounds a whole
-    fetch, in seconds.
+    GETs of ActivityStreams documents are always signed by the instance actor's key: a
+    Mastodon server in authorized-fetch mode answers an unsigned GET of an actor with a
+    stripped document (no name, bio or collections), not with a 401 that would call for a
+    signed retry. WebFinger, host-meta and NodeInfo go out unsigned, as Mastodon's do.
+    ``deadline`` bounds a whole fetch, in seconds.
     """
 
     def __init__(
@@ -84,12 +83,10 @@ class Fetcher:
         client: httpx.AsyncClient,
         *,
         signing_key: SigningKey,
-        always_sign: bool = False,
         deadline: float = DEADLINE,
     ) -> None:
         self._client = client
         self._auth = SignatureAuth(signing_key)
-        self._signing: _Signing = "always" if always_sign else "on_401"
         self._deadline = deadline
 
     async def fetch_object(self, url: str) -> dict[str, Any]:
@@ -113,7 +110,7 @@ class Fetcher:
         ``InvalidDocumentError`` (not AS2 content, not a JSON object).
         """
         async with _fetch_errors(url, deadline=self._deadline):
-            response = await self._open(url, accept=AS2_ACCEPT, signing=self._signing)
+            response = await self._open(url, accept=AS2_ACCEPT, signed=True)
             try:
                 content_type = response.headers.get("content-type", "")
                 if not is_as2_content_type(content_type):
@@ -140,22 +137,17 @@ class Fetcher:
         ``FetchNetworkError``/``FetchTimeoutError``.
         """
         async with _fetch_errors(url, deadline=self._deadline):
-            response = await self._open(url, accept=accept, signing="never")
+            response = await self._open(url, accept=accept, signed=False)
             try:
                 return await _read_limited(response, url)
             finally:
                 await response.aclose()
 
-    async def _open(self, url: str, *, accept: str, signing: _Signing) -> httpx.Response:
+    async def _open(self, url: str, *, accept: str, signed: bool) -> httpx.Response:
         """Return the streaming 2xx response at the end of at most ``MAX_REDIRECTS`` hops."""
         target = httpx.URL(url).copy_with(fragment=None)
-        signed = signing == "always"
         for _ in range(MAX_REDIRECTS + 1):
             response = await self._send(target, accept=accept, signed=signed)
-            if response.status_code == 401 and signing == "on_401" and not signed:
-                await response.aclose()
-                signed = True  # once signed, every later hop stays signed
-                response = await self._send(target, accept=accept, signed=True)
             if not response.has_redirect_location:
                 if not response.is_success:
                     await response.aclose()

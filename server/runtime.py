@@ -77,9 +77,7 @@ class Federation:
             allow_private_networks=settings.allow_private_networks, transport=transport
         )
         client = make_client(guarded)
-        fetcher = Fetcher(
-            client, signing_key=signing_key_of(instance), always_sign=settings.authorized_fetch
-        )
+        fetcher = Fetcher(client, signing_key=signing_key_of(instance))
         return cls(settings, db, urls, client=client, transport=guarded, fetcher=fetcher)
 
     def run_workers(self) -> None:

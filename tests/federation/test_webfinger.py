@@ -61,7 +61,7 @@ def make_fetcher(routes: dict[str, Any]) -> tuple[Fetcher, list[httpx.Request]]:
         key_id="https://local.example/actor#main-key",
         private_key=ed25519.Ed25519PrivateKey.generate(),
     )
-    return Fetcher(client, signing_key=key, always_sign=True), seen
+    return Fetcher(client, signing_key=key), seen
 
 
 def jrd(*links: dict[str, str]) -> dict[str, Any]:
