@@ -95,6 +95,8 @@ class Actor(SQLModel, table=True):
     updated_at: datetime = _created()
     fetched_at: datetime | None = _ts()
     suspended_at: datetime | None = _ts()
+    #: A remote account its server deleted (``Delete`` of the actor by itself).
+    deleted_at: datetime | None = _ts()
 
 
 class ApiToken(SQLModel, table=True):

@@ -274,10 +274,11 @@ async def _governed_by_reject(session: AsyncSession, host: str) -> list[str]:
 def listed_in_directory() -> ColumnElement[bool]:
     """Return the condition on ``Actor`` "shown in the directory".
 
-    Not suspended, and not from a silenced or rejected domain or one of its subdomains.
+    Not suspended nor deleted, and not from a silenced or rejected domain or one of its
+    subdomains.
     """
     moderated = exists().where(Domain.block != DomainBlock.none, within(Actor.domain, Domain.host))
-    return (col(Actor.suspended_at).is_(None)) & ~moderated
+    return col(Actor.suspended_at).is_(None) & col(Actor.deleted_at).is_(None) & ~moderated
 
 
 async def _set_suspended(session: AsyncSession, username: str, *, suspend: bool) -> ActorModeration:

@@ -16,6 +16,7 @@ from server.interactions import (
     handle_undo_interaction,
 )
 from server.pledge_offers import handle_offer, handle_offer_answer, handle_undo_offer
+from server.remote_actors import handle_actor_delete, handle_actor_update
 from server.remote_objects import (
     RemoteObjectError,
     handle_remote_delete,
@@ -55,6 +56,10 @@ async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str
         if undone != "ignored" or (isinstance(target, dict) and target.get("type") != "Follow"):
             return undone
         return await handle_undo_follow(session, signer, target)
+    if kind == "Update" and isinstance(target, dict) and get_id(target) == signer:
+        return await handle_actor_update(session, signer, target)
+    if kind == "Delete" and get_id(target) == signer:
+        return await handle_actor_delete(session, signer)
     if kind in ("Create", "Update") and is_communs_note(target):
         assert isinstance(target, dict)
         try:

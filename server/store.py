@@ -14,6 +14,7 @@ from server.db import Database, utcnow
 from server.domains import rule_for
 from server.ingest import GroupCommitter
 from server.models import Actor, Domain
+from server.remote_actors import store_remote_actor
 
 __all__ = ["DOMAIN_TTL", "SqlStore"]
 
@@ -82,35 +83,8 @@ class SqlStore:
         return found is not None
 
     async def save_remote_actor(self, actor: RemoteActor) -> None:
-        fields = {
-            "type": actor.type,
-            "name": actor.name,
-            "summary_html": actor.summary_html,
-            "url": actor.url,
-            "inbox_uri": actor.inbox_uri,
-            "shared_inbox_uri": actor.shared_inbox_uri,
-            "outbox_uri": actor.outbox_uri,
-            "followers_uri": actor.followers_uri,
-            "following_uri": actor.following_uri,
-            "key_id": actor.key_id,
-            "public_key_pem": actor.public_key_pem,
-            "manually_approves_followers": actor.manually_approves_followers,
-            "fetched_at": utcnow(),
-            "updated_at": utcnow(),
-        }
         async with self.db.session() as session:
-            existing = (
-                await session.execute(select(Actor).where(Actor.uri == actor.uri))
-            ).scalar_one_or_none()
-            if existing is not None:
-                if existing.is_local:
-                    return
-                for name, value in fields.items():
-                    setattr(existing, name, value)
-            else:
-                session.add(
-                    Actor(uri=actor.uri, username=actor.username, domain=actor.domain, **fields)
-                )
+            await store_remote_actor(session, actor)
             try:
                 await session.commit()
             except IntegrityError:  # saved concurrently, or a stale row holds the key id
