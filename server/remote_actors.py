@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import parse_actor
@@ -63,7 +64,11 @@ async def handle_actor_update(session: AsyncSession, signer: str, document: dict
     if actor.uri != signer or known is None:
         return "ignored"
     await store_remote_actor(session, actor)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # another actor's row holds the key id: leave both as they are
+        await session.rollback()
+        return "ignored"
     return "updated"
 
 
