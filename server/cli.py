@@ -89,6 +89,8 @@ def serve(
     """Apply migrations, then serve the web app (and in-process workers when enabled)."""
     import uvicorn
 
+    from server.logs import log_config
+
     settings = load_settings()
     upgrade(settings.database_url)
     if demo:
@@ -101,6 +103,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         proxy_headers=True,
         server_header=False,
@@ -114,9 +117,13 @@ def worker(
     ] = None,
 ) -> None:
     """Run the delivery and inbox workers until SIGTERM/SIGINT (in-flight sends finish)."""
+    import logging.config
     import signal
 
+    from server.logs import log_config
+
     settings = load_settings()
+    logging.config.dictConfig(log_config(settings.log_level))
     if concurrency is not None:
         settings = settings.model_copy(update={"delivery_concurrency": concurrency})
     upgrade(settings.database_url)

@@ -96,10 +96,18 @@ async def get_pledge(session: AsyncSession, object_id: str) -> Pledge:
 
 
 async def list_pledges(
-    session: AsyncSession, call: FundingCall, *, cursor: str | None = None, limit: int = 50
+    session: AsyncSession,
+    of: FundingCall | Actor,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[list[Pledge], str | None]:
-    """Return one page of a call's pledges, newest first, and the next cursor."""
-    query = select(Pledge).where(Pledge.funding_call_id == call.id)
+    """Return one page of a call's pledges, or of those an actor made, newest first, and the
+    next cursor."""
+    if isinstance(of, FundingCall):
+        query = select(Pledge).where(Pledge.funding_call_id == of.id)
+    else:
+        query = select(Pledge).where(Pledge.pledger_id == of.id)
     return await keyset(session, query, Pledge.id, cursor=cursor, limit=limit)
 
 

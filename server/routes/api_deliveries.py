@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from schemas.states import DeliveryState
 from server.deliveries import DeliveryPublic, list_deliveries, retry_deliveries
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import NotFound
+from server.listing import link_to_next, one_page
 from server.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
@@ -32,20 +33,26 @@ def _scope(caller: Principal) -> int | None:
 async def get_deliveries(
     caller: Reader,
     session: SessionDep,
+    request: Request,
+    response: Response,
     activity: Annotated[str | None, Query(max_length=2048)] = None,
     state: DeliveryState | None = None,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryPublic]:
-    """Each delivery's state, attempts, last status and last error, newest first."""
-    return await list_deliveries(
+    """Each delivery's state, attempts, last status and last error, newest first; ``Link``
+    names the next page."""
+    rows = await list_deliveries(
         session,
         activity=activity,
         state=state,
         actor_id=_scope(caller),
         cursor=cursor,
-        limit=limit,
+        limit=limit + 1,
     )
+    deliveries, after = one_page(rows, limit)
+    link_to_next(request, response, after)
+    return deliveries
 
 
 @router.post("/deliveries/{delivery_id}/retry")

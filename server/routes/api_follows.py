@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlmodel import col
@@ -14,6 +15,7 @@ from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import NotFound
 from server.follows import accept_follow_request, reject_follow_request, start_follow, stop_follow
+from server.listing import Limit, link_to_next, one_page
 from server.lookup import resolve_actor
 from server.models import Actor, Follow
 from server.tokens import Principal
@@ -35,20 +37,49 @@ class FollowPublic(BaseModel):
     uri: str
 
 
+@dataclass(frozen=True)
+class _Page:
+    request: Request
+    response: Response
+    cursor: int | None
+    limit: int
+
+
+def _page(
+    request: Request,
+    response: Response,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    limit: Limit = 200,
+) -> _Page:
+    """``?cursor=`` (the last id of the page before) and ``?limit=``."""
+    return _Page(request, response, cursor, limit)
+
+
+Page = Annotated[_Page, Depends(_page)]
+
+
 async def _list(
-    session: SessionDep, mine: object, other: object, state: str | None
+    session: SessionDep, page: _Page, mine: object, other: object, state: str | None
 ) -> list[FollowPublic]:
+    """One page of follows, newest first; ``Link`` names the next one."""
     query = (
         select(Follow, Actor.uri)
         .join(Actor, Actor.id == other)
         .where(mine)
         .order_by(col(Follow.id).desc())
-        .limit(200)
+        .limit(page.limit + 1)
     )
     if state is not None:
         query = query.where(Follow.state == state)
+    if page.cursor is not None:
+        query = query.where(col(Follow.id) < page.cursor)
     rows = (await session.execute(query)).all()
-    return [FollowPublic(id=f.id or 0, state=f.state, actor=uri, uri=f.uri) for f, uri in rows]
+    follows, after = one_page(
+        [FollowPublic(id=f.id or 0, state=f.state, actor=uri, uri=f.uri) for f, uri in rows],
+        page.limit,
+    )
+    link_to_next(page.request, page.response, after)
+    return follows
 
 
 @router.post("/follows", status_code=202)
@@ -64,10 +95,10 @@ async def post_follow(
 
 
 @router.get("/follows")
-async def get_follows(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+async def get_follows(caller: Reader, session: SessionDep, page: Page) -> list[FollowPublic]:
     """Whom the token's actor follows (or asked to)."""
     actor = await acting_actor(session, caller)
-    return await _list(session, Follow.follower_id == actor.id, Follow.followed_id, None)
+    return await _list(session, page, Follow.follower_id == actor.id, Follow.followed_id, None)
 
 
 @router.delete("/follows/{follow_id}", status_code=204)
@@ -84,20 +115,22 @@ async def delete_follow(
 
 
 @router.get("/followers")
-async def get_followers(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+async def get_followers(caller: Reader, session: SessionDep, page: Page) -> list[FollowPublic]:
     """Accepted followers of the token's actor."""
     actor = await acting_actor(session, caller)
     return await _list(
-        session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.accepted
+        session, page, Follow.followed_id == actor.id, Follow.follower_id, FollowState.accepted
     )
 
 
 @router.get("/follow-requests")
-async def get_follow_requests(caller: Reader, session: SessionDep) -> list[FollowPublic]:
+async def get_follow_requests(
+    caller: Reader, session: SessionDep, page: Page
+) -> list[FollowPublic]:
     """Pending requests to a locked actor."""
     actor = await acting_actor(session, caller)
     return await _list(
-        session, Follow.followed_id == actor.id, Follow.follower_id, FollowState.pending
+        session, page, Follow.followed_id == actor.id, Follow.follower_id, FollowState.pending
     )
 
 

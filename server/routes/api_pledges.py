@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlmodel import col
 
 from schemas.commons import OfferedPledgePublic, PledgeOffer
 from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import NotFound
 from server.idempotency import IdempotencyKeyHeader, answer_once
+from server.listing import Limit, link_to_next
 from server.lookup import lookup
 from server.models import FundingCall, Pledge
 from server.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
+from server.pledges import list_pledges
 from server.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["pledges"])
@@ -63,11 +64,18 @@ async def post_pledge(
 
 
 @router.get("/pledges")
-async def get_pledges(caller: Reader, session: SessionDep) -> list[OfferedPledgePublic]:
-    """The pledges the token's actor made, newest first."""
+async def get_pledges(
+    caller: Reader,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 200,
+) -> list[OfferedPledgePublic]:
+    """The pledges the token's actor made, newest first; ``Link`` names the next page."""
     actor = await acting_actor(session, caller)
-    query = select(Pledge).where(Pledge.pledger_id == actor.id).order_by(col(Pledge.id).desc())
-    pledges = (await session.execute(query.limit(200))).scalars().all()
+    pledges, after = await list_pledges(session, actor, cursor=cursor, limit=limit)
+    link_to_next(request, response, after)
     return [await offered_pledge_public(session, p) for p in pledges]
 
 

@@ -57,6 +57,28 @@ async def test_deliveries__admin_sees_state_attempts_and_errors(
     ).json() == []
 
 
+async def test_deliveries__paged_with_a_link_to_the_next_page(
+    app: FastAPI, client: httpx.AsyncClient, admin_token: str
+) -> None:
+    # Given three failed deliveries
+    for username in ("coop", "asso", "region"):
+        await failed_delivery(app, username)
+
+    # When an admin reads them two at a time
+    first = await client.get("/api/v1/deliveries", params={"limit": 2}, headers=bearer(admin_token))
+    second = await client.get(first.links["next"]["url"], headers=bearer(admin_token))
+
+    # Then the pages hold all three, newest first, and the last names no next page
+    ids = [row["id"] for row in first.json() + second.json()]
+    assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+    assert "link" not in second.headers
+    # And a cursor past 64 bits is a 422, not a database error
+    too_far = {"cursor": 2**64}
+    assert (
+        await client.get("/api/v1/deliveries", params=too_far, headers=bearer(admin_token))
+    ).status_code == 422
+
+
 async def test_deliveries__an_actor_sees_only_its_own(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from server.db import utcnow
 from server.models import Activity, Actor, Delivery, Follow
+from server.tokens import issue_token
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -163,3 +164,40 @@ async def test_outgoing_follow__reject_removes_it(app: FastAPI, client: httpx.As
     [(follow, _)] = await sent(app, "Follow")
     await deliver_and_process(app, client, activity("Reject", number=6, object=follow["id"]))
     assert await follows(app) == []
+
+
+async def test_followers__paged_with_a_link_to_the_next_page(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given coop with three accepted followers on three servers
+    async with app.state.communs.db.session() as session:
+        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
+        for n in range(3):
+            follower = Actor(
+                uri=f"https://r{n}.example/u", username="u", domain=f"r{n}.example", type="Person"
+            )
+            session.add(follower)
+            await session.flush()
+            session.add(
+                Follow(
+                    uri=f"https://r{n}.example/f",
+                    follower_id=follower.id,
+                    followed_id=coop.id,
+                    state="accepted",
+                )
+            )
+        token = await issue_token(session, actor_id=coop.id, scopes=["read"])
+    auth = {"Authorization": f"Bearer {token}"}
+
+    # When coop reads its followers two at a time
+    first = await client.get("/api/v1/followers", params={"limit": 2}, headers=auth)
+    second = await client.get(first.links["next"]["url"], headers=auth)
+
+    # Then the pages hold them newest first, and the last page names no next one
+    assert [f["actor"] for f in first.json()] == ["https://r2.example/u", "https://r1.example/u"]
+    assert [f["actor"] for f in second.json()] == ["https://r0.example/u"]
+    assert "link" not in second.headers
+    # And a cursor or a limit out of range is a 422
+    for params in ({"cursor": "x"}, {"cursor": 2**64}, {"limit": 0}, {"limit": 201}):
+        response = await client.get("/api/v1/followers", params=params, headers=auth)
+        assert response.status_code == 422, params

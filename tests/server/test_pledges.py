@@ -222,3 +222,29 @@ async def test_read_pledges__newest_first_with_cursor_and_etag(
     assert (
         await client.get(path, headers={"If-None-Match": listed.headers["etag"]})
     ).status_code == 304
+
+
+async def test_read_own_pledges__paged_with_a_link_to_the_next_page(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given three pledges made by region to coop's call, through the pledge API
+    _, owner = await create_actor(app, "coop")
+    _, region = await create_actor(app, "region", name="La Région", kind="public_body")
+    call = await post_call(client, owner)
+    made = []
+    for amount in ("100.00", "200.00", "300.00"):
+        body = {"funding_call": call["uri"], "amount": {"amount": amount, "currency": "EUR"}}
+        response = await client.post(
+            "/api/v1/pledges", json=body | {"sector": "public"}, headers=bearer(region)
+        )
+        assert response.status_code == 202, response.text
+        made.append(response.json()["id"])
+
+    # When region reads its pledges two at a time
+    first = await client.get("/api/v1/pledges", params={"limit": 2}, headers=bearer(region))
+    second = await client.get(first.links["next"]["url"], headers=bearer(region))
+
+    # Then the pages hold them newest first, and the last page names no next one
+    assert [p["id"] for p in first.json()] == made[:0:-1]
+    assert [p["id"] for p in second.json()] == made[:1]
+    assert "link" not in second.headers

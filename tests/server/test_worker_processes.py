@@ -18,7 +18,7 @@ from schemas.states import DeliveryState, FollowState
 from server.models import Actor, Delivery, Follow
 from server.publishing import new_activity, publish
 from tests.conftest import create_actor
-from tests.realservers import RecordingInbox, recording_inbox
+from tests.realservers import RecordingInbox, bound_socket, recording_inbox
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,9 @@ COMMUNS = str(Path(sys.executable).parent / "communs")
 TIMEOUT = 60.0
 
 
-def start_worker(database_url: str, *, concurrency: int, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    database_url: str, *, concurrency: int, log: Path, log_level: str = "warning"
+) -> subprocess.Popen[bytes]:
     """Start ``communs worker`` as its own process; its stderr goes to ``log``."""
     env = {
         **os.environ,
@@ -34,7 +36,7 @@ def start_worker(database_url: str, *, concurrency: int, log: Path) -> subproces
         "COMMUNS_BASE_URL": "http://communs.test",
         "COMMUNS_ALLOW_PRIVATE_NETWORKS": "true",
         "COMMUNS_DELIVERY_LEASE_SECONDS": "2",
-        "COMMUNS_LOG_LEVEL": "warning",
+        "COMMUNS_LOG_LEVEL": log_level,
     }
     with log.open("ab") as stderr:
         return subprocess.Popen(
@@ -147,3 +149,27 @@ async def test_workers__two_processes_share_the_queue_without_duplicates(
     # Then each inbox received it exactly once, and both exited cleanly
     assert codes == [0, 0]
     assert sorted(inbox.received.values()) == [1] * count
+
+
+async def test_worker__logs_a_failed_delivery_at_info_level(app: FastAPI, tmp_path: Path) -> None:
+    # Given a publication to an inbox whose server refuses connections
+    with bound_socket() as unused:
+        refusing = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    await publish_to_inboxes(app, refusing, 1)
+
+    # When a worker runs with COMMUNS_LOG_LEVEL=info
+    log = tmp_path / "worker.log"
+    worker = start_worker(
+        app.state.communs.settings.database_url, concurrency=1, log=log, log_level="info"
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while f"delivery to {refusing}/inbox/0" not in log.read_text():
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"nothing logged: {log.read_text()!r}"
+            await asyncio.sleep(0.1)
+    finally:
+        assert stop(worker) == 0
+
+    # Then the delivery's outcome was logged with the logger's name
+    assert "INFO communs.workers: delivery to" in log.read_text()
