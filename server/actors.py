@@ -15,7 +15,9 @@ from schemas.api import ActorCreate, ActorPublic, ActorUpdate
 from schemas.states import FollowState
 from server.db import utcnow
 from server.errors import Conflict, Invalid, NotFound
+from server.lifecycle import publish_note
 from server.models import Actor, Follow
+from server.render import actor_to_ap
 from server.text import render_markdown
 from server.urls import Urls
 
@@ -128,11 +130,13 @@ def _apply(actor: Actor, fields: dict[str, object]) -> None:
             setattr(actor, name, value)
 
 
-async def update_actor(session: AsyncSession, actor: Actor, data: ActorUpdate) -> Actor:
-    """Apply the fields set in ``data`` to a local actor."""
+async def update_actor(session: AsyncSession, urls: Urls, actor: Actor, data: ActorUpdate) -> Actor:
+    """Apply the fields set in ``data`` to a local actor, and send its followers an ``Update``
+    of its document: Mastodon shows a remote profile as it last received it."""
     _apply(actor, data.model_dump(exclude_unset=True))
     actor.updated_at = utcnow()
     session.add(actor)
+    await publish_note(session, urls, actor, "Update", actor_to_ap(actor, urls))
     await session.commit()
     return actor
 

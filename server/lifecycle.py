@@ -45,9 +45,11 @@ async def publish_note(
     kind: Literal["Create", "Update"],
     note: dict[str, Any],
 ) -> None:
-    """Publish ``Create`` or ``Update`` of a Note to the actor's followers (same audience)."""
+    """Publish ``Create`` or ``Update`` of a Note, or of the actor's own document, to the
+    actor's followers, with the object's audience (public when it names none)."""
     body = {k: v for k, v in note.items() if k != "@context"}
-    activity = new_activity(urls, kind, actor, body, to=note.get("to"), cc=note.get("cc"))
+    to, cc = note.get("to", [AS2_PUBLIC]), note.get("cc", [actor.followers_uri])
+    activity = new_activity(urls, kind, actor, body, to=to, cc=cc)
     activity["@context"] = note["@context"]
     await publish(session, actor, activity, to_followers=True)
 

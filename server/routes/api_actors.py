@@ -71,6 +71,7 @@ async def patch_actor(
     actor = await get_local_actor(session, username)
     if not caller.is_admin and caller.actor_id != actor.id:
         raise Forbidden("this token may only change its own actor")
-    actor = await update_actor(session, actor, body)
+    actor = await update_actor(session, state.urls, actor, body)
     state.documents.forget(actor_key(username))
+    state.federation.wake_delivery()
     return await actor_public(session, actor)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from server.models import Activity, Delivery
+from server.models import Activity, Actor, Delivery
 from tests.conftest import create_actor
 from tests.realservers import DEADLINE, Instance, eventually, serve
 
@@ -90,6 +90,21 @@ async def test_publish__reaches_a_follower_on_another_instance_until_undo(
         stored = await eventually(lambda: incoming(b, create_uri), what="B to store A's Create")
         assert stored.actor_uri == f"{a.base_url}/actors/alice"
         assert created.json()["uri"].encode() in stored.body
+
+        # When alice renames herself, Then B's copy of her actor follows (Update of the actor)
+        renaming = await http.patch(
+            f"{a.base_url}/api/v1/actors/alice", json={"name": "Alice Dupont"}, headers=alice
+        )
+        assert renaming.status_code == 200, renaming.text
+
+        async def renamed() -> bool:
+            async with b.app.state.communs.db.session() as session:
+                name = await session.scalar(
+                    select(Actor.name).where(Actor.uri == f"{a.base_url}/actors/alice")
+                )
+            return name == "Alice Dupont"
+
+        await eventually(renamed, what="B to apply alice's Update")
 
         # When bob unfollows, and alice publishes again
         assert (

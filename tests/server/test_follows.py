@@ -201,3 +201,30 @@ async def test_followers__paged_with_a_link_to_the_next_page(
     for params in ({"cursor": "x"}, {"cursor": 2**64}, {"limit": 0}, {"limit": 201}):
         response = await client.get("/api/v1/followers", params=params, headers=auth)
         assert response.status_code == 422, params
+
+
+async def test_profile_edit__sends_followers_an_update_of_the_actor(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given bob following coop
+    await deliver_and_process(app, client, activity("Follow", number=1))
+    async with app.state.communs.db.session() as session:
+        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
+        token = await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
+
+    # When coop changes its name through the API
+    response = await client.patch(
+        "/api/v1/actors/coop",
+        json={"name": "La Coop des Communs"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+
+    # Then bob's server gets an Update of coop's document, public, with the new name and key
+    [(update_, inbox)] = await sent(app, "Update")
+    assert inbox == f"{REMOTE}/inbox"
+    assert (update_["actor"], update_["object"]["id"]) == (COOP, COOP)
+    assert update_["object"]["name"] == "La Coop des Communs"
+    assert update_["object"]["publicKey"]["owner"] == COOP
+    assert "https://w3id.org/security/v1" in update_["@context"]
+    assert update_["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
