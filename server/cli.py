@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -21,7 +22,7 @@ from server.errors import ServiceError
 from server.migrations import upgrade
 from server.moderation import normalize_host, set_domain_block, suspend_actor, unsuspend_actor
 from server.settings import Settings
-from server.tokens import issue_token
+from server.tokens import issue_token, list_tokens, revoke_token
 from server.urls import Urls
 
 __all__ = ["app", "main"]
@@ -286,6 +287,49 @@ def token_create(
 
     token = run_with_db(work)
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Argument(help="Whose tokens.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="The admin tokens.")] = False,
+) -> None:
+    """List tokens (never their secrets): id, scopes, created, revoked."""
+    if admin == (username is not None):
+        raise fail("give either USERNAME or --admin", 2)
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> list[str]:
+        async with db.session() as session:
+            actor_id = None if username is None else (await get_local_actor(session, username)).id
+            return [
+                "\t".join(
+                    [str(t.id), t.scopes, f"created {_when(t.created_at)}"]
+                    + ([f"revoked {_when(t.revoked_at)}"] if t.revoked_at else [])
+                )
+                for t in await list_tokens(session, actor_id=actor_id)
+            ]
+
+    for line in run_with_db(work):
+        typer.echo(line)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `communs token list` shows.")],
+) -> None:
+    """Revoke a token: requests with it are refused (401) from now on."""
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> bool:
+        async with db.session() as session:
+            return await revoke_token(session, token_id) is not None
+
+    if not run_with_db(work):
+        raise fail(f"no token {token_id}")
+    typer.echo(f"token {token_id} revoked")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def main() -> None:

@@ -7,11 +7,20 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
+from server.db import utcnow
 from server.models import ApiToken
 
-__all__ = ["SCOPES", "Principal", "authenticate", "hash_token", "issue_token"]
+__all__ = [
+    "SCOPES",
+    "Principal",
+    "authenticate",
+    "hash_token",
+    "issue_token",
+    "list_tokens",
+    "revoke_token",
+]
 
 SCOPES = ("read", "write", "admin")
 
@@ -76,3 +85,18 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
     if row is None:
         return None
     return Principal(token_hash=digest, actor_id=row.actor_id, scopes=frozenset(row.scopes.split()))
+
+
+async def list_tokens(session: AsyncSession, *, actor_id: int | None) -> list[ApiToken]:
+    """Return an actor's tokens (the admin tokens when ``actor_id`` is None), oldest first."""
+    query = select(ApiToken).where(ApiToken.actor_id == actor_id).order_by(col(ApiToken.id))
+    return list((await session.execute(query)).scalars())
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken | None:
+    """Revoke a token for good (kept, so its use can still be told apart); None if unknown."""
+    token = await session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        await session.commit()
+    return token

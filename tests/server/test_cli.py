@@ -77,3 +77,33 @@ async def test_cli__admin_token_and_refusals(database_url: str, client: httpx.As
     assert run("token", "create", "nobody", COMMUNS_DATABASE_URL=database_url).returncode != 0
     bad = run("actor", "create", "Bad Name", "--name", "X", COMMUNS_DATABASE_URL=database_url)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+async def test_cli__token_list_and_revoke(database_url: str, client: httpx.AsyncClient) -> None:
+    # Given coop with two tokens
+    created = run("actor", "create", "coop", "--name", "La Coop", COMMUNS_DATABASE_URL=database_url)
+    assert created.returncode == 0, created.stderr
+    kept, leaked = (
+        run("token", "create", "coop", COMMUNS_DATABASE_URL=database_url).stdout.split()[-1]
+        for _ in range(2)
+    )
+
+    # When the admin lists coop's tokens and revokes the second one
+    listed = run("token", "list", "coop", COMMUNS_DATABASE_URL=database_url)
+    assert listed.returncode == 0, listed.stderr
+    ids = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert len(ids) == 2 and "cm_" not in listed.stdout
+    revoked = run("token", "revoke", ids[1], COMMUNS_DATABASE_URL=database_url)
+    assert revoked.returncode == 0, revoked.stderr
+
+    # Then the revoked token is refused, the other still works, and the list says which is which
+    async def status(token: str) -> int:
+        response = await client.get("/api/v1/follows", headers={"Authorization": f"Bearer {token}"})
+        return response.status_code
+
+    assert (await status(leaked), await status(kept)) == (401, 200)
+    lines = run("token", "list", "coop", COMMUNS_DATABASE_URL=database_url).stdout.splitlines()
+    assert ["revoked" in line for line in lines] == [False, True]
+    # And an unknown id is one line on stderr
+    unknown = run("token", "revoke", "999999", COMMUNS_DATABASE_URL=database_url)
+    assert unknown.returncode != 0 and unknown.stderr.strip() == "communs: no token 999999"
