@@ -12,7 +12,13 @@ __all__ = ["escape", "render_markdown"]
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    """CommonMark, with bare ``http(s)://`` URLs made links: Mastodon never links a remote
+    post's text itself, so a URL left bare would reach its readers as plain text."""
+    markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    markdown.enable("linkify")
+    assert markdown.linkify is not None  # linkify-it-py, from markdown-it-py[linkify]
+    markdown.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # schemes only
+    return markdown
 
 
 def render_markdown(source: str) -> str:

@@ -42,6 +42,20 @@ async def test_post_project__201_with_id_uri_url_and_fields(
     assert create["type"] == "Create" and create["object"]["id"] == body["uri"]
 
 
+async def test_post_project__a_bare_url_in_the_description_is_a_link(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop")
+    description = "Code at https://forge.example/maps?x=1&y=2, docs at forge.example/docs."
+    body = project_body(description=description)
+    response = await client.post("/api/v1/projects", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    link = '<a href="https://forge.example/maps?x=1&amp;y=2">https://forge.example/maps?x=1&amp;y=2</a>'
+    [create] = await sent(app, response.json()["uri"])
+    assert link in create["object"]["content"]
+    assert "docs at forge.example/docs." in create["object"]["content"]  # no scheme: no link
+
+
 @pytest.mark.parametrize(
     ("fields", "needle"),
     [
