@@ -24,6 +24,10 @@ Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN, min_length
 Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
 HttpUrl = Annotated[AnyHttpUrl, Field(max_length=2048)]
+#: A BCP 47 language tag such as ``fr``, ``en`` or ``pt-BR``.
+Language = Annotated[
+    str, StringConstraints(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$", max_length=35)
+]
 
 
 class _Strict(BaseModel):
@@ -39,6 +43,7 @@ class ActorFields(_Strict):
     region: ShortText | None = None
     website: HttpUrl | None = None
     manually_approves_followers: bool = False
+    language: Language = "en"
 
 
 class ActorCreate(ActorFields):
@@ -57,6 +62,7 @@ class ActorUpdate(_Strict):
     region: ShortText | None = None
     website: HttpUrl | None = None
     manually_approves_followers: bool | None = None
+    language: Language | None = None
 
 
 class ActorPublic(BaseModel):
@@ -74,6 +80,7 @@ class ActorPublic(BaseModel):
     region: str | None
     website: str | None
     manually_approves_followers: bool
+    language: str
     is_local: bool
     created_at: datetime
     followers_count: int = 0

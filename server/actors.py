@@ -14,7 +14,7 @@ from schemas.actors import as2_type_of_kind
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate
 from schemas.states import FollowState
 from server.db import utcnow
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound, refuse_nulls
 from server.lifecycle import publish_note
 from server.models import Actor, Follow
 from server.render import actor_to_ap
@@ -116,7 +116,12 @@ async def create_local_actor(
     return actor
 
 
+#: Fields an update may change but not empty (the others may be set to null).
+_REQUIRED = ("name", "kind", "summary", "manually_approves_followers", "language")
+
+
 def _apply(actor: Actor, fields: dict[str, object]) -> None:
+    refuse_nulls(fields, _REQUIRED)
     for name, value in fields.items():
         if name == "summary":
             actor.summary_source = str(value)
@@ -195,6 +200,7 @@ async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
         region=actor.region,
         website=actor.website,
         manually_approves_followers=actor.manually_approves_followers,
+        language=actor.language,
         is_local=actor.is_local,
         created_at=actor.created_at,
         followers_count=followers,

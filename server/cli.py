@@ -183,10 +183,13 @@ def actor_create(
     name: Annotated[str, typer.Option(help="Display name.")],
     kind: Annotated[ActorKind, typer.Option(help="What the actor is.")] = ActorKind.cooperative,
     summary: Annotated[str, typer.Option(help="Bio, in Markdown.")] = "",
+    language: Annotated[str, typer.Option(help="What it publishes in (BCP 47: fr, en…).")] = "en",
 ) -> None:
     """Create a local actor with its RSA-2048 key pair."""
     try:
-        data = ActorCreate(username=username, name=name, kind=kind, summary=summary)
+        data = ActorCreate(
+            username=username, name=name, kind=kind, summary=summary, language=language
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise fail(f"invalid {first['loc'][0]}: {first['msg']}", 2) from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Forbidden", "Gone", "Invalid", "NotFound", "ServiceError"]
+from collections.abc import Iterable, Mapping
+
+__all__ = ["Conflict", "Forbidden", "Gone", "Invalid", "NotFound", "ServiceError", "refuse_nulls"]
 
 
 class ServiceError(Exception):
@@ -33,3 +35,11 @@ class Conflict(ServiceError):
 
 class Gone(ServiceError):
     status = 410
+
+
+def refuse_nulls(fields: Mapping[str, object], required: Iterable[str]) -> None:
+    """Raise ``Invalid`` when a change sets one of the ``required`` fields to null: a PATCH
+    body may leave a field out, but not empty one the database needs."""
+    for name in required:
+        if name in fields and fields[name] is None:
+            raise Invalid(f"{name}: may not be null")

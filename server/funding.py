@@ -19,7 +19,7 @@ from sqlmodel import col
 from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, Money
 from schemas.states import FundingStatus, PledgeState, Sector
 from server.db import utcnow
-from server.errors import Invalid
+from server.errors import Invalid, refuse_nulls
 from server.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.listing import by_actor, by_tag, by_text, keyset
 from server.models import Actor, FundingCall, Pledge, Project
@@ -167,9 +167,7 @@ async def update_funding_call(
     currency change once pledges were recorded.
     """
     fields = data.model_dump(exclude_unset=True)
-    for name in ("title", "summary", "description", "goal", "deadline", "tags", "status"):
-        if name in fields and fields[name] is None:
-            raise Invalid(f"{name}: may not be null")
+    refuse_nulls(fields, ("title", "summary", "description", "goal", "deadline", "tags", "status"))
     if data.goal is not None:
         goal_minor, currency = _goal(data.goal)
         if currency != call.currency and await _has_pledges(session, call):

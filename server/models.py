@@ -90,6 +90,8 @@ class Actor(SQLModel, table=True):
     private_key_pem: str | None = _text()
     manually_approves_followers: bool = Field(default=False)
     discoverable: bool = Field(default=True)
+    #: BCP 47 tag of what a local actor publishes (its Notes' ``contentMap``).
+    language: str = Field(default="en", max_length=35, sa_column_kwargs={"server_default": "en"})
     software: str | None = Field(default=None, max_length=100)
     created_at: datetime = _created()
     updated_at: datetime = _created()

@@ -86,7 +86,7 @@ def _note(
         "to": [AS2_PUBLIC],
         "cc": [actor.followers_uri],
         "content": content,
-        "contentMap": {"en": content},
+        "contentMap": {actor.language: content},
         "tag": tags,
     }
     if iso(updated) > iso(published):

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
 from server.db import utcnow
-from server.errors import Invalid
+from server.errors import Invalid, refuse_nulls
 from server.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.listing import by_actor, by_tag, by_text, keyset
 from server.models import Actor, Project
@@ -51,9 +51,8 @@ _REQUIRED = frozenset({"name", "summary", "description", "tags", "status", "is_p
 
 
 def _apply(project: Project, fields: dict[str, Any]) -> None:
+    refuse_nulls(fields, _REQUIRED)
     for name, value in fields.items():
-        if value is None and name in _REQUIRED:
-            raise Invalid(f"{name}: may not be null")
         if name == "license":
             project.license = normalize_license(value) if value else None
         elif name == "description":

@@ -104,6 +104,46 @@ async def test_patch_actor__own_token(app: FastAPI, client: httpx.AsyncClient) -
     assert doc["name"] == "Nouvelle Coop"
 
 
+@pytest.mark.parametrize(
+    "field", ["name", "kind", "summary", "manually_approves_followers", "language"]
+)
+async def test_patch_actor__null_for_a_required_field_is_422_and_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, field: str
+) -> None:
+    _, token = await create_actor(app, "coop")
+    before = (await client.get("/api/v1/actors/coop")).json()
+    response = await client.patch(
+        "/api/v1/actors/coop", json={field: None, "region": "Bretagne"}, headers=bearer(token)
+    )
+    assert response.status_code == 422 and field in response.json()["detail"]
+    assert (await client.get("/api/v1/actors/coop")).json() == before
+
+
+async def test_patch_actor__language_tags_its_notes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a French-speaking cooperative
+    _, token = await create_actor(app, "coop")
+    changed = await client.patch(
+        "/api/v1/actors/coop", json={"language": "fr"}, headers=bearer(token)
+    )
+    assert changed.status_code == 200 and changed.json()["language"] == "fr"
+
+    # When it publishes a project, Then the Note says its content is French
+    created = await client.post(
+        "/api/v1/projects", json={"name": "Cartes libres"}, headers=bearer(token)
+    )
+    note = (
+        await client.get(created.json()["uri"], headers={"Accept": "application/activity+json"})
+    ).json()
+    assert note["contentMap"] == {"fr": note["content"]}
+    # And a tag that is no language is a 422
+    bad = await client.patch(
+        "/api/v1/actors/coop", json={"language": "fr_FR!"}, headers=bearer(token)
+    )
+    assert bad.status_code == 422
+
+
 async def test_patch_actor__other_actor_is_403(app: FastAPI, client: httpx.AsyncClient) -> None:
     await create_actor(app, "coop")
     _, other = await create_actor(app, "other")
