@@ -118,7 +118,9 @@ async def cached_document(state: AppState, request: Request, path: str) -> Respo
     if state.settings.authorized_fetch:
         url = received_url(request.scope, request.headers.get("host", ""), state.urls.base)
         refusal = await signed_get_refusal(state, url, request.headers)
-        if refusal is not None:
-            return error_response(401, refusal)
+        if refusal is not None:  # an actor's key-only document comes from its route
+            return None if actor is not None else error_response(401, refusal)
+        if actor is not None:
+            return AS2Response(body, headers={"vary": "Accept, Signature"})
     response = AS2Response(body)
     return response if actor is not None else with_etag(request, response)

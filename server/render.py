@@ -13,7 +13,7 @@ from server.models import Actor
 from server.text import escape
 from server.urls import Urls
 
-__all__ = ["actor_to_ap", "collection_document", "dump", "page_document"]
+__all__ = ["actor_to_ap", "collection_document", "dump", "key_only", "page_document"]
 
 #: Characters of a link Mastodon shows, its scheme left out.
 _SHOWN = 30
@@ -83,6 +83,16 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
         suspended=True if actor.suspended_at is not None else None,
     )
     return document.to_document()
+
+
+#: What an actor document keeps for a GET that authorized fetch does not let see it whole:
+#: enough to verify the actor's signatures and write to it, as Mastodon serves it.
+_KEY_ONLY = ("@context", "id", "type", "preferredUsername", "inbox", "publicKey", "endpoints")
+
+
+def key_only(document: dict[str, Any]) -> dict[str, Any]:
+    """Return the fields of an actor document that are served without a signature."""
+    return {name: document[name] for name in _KEY_ONLY if name in document}
 
 
 def collection_document(uri: str, total: int, *, first: str | None) -> dict[str, Any]:

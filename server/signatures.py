@@ -14,7 +14,13 @@ from federation.inbox import MAX_INBOX_BODY
 from server.db import utcnow
 from server.deps import AppState, StateDep, wants_as2
 
-__all__ = ["read_body", "received_url", "require_signed_get", "signed_get_refusal"]
+__all__ = [
+    "authorized_fetch_refusal",
+    "read_body",
+    "received_url",
+    "require_signed_get",
+    "signed_get_refusal",
+]
 
 
 def received_url(scope: Scope, host: str, base_url: str) -> str:
@@ -68,11 +74,17 @@ async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, st
     return None if verification.ok else f"invalid HTTP signature ({verification.reason})"
 
 
+async def authorized_fetch_refusal(request: Request, state: AppState) -> str | None:
+    """In authorized-fetch mode, why an AS2 GET lacks a valid signature; None when it has
+    one, or when the mode is off or the GET is not for AS2."""
+    if not state.settings.authorized_fetch or not wants_as2(request):
+        return None
+    url = received_url(request.scope, request.headers.get("host", ""), state.urls.base)
+    return await signed_get_refusal(state, url, request.headers)
+
+
 async def require_signed_get(request: Request, state: StateDep) -> None:
     """In authorized-fetch mode, refuse (401) AS2 GETs without a valid signature."""
-    if not state.settings.authorized_fetch or not wants_as2(request):
-        return
-    url = received_url(request.scope, request.headers.get("host", ""), state.urls.base)
-    refusal = await signed_get_refusal(state, url, request.headers)
+    refusal = await authorized_fetch_refusal(request, state)
     if refusal is not None:
         raise HTTPException(401, refusal)

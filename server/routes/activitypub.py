@@ -17,9 +17,9 @@ from server.deps import SessionDep, StateDep, wants_as2
 from server.doccache import actor_key
 from server.models import Activity, Actor, Follow, Project
 from server.pages import render_profile
-from server.render import actor_to_ap, dump
+from server.render import actor_to_ap, dump, key_only
 from server.responses import AS2Response
-from server.signatures import require_signed_get
+from server.signatures import authorized_fetch_refusal, require_signed_get
 
 router = APIRouter(include_in_schema=False)
 #: Documents that authorized-fetch mode protects (the instance actor never is).
@@ -33,19 +33,29 @@ async def instance_actor(state: StateDep, session: SessionDep) -> Response:
     return AS2Response(dump(actor_to_ap(actor, state.urls)))
 
 
-@signed.get("/actors/{username}")
+@router.get("/actors/{username}")
 async def actor(username: str, request: Request, state: StateDep) -> Response:
     """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``).
 
-    The AS2 bytes go to the document cache, from which ``server.frontdoor`` serves them.
+    The AS2 bytes go to the document cache, from which ``server.frontdoor`` serves them. In
+    authorized-fetch mode a GET without a valid signature gets the key-only document, as on
+    Mastodon: a server that fetches keys unsigned can still verify what the actor sends.
     """
     async with state.db.session() as session:
         found = await get_local_actor(session, username)
         if not wants_as2(request):
             return await render_profile(request, state, session, found)
-    body = dump(actor_to_ap(found, state.urls))
+    document = actor_to_ap(found, state.urls)
+    if not state.settings.authorized_fetch:
+        body = dump(document)
+        state.documents.put(actor_key(username), body)
+        return AS2Response(body)
+    vary = {"vary": "Accept, Signature"}
+    if await authorized_fetch_refusal(request, state) is not None:
+        return AS2Response(dump(key_only(document)), headers=vary)
+    body = dump(document)
     state.documents.put(actor_key(username), body)
-    return AS2Response(body)
+    return AS2Response(body, headers=vary)
 
 
 @signed.get("/actors/{username}/followers")

@@ -107,7 +107,10 @@ def signed_get(path: str, key: SigningKey = BOB_KEY) -> dict[str, str]:
     return AS2_ACCEPT | signed
 
 
-@pytest.mark.parametrize("path", ["/actors/coop", "/actors/coop/followers", "/actors/coop/outbox"])
+KEY_ONLY = {"@context", "id", "type", "preferredUsername", "inbox", "publicKey", "endpoints"}
+
+
+@pytest.mark.parametrize("path", ["/actors/coop/followers", "/actors/coop/outbox"])
 async def test_authorized_fetch__unsigned_as2_get_refused(
     client: httpx.AsyncClient, remote: RemoteServer, path: str
 ) -> None:
@@ -115,6 +118,21 @@ async def test_authorized_fetch__unsigned_as2_get_refused(
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
     assert "signature" in response.json()["detail"]
+    assert remote.requests == []
+
+
+async def test_authorized_fetch__unsigned_actor_get_is_key_only(
+    client: httpx.AsyncClient, remote: RemoteServer
+) -> None:
+    # When a server that fetches keys unsigned GETs the actor
+    response = await client.get("/actors/coop", headers=AS2_ACCEPT)
+
+    # Then it gets what verifying coop's signatures needs, and nothing more, as on Mastodon
+    assert response.status_code == 200
+    document = response.json()
+    assert set(document) == KEY_ONLY
+    assert document["publicKey"]["owner"] == document["id"] == f"{TEST_BASE_URL}/actors/coop"
+    assert response.headers["vary"] == "Accept, Signature"
     assert remote.requests == []
 
 
@@ -141,7 +159,8 @@ async def test_authorized_fetch__signed_get_served(
 async def test_authorized_fetch__signed_by_unpublished_key_refused(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/actors/coop", headers=signed_get("/actors/coop", STRANGER_KEY))
+    path = "/actors/coop/followers"
+    response = await client.get(path, headers=signed_get(path, STRANGER_KEY))
     assert response.status_code == 401
     assert "invalid HTTP signature" in response.json()["detail"]
 
@@ -150,7 +169,7 @@ async def test_authorized_fetch__signature_for_another_path_refused(
     client: httpx.AsyncClient,
 ) -> None:
     headers = signed_get("/actors/coop/followers")
-    response = await client.get("/actors/coop", headers=headers)
+    response = await client.get("/actors/coop/outbox", headers=headers)
     assert response.status_code == 401
 
 
@@ -191,8 +210,9 @@ async def test_authorized_fetch__cached_actor_still_needs_a_signature(
     unsigned = await client.get("/actors/coop", headers=AS2_ACCEPT)
     forged = await client.get("/actors/coop", headers=signed_get("/actors/coop", STRANGER_KEY))
 
-    # Then the cache answers neither
-    assert unsigned.status_code == 401
-    assert forged.status_code == 401
+    # Then the cache answers neither with the whole document
+    assert set(unsigned.json()) == KEY_ONLY
+    assert set(forged.json()) == KEY_ONLY
     again = await client.get("/actors/coop", headers=signed_get("/actors/coop"))
     assert again.status_code == 200 and again.content == signed.content
+    assert "summary" in again.json() and again.headers["vary"] == "Accept, Signature"
