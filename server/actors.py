@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -12,18 +12,22 @@ from sqlmodel import select
 from federation.keys import generate_rsa_pem_pair
 from schemas.actors import as2_type_of_kind
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate
+from schemas.context import AS2_PUBLIC
 from schemas.states import FollowState
 from server.db import utcnow
-from server.errors import Conflict, Invalid, NotFound, refuse_nulls
+from server.errors import Conflict, Gone, Invalid, NotFound, refuse_nulls
 from server.lifecycle import publish_note
-from server.models import Actor, Follow
+from server.models import Actor, ApiToken, Follow, FundingCall, Project
+from server.publishing import new_activity, publish
 from server.render import actor_to_ap
 from server.text import render_markdown
 from server.urls import Urls
 
 __all__ = [
     "actor_public",
+    "close_account",
     "create_local_actor",
+    "delete_local_actor",
     "ensure_instance_actor",
     "follow_counts",
     "get_local_actor",
@@ -166,7 +170,57 @@ async def get_local_actor(session: AsyncSession, username: str) -> Actor:
     )
     if actor is None:
         raise NotFound(f"no local actor named {username!r}")
+    if actor.deleted_at is not None:
+        raise Gone(f"the actor {username!r} was deleted")
     return actor
+
+
+async def close_account(session: AsyncSession, actor: Actor) -> None:
+    """What ends any account, local or remote: its follows both ways go, its projects and
+    funding calls become tombstones, and it is marked deleted. The caller commits."""
+    now = utcnow()
+    await session.execute(
+        delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followed_id == actor.id))
+    )
+    await session.execute(
+        update(Project)
+        .where(Project.actor_id == actor.id, Project.deleted_at == None)
+        .values(deleted_at=now, is_pinned=False)
+    )
+    await session.execute(
+        update(FundingCall)
+        .where(FundingCall.actor_id == actor.id, FundingCall.deleted_at == None)
+        .values(deleted_at=now)
+    )
+    actor.deleted_at = actor.updated_at = now
+
+
+async def delete_local_actor(session: AsyncSession, urls: Urls, actor: Actor) -> None:
+    """Delete a local actor for good, as Mastodon deletes an account.
+
+    Its followers' servers and those of the actors it follows get ``Delete{the actor}`` (its
+    key stays to sign it); its tokens are revoked and its profile erased; the username stays
+    taken and its URLs answer 410, since ids are never reused.
+    """
+    followed_inboxes = (
+        await session.execute(
+            select(func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri))
+            .join(Follow, Follow.followed_id == Actor.id)
+            .where(Follow.follower_id == actor.id, Actor.is_local == False)
+        )
+    ).scalars()
+    document = new_activity(urls, "Delete", actor, actor.uri, to=[AS2_PUBLIC])
+    inboxes = [inbox for inbox in followed_inboxes if inbox]
+    await publish(session, actor, document, to_followers=True, inboxes=inboxes)
+    await close_account(session, actor)
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.actor_id == actor.id, ApiToken.revoked_at == None)
+        .values(revoked_at=actor.deleted_at)
+    )
+    actor.summary_source = actor.summary_html = ""
+    actor.legal_form = actor.siren = actor.region = actor.website = None
+    await session.commit()
 
 
 async def follow_counts(session: AsyncSession, actor_id: int) -> tuple[int, int]:

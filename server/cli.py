@@ -16,7 +16,12 @@ from pydantic import ValidationError
 
 from schemas.api import ActorCreate
 from schemas.states import ActorKind, DeliveryState, DomainBlock
-from server.actors import create_local_actor, ensure_instance_actor, get_local_actor
+from server.actors import (
+    create_local_actor,
+    delete_local_actor,
+    ensure_instance_actor,
+    get_local_actor,
+)
 from server.db import Database
 from server.errors import ServiceError
 from server.migrations import upgrade
@@ -202,6 +207,23 @@ def actor_create(
 
     uri = run_with_db(work)
     typer.echo(uri)
+
+
+@actor_app.command("delete")
+def actor_delete(
+    username: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a local actor for good: followers are told, its URLs answer 410."""
+    if not yes:
+        typer.confirm(f"Delete {username} for good?", abort=True)
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> None:
+        async with db.session() as session:
+            await delete_local_actor(session, urls, await get_local_actor(session, username))
+
+    run_with_db(work)
+    typer.echo(f"{username}: deleted (running workers send the Delete to its followers)")
 
 
 @actor_app.command("suspend")

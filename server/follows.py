@@ -58,7 +58,13 @@ async def handle_follow(session: AsyncSession, urls: Urls, activity: dict[str, A
     """Store a remote follower and answer Accept (or Reject); return what was done."""
     follower = await _actor_by_uri(session, get_id(activity.get("actor")))
     followed = await _actor_by_uri(session, get_id(activity.get("object")))
-    if follower is None or followed is None or not followed.is_local:
+    if (
+        follower is None
+        or followed is None
+        or not followed.is_local
+        or followed.deleted_at is not None
+        or follower.deleted_at is not None
+    ):
         return "ignored"
     document = {k: v for k, v in activity.items() if k != "@context"}
     block = rule_for(await block_rules(session, [follower.domain]), follower.domain)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
@@ -82,6 +83,17 @@ async def publish(
     if to_followers:
         await _enqueue_followers(session, activity_id, actor.id, now)
     targets = list(dict.fromkeys(inboxes))
+    if to_followers and targets:  # one delivery per inbox: skip those the fan-out queued
+        queued = set(
+            (
+                await session.execute(
+                    select(Delivery.inbox_uri).where(
+                        Delivery.activity_id == activity_id, col(Delivery.inbox_uri).in_(targets)
+                    )
+                )
+            ).scalars()
+        )
+        targets = [inbox for inbox in targets if inbox not in queued]
     hosts = {inbox: urlsplit(inbox).netloc.lower() for inbox in targets}
     rules = await block_rules(session, hosts.values())
     for inbox, host in hosts.items():

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import parse_actor
 from federation.errors import KeyResolutionError
 from federation.ports import RemoteActor
+from server.actors import close_account
 from server.db import utcnow
-from server.models import Actor, Follow, FundingCall, Interaction, Project
+from server.models import Actor, Interaction
 
 __all__ = ["handle_actor_delete", "handle_actor_update", "store_remote_actor"]
 
@@ -81,19 +82,8 @@ async def handle_actor_delete(session: AsyncSession, signer: str) -> str:
     ).scalar_one_or_none()
     if actor is None or actor.deleted_at is not None:
         return "ignored"
-    now = utcnow()
-    await session.execute(
-        delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followed_id == actor.id))
-    )
+    await close_account(session, actor)
     await session.execute(delete(Interaction).where(Interaction.actor_uri == signer))
-    for table in (Project, FundingCall):
-        await session.execute(
-            update(table)
-            .where(table.actor_id == actor.id, table.deleted_at == None)
-            .values(deleted_at=now)
-        )
-    actor.deleted_at = now
     actor.public_key_pem = None
-    actor.updated_at = now
     await session.commit()
     return "deleted"

@@ -12,6 +12,7 @@ from server import __version__
 from server.actors import (
     actor_public,
     create_local_actor,
+    delete_local_actor,
     get_local_actor,
     instance_username,
     update_actor,
@@ -61,6 +62,18 @@ async def post_actor(
 async def get_actor(username: str, session: SessionDep) -> ActorPublic:
     """Read a local actor."""
     return await actor_public(session, await get_local_actor(session, username))
+
+
+@router.delete("/actors/{username}", status_code=204)
+async def delete_actor(username: str, caller: Writer, state: StateDep, session: SessionDep) -> None:
+    """Delete a local actor for good (its own token, or an admin): followers' and followed
+    servers get ``Delete``, its URLs answer 410 and its username is never reused."""
+    actor = await get_local_actor(session, username)
+    if not caller.is_admin and caller.actor_id != actor.id:
+        raise Forbidden("this token may only delete its own actor")
+    await delete_local_actor(session, state.urls, actor)
+    state.documents.forget(actor_key(username))
+    state.federation.wake_delivery()
 
 
 @router.patch("/actors/{username}")

@@ -48,6 +48,8 @@ async def webfinger(
     actor = (await session.execute(query)).scalars().first()
     if actor is None:
         raise HTTPException(404, "unknown resource")
+    if actor.deleted_at is not None:  # Mastodon deletes a known account on a 410
+        raise HTTPException(410, "this actor was deleted")
     document = webfinger_document(
         subject=f"acct:{actor.username}@{state.domain}",
         actor_uri=actor.uri,

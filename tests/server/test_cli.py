@@ -107,3 +107,17 @@ async def test_cli__token_list_and_revoke(database_url: str, client: httpx.Async
     # And an unknown id is one line on stderr
     unknown = run("token", "revoke", "999999", COMMUNS_DATABASE_URL=database_url)
     assert unknown.returncode != 0 and unknown.stderr.strip() == "communs: no token 999999"
+
+
+async def test_cli__actor_delete(database_url: str, client: httpx.AsyncClient) -> None:
+    created = run("actor", "create", "coop", "--name", "La Coop", COMMUNS_DATABASE_URL=database_url)
+    assert created.returncode == 0, created.stderr
+    # Without --yes, a closed standard input answers no: nothing is deleted
+    refused = run("actor", "delete", "coop", COMMUNS_DATABASE_URL=database_url)
+    assert refused.returncode != 0
+    assert (await client.get("/actors/coop", headers={"Accept": "text/html"})).status_code == 200
+    deleted = run("actor", "delete", "coop", "--yes", COMMUNS_DATABASE_URL=database_url)
+    assert deleted.returncode == 0, deleted.stderr
+    assert (await client.get("/actors/coop", headers={"Accept": "text/html"})).status_code == 410
+    again = run("actor", "delete", "coop", "--yes", COMMUNS_DATABASE_URL=database_url)
+    assert again.returncode != 0 and "was deleted" in again.stderr
