@@ -21,21 +21,30 @@ from federation.sanitize import sanitize_html
 from schemas.actors import ACTOR_TYPES
 from schemas.base import as_list, get_id
 
-__all__ = ["KeyResolver", "ResolvedKey", "parse_actor"]
+__all__ = ["HOST_MAX", "URI_MAX", "KeyResolver", "ResolvedKey", "http_uri", "parse_actor"]
 
 _NAME_LIMIT = 2048
 _SUMMARY_LIMIT = 20_000
 
 
-def _http_uri(value: Any) -> str | None:
+#: The longest URI, and host[:port], we store: longer ones fit no column and name no server.
+URI_MAX = 2048
+HOST_MAX = 255
+
+
+def http_uri(value: Any) -> str | None:
+    """Return ``value``'s http(s) IRI, or None when it has none we could store and reach."""
     uri = get_id(value)
-    if uri is None:
+    if uri is None or len(uri) > URI_MAX:
         return None
     try:
         parts = urlsplit(uri)
-    except ValueError:  # e.g. an unclosed IPv6 literal, "https://[x/"
+        parts.port  # noqa: B018  (raises ValueError out of 0–65535)
+    except ValueError:  # e.g. an unclosed IPv6 literal, "https://[x/", a port of 99999
         return None
-    return uri if parts.scheme in ("http", "https") and parts.hostname else None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return uri if len(parts.netloc) <= HOST_MAX else None
 
 
 def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> RemoteActor:
@@ -43,10 +52,10 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
 
     Raises ``KeyResolutionError`` when the document is not a usable actor.
     """
-    uri = _http_uri(document.get("id"))
+    uri = http_uri(document.get("id"))
     types = set(as_list(document.get("type")))
     username = document.get("preferredUsername")
-    inbox = _http_uri(document.get("inbox"))
+    inbox = http_uri(document.get("inbox"))
     if uri is None or not types & ACTOR_TYPES or not isinstance(username, str) or inbox is None:
         raise KeyResolutionError("not an actor document (id, type, preferredUsername, inbox)")
     keys = [k for k in as_list(document.get("publicKey")) if isinstance(k, dict)]
@@ -59,7 +68,7 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
     name = document.get("name")
     summary = document.get("summary")
-    url = _http_uri(document.get("url"))
+    url = http_uri(document.get("url"))
     host = urlsplit(uri).netloc
     return RemoteActor(
         uri=uri,
@@ -70,10 +79,10 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
         summary_html=sanitize_html(summary[:_SUMMARY_LIMIT]) if isinstance(summary, str) else "",
         url=url if url and urlsplit(url).netloc == host else None,
         inbox_uri=inbox,
-        shared_inbox_uri=_http_uri(shared or document.get("sharedInbox")),
-        outbox_uri=_http_uri(document.get("outbox")),
-        followers_uri=_http_uri(document.get("followers")),
-        following_uri=_http_uri(document.get("following")),
+        shared_inbox_uri=http_uri(shared or document.get("sharedInbox")),
+        outbox_uri=http_uri(document.get("outbox")),
+        followers_uri=http_uri(document.get("followers")),
+        following_uri=http_uri(document.get("following")),
         key_id=str(key.get("id")),
         public_key_pem=key["publicKeyPem"],
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
@@ -122,12 +131,12 @@ class KeyResolver:
             self._cache.popitem(last=False)
 
     async def _fetch(self, key_id: str) -> KnownKey:
-        if _http_uri(key_id) is None:
+        if http_uri(key_id) is None:
             raise KeyResolutionError(f"unsupported key id {key_id!r}")
         try:
             document = await self._fetcher.fetch_unknown_id(key_id)
             if "publicKeyPem" in document and "inbox" not in document:
-                owner = _http_uri(document.get("owner"))
+                owner = http_uri(document.get("owner"))
                 if owner is None or document.get("id") != key_id:
                     raise KeyResolutionError(f"key document {key_id} has no valid owner")
                 document = await self._fetcher.fetch_object(owner)

@@ -10,7 +10,6 @@ by the client's ``GuardedTransport``, on every hop.
 from __future__ import annotations
 
 import asyncio
-import json
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +26,8 @@ from federation.errors import (
     UnsafeURLError,
 )
 from federation.httpsig import SignatureAuth, SigningKey
+from federation.storable import UnstorableText
+from federation.storable import loads as storable_json
 
 __all__ = [
     "AS2_ACCEPT",
@@ -145,7 +146,7 @@ class Fetcher:
 
     async def _open(self, url: str, *, accept: str, signed: bool) -> httpx.Response:
         """Return the streaming 2xx response at the end of at most ``MAX_REDIRECTS`` hops."""
-        target = httpx.URL(url).copy_with(fragment=None)
+        target = _checked_url(url)
         for _ in range(MAX_REDIRECTS + 1):
             response = await self._send(target, accept=accept, signed=signed)
             if not response.has_redirect_location:
@@ -154,7 +155,7 @@ class Fetcher:
                     raise FetchStatusError(url, response.status_code)
                 return response
             await response.aclose()
-            target = target.join(response.headers["location"]).copy_with(fragment=None)
+            target = _checked_url(response.headers["location"], base=target)
         raise UnsafeURLError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     async def _send(self, url: httpx.URL, *, accept: str, signed: bool) -> httpx.Response:
@@ -187,6 +188,19 @@ async def _fetch_errors(url: str, *, deadline: float) -> AsyncIterator[None]:
         raise UnsafeURLError(f"{url}: malformed URL: {exc}") from exc
 
 
+def _checked_url(url: str, *, base: httpx.URL | None = None) -> httpx.URL:
+    """Return ``url`` parsed (against ``base``) without its fragment; raise ``UnsafeURLError``
+    for one no request can go to (malformed, a host IDNA refuses, a port past 65535)."""
+    try:
+        parsed = (base.join(url) if base is not None else httpx.URL(url)).copy_with(fragment=None)
+        parsed.host  # noqa: B018  (decodes an IDNA host, which a request would do later)
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: IDNA's errors are UnicodeErrors
+        raise UnsafeURLError(f"{url}: malformed URL: {exc}") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise UnsafeURLError(f"{url}: port {parsed.port} out of range")
+    return parsed
+
+
 def _describe(exc: Exception) -> str:
     """Name the exception class too: httpx messages are often empty or bare errno text."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -200,7 +214,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 async def _read_limited(response: httpx.Response, url: str) -> bytes:
     """Return the decoded body, refusing it as soon as its *decoded* size passes ``MAX_BODY``."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise FetchTooLargeError(f"{url}: announces {declared} bytes, over {MAX_BODY}")
     body = await read_decoded(response, limit=MAX_BODY, url=url)
     if len(body) > MAX_BODY:
@@ -251,7 +265,9 @@ async def inflate_head(
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
     """Return the body parsed as a JSON object."""
     try:
-        document = json.loads(body)
+        document = storable_json(body)
+    except UnstorableText as exc:
+        raise InvalidDocumentError(f"{url}: {exc}") from exc
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting
         raise InvalidDocumentError(f"{url}: body is not valid JSON") from exc
     if not isinstance(document, dict):

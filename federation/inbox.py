@@ -7,7 +7,6 @@ signature and key (401), signer = actor and same-origin objects (401/403), domai
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature, verify_signature
 from federation.ports import ActorStore, InboxStore
 from federation.rfc9421 import fold_fields
+from federation.storable import UnstorableText
+from federation.storable import loads as storable_json
 from schemas.base import get_id
 
 __all__ = ["MAX_INBOX_BODY", "InboxOutcome", "accept_activity"]
@@ -100,7 +101,9 @@ class _Parsed:
 
 def _parse(body: bytes) -> _Parsed | str:
     try:
-        activity = json.loads(body)
+        activity = storable_json(body)
+    except UnstorableText as exc:
+        return f"body is not storable: {exc}"
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         return "body is not JSON"
     if not isinstance(activity, dict):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import parse_id
 from server.render import collection_document, page_document
 
 __all__ = ["PAGE_SIZE", "collection_or_page", "keyset_page"]
@@ -50,9 +51,9 @@ async def keyset_page(
     """
     if cursor is not None:
         if isinstance(key.type, Integer):
-            if not cursor.isdigit():
+            if (number := parse_id(cursor)) is None:
                 return [], None
-            query = query.where(key < int(cursor))
+            query = query.where(key < number)
         else:
             query = query.where(key < cursor)
     rows = (await session.execute(query.order_by(key.desc()).limit(limit + 1))).all()

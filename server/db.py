@@ -22,12 +22,35 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Database", "UTCDateTime", "affected", "sqlite_pragmas", "utcnow"]
+__all__ = [
+    "MAX_BIG_ID",
+    "MAX_ID",
+    "Database",
+    "UTCDateTime",
+    "affected",
+    "parse_id",
+    "sqlite_pragmas",
+    "utcnow",
+]
+
+#: The largest id of an ``Integer`` key (PostgreSQL's int4), and of a ``BigInteger`` one: a
+#: larger number in a query is a database error, not an empty answer.
+MAX_ID = 2**31 - 1
+MAX_BIG_ID = 2**63 - 1
 
 
 def affected(result: Result[Any]) -> int:
     """Return how many rows an UPDATE or DELETE changed (typed as a plain ``Result``)."""
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def parse_id(text: str, *, largest: int = MAX_ID) -> int | None:
+    """Return the id ``text`` spells in ASCII digits, or None (not such digits, or too large:
+    ``str.isdigit`` also takes ``²`` and other digits ``int`` refuses)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(largest)):
+        return None
+    value = int(text)
+    return value if value <= largest else None
 
 
 def utcnow() -> datetime:

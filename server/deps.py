@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db import Database
+from server.db import MAX_BIG_ID, MAX_ID, Database
 from server.doccache import DocumentCache
 from server.models import Actor
 from server.settings import Settings
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppState",
+    "BigRowId",
+    "RowId",
     "SessionDep",
     "StateDep",
     "get_state",
@@ -104,3 +106,9 @@ def wants_as2(request: Request) -> bool:
     """Whether the client asked for ActivityStreams rather than HTML."""
     accept = request.headers.get("accept", "").lower()
     return "application/activity+json" in accept or "application/ld+json" in accept
+
+
+#: The id of a row in a path (a follow): a larger one would be a database error, not a 404.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: The same, for tables with 64-bit ids (deliveries).
+BigRowId = Annotated[int, Path(ge=1, le=MAX_BIG_ID)]

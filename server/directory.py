@@ -16,6 +16,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from federation.storable import storable
+from server.db import parse_id
 from server.errors import Invalid
 from server.funding import effective_status
 from server.listing import by_tag, by_text
@@ -81,7 +83,11 @@ def _decode(cursor: str | None) -> dict[str, str]:
         positions = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         raise Invalid("invalid cursor") from None
-    if not isinstance(positions, dict) or not all(isinstance(v, str) for v in positions.values()):
+    if (
+        not isinstance(positions, dict)
+        or not all(isinstance(v, str) for v in positions.values())
+        or not storable(positions)
+    ):
         raise Invalid("invalid cursor")
     return positions
 
@@ -122,7 +128,7 @@ async def _page(
     """Return up to ``limit`` rows of one kind after its cursor, as (time, key, row)."""
     if kind == "actor":
         if after is not None:
-            query = query.where(col(Actor.id) < int(after))
+            query = query.where(col(Actor.id) < int(after))  # checked by list_directory
         rows = (await session.execute(query.order_by(col(Actor.id).desc()).limit(limit))).scalars()
         return [(a.created_at, str(a.id), a) for a in rows]
     table = Project if kind == "project" else FundingCall
@@ -137,7 +143,7 @@ async def list_directory(
 ) -> DirectoryPage:
     """Return one page of the directory, newest first."""
     positions = _decode(cursor)
-    if any(k == "actor" and not v.isdigit() for k, v in positions.items()):
+    if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
         raise Invalid("invalid cursor")
     queries: dict[Kind, Select[Any] | None] = {
         "actor": _actor_query(filters),

@@ -60,6 +60,7 @@ _WRITE_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,  # e.g. a connection the server ended mid-protocol
     OSError,
+    UnicodeError,  # text the edge let through that the driver cannot encode: fail it alone
 )
 
 #: (id, uri, type, actor_uri, object_uri, body)

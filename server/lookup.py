@@ -15,7 +15,7 @@ from federation.webfinger import parse_handle, resolve_handle
 from schemas.base import get_id
 from server.deps import AppState
 from server.directory import DirectoryEntry, Kind, entry_of
-from server.errors import Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.models import Actor, FundingCall, Project
 from server.remote_objects import RemoteObjectError, is_communs_note, store_remote_object
 
@@ -64,7 +64,10 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
     if urlsplit(remote.uri).netloc != urlsplit(uri).netloc:
         raise NotFound(f"{uri} is not an actor of its own host")
     await state.federation.store.save_remote_actor(remote)
-    return (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one()
+    saved = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
+    if saved is None:  # not stored: another row holds its handle or key (an account re-made)
+        raise Conflict(f"{uri} conflicts with an actor already known under its handle or key")
+    return saved
 
 
 async def lookup(session: AsyncSession, state: AppState, q: str) -> DirectoryEntry:

@@ -121,6 +121,11 @@ class _Communs(FastAPI):
                 response = error_response(503, "the server is not started: its lifespan never ran")
                 await response(scope, receive, send)
                 return
+            if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+                # Nothing can look a NUL up: PostgreSQL refuses it in any text
+                response = error_response(400, "the request target holds a NUL character")
+                await response(scope, receive, send)
+                return
             if await front_door(state, scope, receive, send):
                 return
         await super().__call__(scope, receive, send)

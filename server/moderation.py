@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from federation.actors import HOST_MAX
 from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.actors import get_local_actor
 from server.db import affected, utcnow
@@ -47,8 +48,8 @@ __all__ = [
 
 BLOCKED_ERROR = "domain blocked"
 
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_PORT = re.compile(r"^[0-9]{1,5}$")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_PORT = re.compile(r"[0-9]{1,5}")
 
 
 class DomainBlockUpdate(BaseModel):
@@ -107,9 +108,11 @@ def normalize_host(value: str) -> str:
             host, port = text.split(":")
         host = _ascii_host(host.rstrip("."), value)
     if port or text.endswith(":"):
-        if not _PORT.match(port) or not 0 < int(port) < 65536:
+        if not _PORT.fullmatch(port) or not 0 < int(port) < 65536:
             raise Invalid(f"not a valid port in {value!r}")
-        return f"{host}:{int(port)}"
+        host = f"{host}:{int(port)}"
+    if len(host) > HOST_MAX:
+        raise Invalid(f"longer than {HOST_MAX} characters: {value!r}")
     return host
 
 
@@ -118,6 +121,8 @@ def _check_ipv6(address: str, original: str) -> None:
         ipaddress.IPv6Address(address)
     except ValueError:
         raise Invalid(f"not a host name: {original!r}") from None
+    if "%" in address:  # a zone names an interface of the sender's machine, not a server
+        raise Invalid(f"not a host name (an IPv6 zone): {original!r}")
 
 
 def _ascii_host(host: str, original: str) -> str:
@@ -126,7 +131,7 @@ def _ascii_host(host: str, original: str) -> str:
     except UnicodeError:
         raise Invalid(f"not a host name: {original!r}") from None
     labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise Invalid(f"not a host name: {original!r}")
     return ascii_host
 

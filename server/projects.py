@@ -36,15 +36,25 @@ __all__ = [
 
 _licensing = get_spdx_licensing()
 
+#: The longest licence expression the ``project`` table holds.
+LICENSE_MAX = 200
+
 
 def normalize_license(expression: str) -> str:
-    """Return the normalised SPDX expression; raises ``Invalid`` for an unknown licence."""
-    info = _licensing.validate(expression, strict=True)
+    """Return the normalised SPDX expression; raises ``Invalid`` for an unknown licence, and
+    for one whose normal form would not fit its column."""
+    try:
+        info = _licensing.validate(expression, strict=True)
+    except Exception:  # license-expression raises on some inputs it should report (``MIT/``)
+        raise Invalid(f"license: not a valid SPDX license expression: {expression}") from None
     if info.errors or not info.normalized_expression:
         raise Invalid(
             f"license: not a valid SPDX license expression: {'; '.join(info.errors) or expression}"
         )
-    return str(info.normalized_expression)
+    normalized = str(info.normalized_expression)
+    if len(normalized) > LICENSE_MAX:
+        raise Invalid(f"license: longer than {LICENSE_MAX} characters once normalised")
+    return normalized
 
 
 _REQUIRED = frozenset({"name", "summary", "description", "tags", "status", "is_pinned"})

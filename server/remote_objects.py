@@ -9,7 +9,7 @@ HTML is sanitised. A payload that fails any check is refused whole, never stored
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from federation.actors import http_uri
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
 from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
@@ -45,13 +46,9 @@ class RemoteObjectError(ValueError):
 
 
 def _host(uri: Any) -> str | None:
-    if not isinstance(uri, str):
-        return None
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return None
-    return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.hostname else None
+    """Return the host[:port] of an http(s) IRI we could store and reach, else None."""
+    checked = http_uri(uri) if isinstance(uri, str) else None
+    return urlsplit(checked).netloc.lower() if checked else None
 
 
 def _text(note: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
@@ -68,7 +65,8 @@ def _moment(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-12:00 is past datetime.max
+    except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo else None
 

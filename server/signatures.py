@@ -40,7 +40,7 @@ async def read_body(
     ``declared`` is the Content-Length header, if any: a body announced too large is refused
     before a byte of it is read. Raises ``ClientDisconnect`` if the client leaves meanwhile.
     """
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"body larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -57,6 +57,8 @@ class RemoteServer:
     def __init__(self, key: rsa.RSAPrivateKey = BOB_PRIVATE) -> None:
         self.pem = public_pem(key)
         self.requests: list[httpx.Request] = []
+        #: More AS2 bodies to serve, by URL (raw bytes: tests may send what json.dumps won't).
+        self.documents: dict[str, bytes] = {}
 
     def actor_document(self, username: str) -> dict[str, Any]:
         uri = f"{REMOTE}/users/{username}"
@@ -80,6 +82,9 @@ class RemoteServer:
             and (request.url.path == "/users/bob")
         ):
             body = json.dumps(self.actor_document("bob")).encode()
+            return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
+        if request.method == "GET" and str(request.url) in self.documents:
+            body = self.documents[str(request.url)]
             return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
         return httpx.Response(404, json={"error": "not found"})
 

@@ -20,10 +20,11 @@ from server.actors import (
 from server.deps import SessionDep, StateDep, require_scope
 from server.doccache import actor_key
 from server.errors import Forbidden
+from server.jsonroute import StorableJSONRoute
 from server.models import Actor
 from server.tokens import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["instance and actors"])
+router = APIRouter(prefix="/api/v1", tags=["instance and actors"], route_class=StorableJSONRoute)
 
 Admin = Annotated[Principal, Depends(require_scope("admin"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path
 
 from server.deps import SessionDep, StateDep, require_scope
 from server.doccache import actor_key
+from server.jsonroute import StorableJSONRoute
 from server.moderation import (
     ActorModeration,
     DomainBlockChange,
@@ -20,7 +21,7 @@ from server.moderation import (
 )
 from server.tokens import Principal
 
-router = APIRouter(prefix="/api/v1/admin", tags=["moderation"])
+router = APIRouter(prefix="/api/v1/admin", tags=["moderation"], route_class=StorableJSONRoute)
 
 Admin = Annotated[Principal, Depends(require_scope("admin"))]
 Host = Annotated[str, Path(max_length=300, description="host[:port], e.g. spam.example")]

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from schemas.states import DeliveryState
+from server.db import MAX_BIG_ID
 from server.deliveries import DeliveryPublic, list_deliveries, retry_deliveries
-from server.deps import SessionDep, StateDep, require_scope
+from server.deps import BigRowId, SessionDep, StateDep, require_scope
 from server.errors import NotFound
 from server.listing import link_to_next, one_page
 from server.tokens import Principal
@@ -37,7 +38,7 @@ async def get_deliveries(
     response: Response,
     activity: Annotated[str | None, Query(max_length=2048)] = None,
     state: DeliveryState | None = None,
-    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_BIG_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryPublic]:
     """Each delivery's state, attempts, last status and last error, newest first; ``Link``
@@ -57,7 +58,7 @@ async def get_deliveries(
 
 @router.post("/deliveries/{delivery_id}/retry")
 async def retry_delivery(
-    delivery_id: int, caller: Writer, state: StateDep, session: SessionDep
+    delivery_id: BigRowId, caller: Writer, state: StateDep, session: SessionDep
 ) -> Retried:
     """Queue a failed or abandoned delivery again (404 if there is none to retry)."""
     count = await retry_deliveries(session, delivery_id=delivery_id, actor_id=_scope(caller))

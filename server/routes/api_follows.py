@@ -12,15 +12,17 @@ from sqlmodel import col
 
 from schemas.states import FollowState
 from server.access import acting_actor
-from server.deps import SessionDep, StateDep, require_scope
+from server.db import MAX_ID
+from server.deps import RowId, SessionDep, StateDep, require_scope
 from server.errors import NotFound
 from server.follows import accept_follow_request, reject_follow_request, start_follow, stop_follow
+from server.jsonroute import StorableJSONRoute
 from server.listing import Limit, link_to_next, one_page
 from server.lookup import resolve_actor
 from server.models import Actor, Follow
 from server.tokens import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["follows"])
+router = APIRouter(prefix="/api/v1", tags=["follows"], route_class=StorableJSONRoute)
 
 Writer = Annotated[Principal, Depends(require_scope("write"))]
 Reader = Annotated[Principal, Depends(require_scope("read"))]
@@ -48,7 +50,7 @@ class _Page:
 def _page(
     request: Request,
     response: Response,
-    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 200,
 ) -> _Page:
     """``?cursor=`` (the last id of the page before) and ``?limit=``."""
@@ -103,7 +105,7 @@ async def get_follows(caller: Reader, session: SessionDep, page: Page) -> list[F
 
 @router.delete("/follows/{follow_id}", status_code=204)
 async def delete_follow(
-    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+    follow_id: RowId, caller: Writer, state: StateDep, session: SessionDep
 ) -> None:
     """Unfollow (sends ``Undo{Follow}`` to a remote actor)."""
     actor = await acting_actor(session, caller)
@@ -136,7 +138,7 @@ async def get_follow_requests(
 
 @router.post("/follow-requests/{follow_id}/accept")
 async def accept_request(
-    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+    follow_id: RowId, caller: Writer, state: StateDep, session: SessionDep
 ) -> FollowPublic:
     """Approve a pending follow request (sends Accept)."""
     actor = await acting_actor(session, caller)
@@ -150,7 +152,7 @@ async def accept_request(
 
 @router.post("/follow-requests/{follow_id}/reject", status_code=204)
 async def reject_request(
-    follow_id: int, caller: Writer, state: StateDep, session: SessionDep
+    follow_id: RowId, caller: Writer, state: StateDep, session: SessionDep
 ) -> None:
     """Refuse a pending follow request (sends Reject)."""
     actor = await acting_actor(session, caller)

@@ -31,12 +31,13 @@ from server.funding import (
     update_funding_call,
 )
 from server.idempotency import IdempotencyKeyHeader, answer_once
+from server.jsonroute import StorableJSONRoute
 from server.models import Actor, FundingCall
 from server.pledges import list_pledges, pledge_public, record_pledge
 from server.routes.api_projects import Writer
 from server.tokens import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["funding calls"])
+router = APIRouter(prefix="/api/v1", tags=["funding calls"], route_class=StorableJSONRoute)
 
 Cursor = Annotated[str | None, Query(max_length=40)]
 

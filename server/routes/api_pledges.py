@@ -14,6 +14,7 @@ from server.access import acting_actor
 from server.deps import SessionDep, StateDep, require_scope
 from server.errors import NotFound
 from server.idempotency import IdempotencyKeyHeader, answer_once
+from server.jsonroute import StorableJSONRoute
 from server.listing import Limit, link_to_next
 from server.lookup import lookup
 from server.models import FundingCall, Pledge
@@ -21,7 +22,7 @@ from server.pledge_offers import offer_pledge, offered_pledge_public, withdraw_p
 from server.pledges import list_pledges
 from server.tokens import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["pledges"])
+router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONRoute)
 
 Reader = Annotated[Principal, Depends(require_scope("read"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]

@@ -13,6 +13,7 @@ from server.access import acting_actor, owner_for_change
 from server.deps import SessionDep, StateDep, require_scope
 from server.etags import json_with_etag
 from server.idempotency import IdempotencyKeyHeader, answer_once
+from server.jsonroute import StorableJSONRoute
 from server.models import Actor, Project
 from server.projects import (
     create_project,
@@ -26,7 +27,7 @@ from server.tokens import Principal
 
 __all__ = ["Writer", "acting_actor", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=StorableJSONRoute)
 
 Writer = Annotated[Principal, Depends(require_scope("write"))]
 

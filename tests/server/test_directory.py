@@ -16,28 +16,19 @@ from server.models import Actor, Project
 from server.settings import Settings
 from server.tokens import issue_token
 from tests.conftest import TEST_BASE_URL, create_actor
-from tests.fakeremote import AS2_TYPE, BOB, REMOTE, RemoteServer
+from tests.fakeremote import BOB, REMOTE, RemoteServer
 from tests.server.test_remote_objects import project_note
 
 REMOTE_PROJECT = f"{REMOTE}/projects/1"
 
 
-class RemoteWithProject(RemoteServer):
-    """remote.example also serving bob's project Note."""
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "GET" and str(request.url) == REMOTE_PROJECT:
-            self.requests.append(request)
-            body = json.dumps(
-                {"@context": "https://www.w3.org/ns/activitystreams", **project_note()}
-            )
-            return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
-        return super().handle(request)
-
-
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, transport=httpx.MockTransport(RemoteWithProject().handle))
+    """The app, whose remote.example also serves bob's project Note."""
+    remote = RemoteServer()
+    note = {"@context": "https://www.w3.org/ns/activitystreams", **project_note()}
+    remote.documents[REMOTE_PROJECT] = json.dumps(note).encode()
+    application = create_app(settings, transport=httpx.MockTransport(remote.handle))
     async with application.router.lifespan_context(application):
         yield application
 
