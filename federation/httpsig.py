@@ -173,8 +173,13 @@ def parse_signature(
     """
     headers = fold_fields(headers)
     if "signature-input" in headers:
-        return _parse_rfc9421(method, url, headers, now)
-    return parse_cavage(method, url, headers, now)
+        parsed = _parse_rfc9421(method, url, headers, now)
+    else:
+        parsed = parse_cavage(method, url, headers, now)
+    if isinstance(parsed, SignedRequest) and not parsed.key_id.isprintable():
+        # Only a URL names a key; a control character in it would reach the key lookup
+        return Verification("malformed_signature", detail="keyId holds a control character")
+    return parsed
 
 
 def verify_signature(

@@ -617,3 +617,12 @@ def test_parse_signature__never_raises_on_damaged_valid_headers(
 
     # When / Then
     exercise(headers)
+
+
+def test_parse_signature__a_key_id_with_a_control_character_is_malformed() -> None:
+    # Given a request signed well, but under a keyId no URL spells (h11 lets no NUL through,
+    # yet an ASGI server behind another front end might)
+    key = SigningKey("https://communs.example/actor\x00#main-key", RSA_KEY.private_key)
+    parsed = parse_signature(method="POST", url=URL, headers=signed_headers(key), now=NOW)
+    # Then it is refused before any key lookup
+    assert isinstance(parsed, Verification) and parsed.reason == "malformed_signature"
