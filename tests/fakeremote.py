@@ -130,6 +130,21 @@ def activity(
     }
 
 
+async def coop_auth(app: FastAPI, *scopes: str) -> dict[str, str]:
+    """The ``Authorization`` header of a new token of coop (read and write unless ``scopes``)."""
+    from sqlalchemy import select
+
+    from server.models import Actor
+    from server.tokens import issue_token
+
+    async with app.state.communs.db.session() as session:
+        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
+        token = await issue_token(
+            session, actor_id=coop.id, scopes=list(scopes or ("read", "write"))
+        )
+    return {"Authorization": f"Bearer {token}"}
+
+
 def encode(document: Any) -> bytes:
     return json.dumps(document).encode()
 

@@ -21,6 +21,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     activity,
     app,
     client,
+    coop_auth,
     deliver_and_process,
     remote,
 )
@@ -31,12 +32,6 @@ AS2 = {"Accept": "application/activity+json"}
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def coop_token(app: FastAPI) -> str:
-    async with app.state.communs.db.session() as session:
-        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
-        return await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
 
 
 async def deletes_sent(app: FastAPI) -> list[tuple[dict[str, Any], str]]:
@@ -53,7 +48,7 @@ async def test_delete_actor__tells_followers_and_followed_then_answers_410(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     # Given coop, followed by bob and following alice on the same server, with a project
-    token = await coop_token(app)
+    auth = await coop_auth(app)
     await deliver_and_process(app, client, activity("Follow", number=1))
     async with app.state.communs.db.session() as session:
         alice = Actor(
@@ -72,12 +67,10 @@ async def test_delete_actor__tells_followers_and_followed_then_answers_410(
             )
         )
         await session.commit()
-    project = (
-        await client.post("/api/v1/projects", json={"name": "Cartes"}, headers=bearer(token))
-    ).json()
+    project = (await client.post("/api/v1/projects", json={"name": "Cartes"}, headers=auth)).json()
 
     # When coop deletes itself
-    response = await client.delete("/api/v1/actors/coop", headers=bearer(token))
+    response = await client.delete("/api/v1/actors/coop", headers=auth)
     assert response.status_code == 204, response.text
 
     # Then one public Delete of coop goes to bob's shared inbox and to alice's inbox
@@ -101,7 +94,7 @@ async def test_delete_actor__tells_followers_and_followed_then_answers_410(
         assert await session.scalar(select(func.count()).select_from(Follow)) == 0
 
     # And its token is refused, its inbox answers 410, and a Follow of it is ignored
-    assert (await client.get("/api/v1/follows", headers=bearer(token))).status_code == 401
+    assert (await client.get("/api/v1/follows", headers=auth)).status_code == 401
     assert (await client.post("/actors/coop/inbox", content=b"{}")).status_code == 410
     await deliver_and_process(app, client, activity("Follow", number=2), "/inbox")
     async with app.state.communs.db.session() as session:
@@ -111,8 +104,8 @@ async def test_delete_actor__tells_followers_and_followed_then_answers_410(
 async def test_delete_actor__the_username_is_never_reused(
     app: FastAPI, client: httpx.AsyncClient, admin_token: str
 ) -> None:
-    token = await coop_token(app)
-    assert (await client.delete("/api/v1/actors/coop", headers=bearer(token))).status_code == 204
+    auth = await coop_auth(app)
+    assert (await client.delete("/api/v1/actors/coop", headers=auth)).status_code == 204
     again = await client.post(
         "/api/v1/actors", json={"username": "coop", "name": "New"}, headers=bearer(admin_token)
     )

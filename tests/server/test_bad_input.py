@@ -16,8 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import Activity, Actor, FundingCall
-from server.tokens import issue_token
+from server.models import Activity, FundingCall
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -25,18 +24,12 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     RemoteServer,
     app,
     client,
+    coop_auth,
     encode,
     remote,
     signed_headers,
 )
 from tests.server.test_remote_objects import call_note
-
-
-async def coop_token(app: FastAPI, *scopes: str) -> dict[str, str]:
-    async with app.state.communs.db.session() as session:
-        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
-        token = await issue_token(session, actor_id=coop.id, scopes=list(scopes or ["read"]))
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def count(app: FastAPI, table: Any) -> int:
@@ -57,7 +50,7 @@ async def count(app: FastAPI, table: Any) -> int:
 async def test_api_body__unstorable_text_is_422_and_writes_nothing(
     app: FastAPI, client: httpx.AsyncClient, raw: bytes
 ) -> None:
-    auth = await coop_token(app, "read", "write")
+    auth = await coop_auth(app)
     response = await client.post(
         "/api/v1/projects", content=raw, headers=auth | {"Content-Type": "application/json"}
     )
@@ -91,7 +84,7 @@ async def test_request_target__a_nul_character_is_400(
 async def test_license__what_the_spdx_parser_chokes_on_is_422(
     app: FastAPI, client: httpx.AsyncClient, license: str
 ) -> None:
-    auth = await coop_token(app, "read", "write")
+    auth = await coop_auth(app)
     created = await client.post(
         "/api/v1/projects", json={"name": "Maps", "license": license}, headers=auth
     )
@@ -102,7 +95,7 @@ async def test_license__what_the_spdx_parser_chokes_on_is_422(
 async def test_license__longer_than_its_column_once_normalised_is_422(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    auth = await coop_token(app, "read", "write")
+    auth = await coop_auth(app)
     license = " or ".join(["gpl-2.0+"] * 16)  # under 200 characters, over 200 normalised
     assert len(license) <= 200
     created = await client.post(
@@ -143,7 +136,7 @@ async def test_directory__an_actor_cursor_past_any_id_is_422(
 async def test_path_id__past_its_column_is_422(
     app: FastAPI, client: httpx.AsyncClient, method: str, path: str
 ) -> None:
-    auth = await coop_token(app, "read", "write")
+    auth = await coop_auth(app)
     assert (await client.request(method, path, headers=auth)).status_code == 422
 
 
@@ -211,7 +204,9 @@ async def test_lookup__a_remote_note_no_column_takes_is_a_4xx(
 ) -> None:
     uri = f"{REMOTE}/funding-calls/1"
     remote.documents[uri] = document
-    response = await client.get("/api/v1/lookup", params={"q": uri}, headers=await coop_token(app))
+    response = await client.get(
+        "/api/v1/lookup", params={"q": uri}, headers=await coop_auth(app, "read")
+    )
     assert 400 <= response.status_code < 500, response.text
     assert await count(app, FundingCall) == 0
 
@@ -222,5 +217,7 @@ async def test_lookup__an_actor_whose_inbox_no_column_takes_is_a_4xx(
     uri = f"{REMOTE}/users/long"
     document = remote.actor_document("long") | {"inbox": f"{REMOTE}/inbox/{'x' * 2100}"}
     remote.documents[uri] = json.dumps(document).encode()
-    response = await client.get("/api/v1/lookup", params={"q": uri}, headers=await coop_token(app))
+    response = await client.get(
+        "/api/v1/lookup", params={"q": uri}, headers=await coop_auth(app, "read")
+    )
     assert response.status_code == 404 and "actor" in response.json()["detail"]

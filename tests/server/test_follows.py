@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 
 from server.db import utcnow
 from server.models import Activity, Actor, Delivery, Follow
-from server.tokens import issue_token
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -20,6 +19,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     activity,
     app,
     client,
+    coop_auth,
     deliver_and_process,
     encode,
     remote,
@@ -186,8 +186,8 @@ async def test_followers__paged_with_a_link_to_the_next_page(
                     state="accepted",
                 )
             )
-        token = await issue_token(session, actor_id=coop.id, scopes=["read"])
-    auth = {"Authorization": f"Bearer {token}"}
+        await session.commit()
+    auth = await coop_auth(app, "read")
 
     # When coop reads its followers two at a time
     first = await client.get("/api/v1/followers", params={"limit": 2}, headers=auth)
@@ -208,15 +208,10 @@ async def test_profile_edit__sends_followers_an_update_of_the_actor(
 ) -> None:
     # Given bob following coop
     await deliver_and_process(app, client, activity("Follow", number=1))
-    async with app.state.communs.db.session() as session:
-        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
-        token = await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
 
     # When coop changes its name through the API
     response = await client.patch(
-        "/api/v1/actors/coop",
-        json={"name": "La Coop des Communs"},
-        headers={"Authorization": f"Bearer {token}"},
+        "/api/v1/actors/coop", json={"name": "La Coop des Communs"}, headers=await coop_auth(app)
     )
     assert response.status_code == 200, response.text
 

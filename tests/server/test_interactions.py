@@ -8,8 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from server.models import Actor, Interaction
-from server.tokens import issue_token
+from server.models import Interaction
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,
@@ -18,6 +17,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     REMOTE,
     app,
     client,
+    coop_auth,
     deliver_and_process,
     encode,
     remote,
@@ -28,13 +28,8 @@ AS2 = {"Accept": AS2_TYPE}
 
 
 async def publish_project(app: FastAPI, client: httpx.AsyncClient) -> str:
-    async with app.state.communs.db.session() as session:
-        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
-        token = await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
     response = await client.post(
-        "/api/v1/projects",
-        json={"name": "Commons Cloud"},
-        headers={"Authorization": f"Bearer {token}"},
+        "/api/v1/projects", json={"name": "Commons Cloud"}, headers=await coop_auth(app)
     )
     assert response.status_code == 201
     return str(response.json()["uri"])

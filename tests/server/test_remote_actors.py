@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from server.models import Actor, Follow, Interaction
-from server.tokens import issue_token
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -19,6 +18,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     activity,
     app,
     client,
+    coop_auth,
     deliver_and_process,
     remote,
 )
@@ -42,10 +42,7 @@ async def directory_actors(client: httpx.AsyncClient) -> set[str]:
 async def bob_follows_and_likes_a_project(app: FastAPI, client: httpx.AsyncClient) -> None:
     """bob follows coop, coop follows bob back, and bob likes coop's project."""
     await deliver_and_process(app, client, activity("Follow", number=1))
-    async with app.state.communs.db.session() as session:
-        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
-        token = await issue_token(session, actor_id=coop.id, scopes=["read", "write"])
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = await coop_auth(app)
     followed = await client.post("/api/v1/follows", json={"target": BOB}, headers=auth)
     assert followed.status_code == 202, followed.text
     project = await client.post("/api/v1/projects", json={"name": "Commons Cloud"}, headers=auth)
