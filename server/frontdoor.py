@@ -29,7 +29,7 @@ from server.doccache import actor_key, note_key
 from server.errors import ServiceError
 from server.etags import with_etag
 from server.metrics import INBOX_REQUESTS
-from server.responses import AS2Response, error_response
+from server.responses import AS2Response, actor_headers, error_response
 from server.signatures import read_body, received_url, signed_get_refusal
 
 __all__ = ["front_door"]
@@ -120,7 +120,6 @@ async def cached_document(state: AppState, request: Request, path: str) -> Respo
         refusal = await signed_get_refusal(state, url, request.headers)
         if refusal is not None:  # an actor's key-only document comes from its route
             return None if actor is not None else error_response(401, refusal)
-        if actor is not None:
-            return AS2Response(body, headers={"vary": "Accept, Signature"})
-    response = AS2Response(body)
-    return response if actor is not None else with_etag(request, response)
+    if actor is not None:
+        return AS2Response(body, headers=actor_headers(state.settings.authorized_fetch))
+    return with_etag(request, AS2Response(body))

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-__all__ = ["AS2_MEDIA_TYPE", "AS2Response", "JRDResponse", "error_response"]
+__all__ = ["AS2_MEDIA_TYPE", "AS2Response", "JRDResponse", "actor_headers", "error_response"]
 
 AS2_MEDIA_TYPE = "application/activity+json"
 
@@ -20,6 +20,12 @@ class AS2Response(Response):
     def __init__(self, content: bytes, status_code: int = 200, **kwargs: Any) -> None:
         super().__init__(content, status_code=status_code, **kwargs)
         self.headers.setdefault("vary", "Accept")
+
+
+def actor_headers(authorized_fetch: bool) -> dict[str, str] | None:
+    """The headers of an actor document: in authorized-fetch mode it depends on the request's
+    signature too (whole, or key-only), which caches must know."""
+    return {"vary": "Accept, Signature"} if authorized_fetch else None
 
 
 class JRDResponse(Response):

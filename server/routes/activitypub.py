@@ -18,7 +18,7 @@ from server.doccache import actor_key
 from server.models import Activity, Actor, Follow, Project
 from server.pages import render_profile
 from server.render import actor_to_ap, dump, key_only
-from server.responses import AS2Response
+from server.responses import AS2Response, actor_headers
 from server.signatures import authorized_fetch_refusal, require_signed_get
 
 router = APIRouter(include_in_schema=False)
@@ -46,16 +46,12 @@ async def actor(username: str, request: Request, state: StateDep) -> Response:
         if not wants_as2(request):
             return await render_profile(request, state, session, found)
     document = actor_to_ap(found, state.urls)
-    if not state.settings.authorized_fetch:
-        body = dump(document)
-        state.documents.put(actor_key(username), body)
-        return AS2Response(body)
-    vary = {"vary": "Accept, Signature"}
+    headers = actor_headers(state.settings.authorized_fetch)
     if await authorized_fetch_refusal(request, state) is not None:
-        return AS2Response(dump(key_only(document)), headers=vary)
+        return AS2Response(dump(key_only(document)), headers=headers)
     body = dump(document)
     state.documents.put(actor_key(username), body)
-    return AS2Response(body, headers=vary)
+    return AS2Response(body, headers=headers)
 
 
 @signed.get("/actors/{username}/followers")
