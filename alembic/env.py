@@ -9,9 +9,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import server.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import server.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
-from server.db import UTCDateTime
+from server.storage.db import UTCDateTime
 from server.settings import Settings
 
 target_metadata = SQLModel.metadata

@@ -19,12 +19,12 @@ from sqlalchemy.engine import make_url
 
 from schemas.api import ActorCreate
 from schemas.states import FollowState
-from server.actors import create_local_actor, ensure_instance_actor
-from server.db import Database, utcnow
-from server.migrations import upgrade
-from server.models import Actor
+from server.domain.actors import create_local_actor, ensure_instance_actor
+from server.domain.tokens import issue_token
 from server.settings import Settings
-from server.tokens import issue_token
+from server.storage.db import Database, utcnow
+from server.storage.migrations import upgrade
+from server.storage.models import Actor
 from server.urls import Urls
 
 __all__ = [

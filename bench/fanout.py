@@ -29,7 +29,7 @@ from bench.database import Publisher, add_followers, create_publisher
 from bench.processes import communs, free_port, peak_rss_mb, reset_peak_rss, running
 from bench.report import Report
 from schemas.states import DeliveryState
-from server.db import Database, affected
+from server.storage.db import Database, affected
 
 __all__ = ["Case", "Fanout"]
 

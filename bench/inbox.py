@@ -28,7 +28,7 @@ from bench.loadgen import LoadSpec, load
 from bench.processes import communs, free_port, peak_rss_mb, python, running, uvicorn_options
 from bench.report import Report, describe
 from bench.signed import KeyRing, signed_creates
-from server.db import Database
+from server.storage.db import Database
 
 __all__ = ["Inbox", "InboxSizes"]
 

@@ -21,9 +21,9 @@ from bench.loadgen import LoadSpec, load
 from bench.processes import communs, free_port, python, running, uvicorn_options
 from bench.report import Report, describe
 from schemas.commons import ProjectCreate
-from server.db import Database
-from server.models import Actor
-from server.projects import create_project
+from server.domain.projects import create_project
+from server.storage.db import Database
+from server.storage.models import Actor
 from server.urls import Urls
 
 __all__ = ["ReadSizes", "Reads"]

@@ -21,9 +21,9 @@ from bench.database import add_followers, create_publisher
 from bench.processes import reset_peak_rss
 from bench.report import Report
 from schemas.context import AS2_PUBLIC
-from server.db import Database
-from server.models import Actor, Delivery
-from server.publishing import new_activity, publish
+from server.publishing.outbox import new_activity, publish
+from server.storage.db import Database
+from server.storage.models import Actor, Delivery
 from server.urls import Urls
 
 __all__ = ["Scale"]

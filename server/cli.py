@@ -16,18 +16,23 @@ from pydantic import ValidationError
 
 from schemas.api import ActorCreate
 from schemas.states import ActorKind, DeliveryState, DomainBlock
-from server.actors import (
+from server.domain.actors import (
     create_local_actor,
     delete_local_actor,
     ensure_instance_actor,
     get_local_actor,
 )
-from server.db import Database
+from server.domain.moderation import (
+    normalize_host,
+    set_domain_block,
+    suspend_actor,
+    unsuspend_actor,
+)
+from server.domain.tokens import issue_token, list_tokens, revoke_token
 from server.errors import ServiceError
-from server.migrations import upgrade
-from server.moderation import normalize_host, set_domain_block, suspend_actor, unsuspend_actor
 from server.settings import Settings
-from server.tokens import issue_token, list_tokens, revoke_token
+from server.storage.db import Database
+from server.storage.migrations import upgrade
 from server.urls import Urls
 
 __all__ = ["app", "main"]
@@ -162,7 +167,7 @@ def deliveries(
     limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 50,
 ) -> None:
     """List deliveries (state, attempts, last status and error), or retry the failed ones."""
-    from server.deliveries import list_deliveries, retry_deliveries
+    from server.publishing.status import list_deliveries, retry_deliveries
 
     async def work(settings: Settings, db: Database, urls: Urls) -> None:
         async with db.session() as session:

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from schemas.api import ActorCreate
 from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.states import ActorKind
-from server.actors import create_local_actor, ensure_instance_actor
-from server.db import Database
-from server.funding import create_funding_call
-from server.models import Actor
-from server.projects import create_project
+from server.domain.actors import create_local_actor, ensure_instance_actor
+from server.domain.funding import create_funding_call
+from server.domain.projects import create_project
 from server.settings import Settings
+from server.storage.db import Database
+from server.storage.models import Actor
 from server.urls import Urls
 
 __all__ = ["DEMO_USERNAME", "seed_demo"]

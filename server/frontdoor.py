@@ -22,15 +22,15 @@ from starlette.types import Receive, Scope, Send
 
 from federation.inbox import accept_activity
 from federation.rfc9421 import Fields
-from server.actors import get_local_actor
-from server.db import utcnow
-from server.deps import AppState, wants_as2
-from server.doccache import actor_key, note_key
+from server.domain.actors import get_local_actor
 from server.errors import ServiceError
-from server.etags import with_etag
+from server.http.deps import AppState, wants_as2
+from server.http.doccache import actor_key, note_key
+from server.http.etags import with_etag
+from server.http.responses import AS2Response, actor_headers, error_response
+from server.http.signatures import read_body, received_url, signed_get_refusal
 from server.metrics import INBOX_REQUESTS
-from server.responses import AS2Response, actor_headers, error_response
-from server.signatures import read_body, received_url, signed_get_refusal
+from server.storage.db import utcnow
 
 __all__ = ["front_door"]
 

@@ -17,29 +17,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from server import __version__, metrics
-from server.db import Database
-from server.deps import AppState
+from server.activitypub import actors as activitypub
+from server.activitypub import interactions, objects, vocabulary, wellknown
+from server.api import actors as api_actors
+from server.api import admin as api_admin
+from server.api import deliveries as api_deliveries
+from server.api import directory as api_directory
+from server.api import follows as api_follows
+from server.api import funding as api_funding
+from server.api import pledges as api_pledges
+from server.api import projects as api_projects
 from server.errors import ServiceError
 from server.frontdoor import front_door
-from server.responses import error_response
-from server.routes import (
-    activitypub,
-    api_actors,
-    api_admin,
-    api_deliveries,
-    api_directory,
-    api_follows,
-    api_funding,
-    api_pledges,
-    api_projects,
-    interactions,
-    objects,
-    pages,
-    vocabulary,
-    wellknown,
-)
+from server.http.deps import AppState
+from server.http.responses import error_response
+from server.pages import routes as pages
 from server.runtime import Federation
 from server.settings import Settings
+from server.storage.db import Database
 from server.urls import Urls
 
 __all__ = ["create_app"]
@@ -105,7 +100,7 @@ def create_app(
         app.include_router(router)
     app.mount(
         "/static",
-        StaticFiles(directory=Path(__file__).parent / "static"),
+        StaticFiles(directory=Path(__file__).parent / "pages" / "static"),
         name="static",
     )
     return app

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from sqlalchemy import func, select
 
-from server.deps import SessionDep
-from server.models import Activity, Delivery
+from server.http.deps import SessionDep
+from server.storage.models import Activity, Delivery
 
 __all__ = ["DELIVERIES", "INBOX_REQUESTS", "REGISTRY", "router"]
 

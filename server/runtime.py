@@ -11,16 +11,16 @@ import httpx
 
 from federation.actors import KeyResolver
 from federation.fetch import Fetcher
-from server.actors import ensure_instance_actor
-from server.db import Database
-from server.delivery_worker import DeliveryWorker
-from server.doccache import DocumentCache
-from server.housekeeping import run_housekeeping
-from server.http import make_client, make_transport, signing_key_of
-from server.inbox_worker import InboxWorker
-from server.notify import listening
+from server.domain.actors import ensure_instance_actor
+from server.domain.housekeeping import run_housekeeping
+from server.http.doccache import DocumentCache
+from server.inbox.store import SqlStore
+from server.inbox.worker import InboxWorker
+from server.publishing.client import make_client, make_transport, signing_key_of
+from server.publishing.worker import DeliveryWorker
 from server.settings import Settings
-from server.store import SqlStore
+from server.storage.db import Database
+from server.storage.notify import listening
 from server.urls import Urls
 
 __all__ = ["Federation"]

@@ -20,10 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from server.db import Database
 from server.main import create_app
-from server.migrations import upgrade
 from server.settings import Settings
+from server.storage.db import Database
+from server.storage.migrations import upgrade
 
 POSTGRES_URL = os.environ.get("COMMUNS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -142,8 +142,8 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def create_actor(app: FastAPI, username: str, **fields: Any) -> tuple[Any, str]:
     """Create a local actor and a read/write token for it; return (actor row, token)."""
     from schemas.api import ActorCreate
-    from server.actors import create_local_actor
-    from server.tokens import issue_token
+    from server.domain.actors import create_local_actor
+    from server.domain.tokens import issue_token
 
     state = app.state.communs
     data = ActorCreate(username=username, name=fields.pop("name", username.title()), **fields)
@@ -156,7 +156,7 @@ async def create_actor(app: FastAPI, username: str, **fields: Any) -> tuple[Any,
 @pytest.fixture
 async def admin_token(app: FastAPI) -> str:
     """An admin-scoped token."""
-    from server.tokens import issue_token
+    from server.domain.tokens import issue_token
 
     async with app.state.communs.db.session() as session:
         return await issue_token(session, actor_id=None, scopes=["read", "write", "admin"])

@@ -134,8 +134,8 @@ async def coop_auth(app: FastAPI, *scopes: str) -> dict[str, str]:
     """The ``Authorization`` header of a new token of coop (read and write unless ``scopes``)."""
     from sqlalchemy import select
 
-    from server.models import Actor
-    from server.tokens import issue_token
+    from server.domain.tokens import issue_token
+    from server.storage.models import Actor
 
     async with app.state.communs.db.session() as session:
         coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
@@ -204,7 +204,7 @@ async def deliver_and_process(
 ) -> None:
     """POST a signed activity from bob to ``path`` (202 expected), then run the inbox worker
     once, wired as in production (a processed batch wakes delivery and refreshes Notes)."""
-    from server.inbox_worker import InboxWorker
+    from server.inbox.worker import InboxWorker
 
     body = encode(document)
     response = await client.post(path, content=body, headers=signed_headers(body, path=path))

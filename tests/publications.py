@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlmodel import col
 
-from server.db import utcnow
-from server.models import Activity
+from server.storage.db import utcnow
+from server.storage.models import Activity
 
 AS2_ACCEPT = {"Accept": "application/activity+json"}
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

@@ -47,9 +47,9 @@ def test_wheel__carries_every_data_file() -> None:
         if path.is_file()
         and path.suffix != ".py"
         and not any(
-            _matches(path.relative_to(ROOT / package), glob)
+            _matches(path.relative_to(ROOT / package.replace(".", "/")), glob)
             for package, globs in package_data.items()
-            if path.is_relative_to(ROOT / package)
+            if path.is_relative_to(ROOT / package.replace(".", "/"))
             for glob in globs
         )
     ]

@@ -20,7 +20,7 @@ NAMING = {"fk": "%(table_name)s_%(column_0_name)s_fkey"}
 
 def upgrade() -> None:
     # PostgreSQL checked it with one trigger call per fan-out row (≈ 0.8 s per 100 000
-    # followers). Deliveries are only ever inserted by server/publishing.py, in the transaction
+    # followers). Deliveries are only ever inserted by server/publishing/outbox.py, in the transaction
     # that inserts their activity, and activities are never deleted.
     with op.batch_alter_table("delivery", naming_convention=NAMING) as batch_op:
         batch_op.drop_constraint("delivery_activity_id_fkey", type_="foreignkey")

@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import Activity, Actor, Delivery, Follow
-from server.tokens import issue_token
+from server.domain.tokens import issue_token
+from server.storage.models import Activity, Actor, Delivery, Follow
 from tests.conftest import TEST_BASE_URL, create_actor
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,

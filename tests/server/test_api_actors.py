@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import Actor, ApiToken
-from server.tokens import hash_token
+from server.domain.tokens import hash_token
+from server.storage.models import Actor, ApiToken
 from tests.conftest import create_actor
 
 
@@ -165,7 +165,7 @@ async def test_patch_actor__admin_may(
 
 
 async def test_patch_actor__read_scope_is_403(app: FastAPI, client: httpx.AsyncClient) -> None:
-    from server.tokens import issue_token
+    from server.domain.tokens import issue_token
 
     actor, _ = await create_actor(app, "coop")
     async with app.state.communs.db.session() as session:

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from schemas.states import DeliveryState
-from server.models import Delivery
-from server.publishing import new_activity, publish
+from server.publishing.outbox import new_activity, publish
+from server.storage.models import Delivery
 from tests.conftest import create_actor
 from tests.server.test_cli import run
 

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import Activity, FundingCall
+from server.storage.models import Activity, FundingCall
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import DeliveryState, FollowState
-from server.db import utcnow
-from server.delivery_worker import DeliveryWorker
-from server.models import Actor, Delivery, Follow
-from server.publishing import new_activity, publish
+from server.publishing.outbox import new_activity, publish
+from server.publishing.worker import DeliveryWorker
+from server.storage.db import utcnow
+from server.storage.models import Actor, Delivery, Follow
 from tests.conftest import create_actor
 
 
@@ -121,7 +121,7 @@ async def test_publish__one_delivery_per_distinct_inbox(app: FastAPI) -> None:
 
 
 async def test_publish__skips_blocked_and_unavailable_domains(app: FastAPI) -> None:
-    from server.models import Domain
+    from server.storage.models import Domain
 
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(
@@ -218,7 +218,7 @@ async def test_worker__sends_the_stored_bytes_signed(app: FastAPI) -> None:
 
 
 async def test_worker__seven_failure_days_make_a_host_unavailable(app: FastAPI) -> None:
-    from server.models import Domain
+    from server.storage.models import Domain
 
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(app, actor, [("https://down.example/inbox", None)])

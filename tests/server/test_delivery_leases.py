@@ -9,9 +9,9 @@ import httpx
 from fastapi import FastAPI
 
 from schemas.states import DeliveryState
-from server.delivery_worker import DeliveryWorker
-from server.moderation import set_domain_block
-from server.queue import POLL_SECONDS
+from server.domain.moderation import set_domain_block
+from server.publishing.worker import DeliveryWorker
+from server.storage.queues import POLL_SECONDS
 from tests.conftest import create_actor
 from tests.server.test_delivery import (
     Clock,

@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from schemas.states import DeliveryState
-from server.delivery_worker import DeliveryWorker
-from server.http import make_transport
+from server.publishing.client import make_transport
+from server.publishing.worker import DeliveryWorker
 from tests.conftest import create_actor
 from tests.realservers import bound_socket, run_asgi
 from tests.server.test_delivery import Clock, add_remote_followers, deliveries, publish_note

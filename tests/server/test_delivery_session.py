@@ -20,7 +20,7 @@ from federation.delivery import DeliveryOutcome, SchemeMemory, deliver
 from federation.guard import GuardedResolver, GuardedTransport
 from federation.httpsig import SigningKey
 from federation.keys import generate_rsa_pem_pair, load_private_key
-from server.http import make_transport
+from server.publishing.client import make_transport
 from tests.realservers import bound_socket, recording_inbox, run_asgi
 from tests.server.test_dns_rebinding import Rebound, first_answer
 

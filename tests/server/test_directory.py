@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from server.domain.tokens import issue_token
 from server.main import create_app
-from server.models import Actor, Project
 from server.settings import Settings
-from server.tokens import issue_token
+from server.storage.models import Actor, Project
 from tests.conftest import TEST_BASE_URL, create_actor
 from tests.fakeremote import BOB, REMOTE, RemoteServer
 from tests.server.test_remote_objects import project_note

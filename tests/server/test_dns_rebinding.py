@@ -13,7 +13,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from federation.errors import UnsafeURLError
 from federation.guard import GuardedResolver, GuardedTransport, RefusedAddressError
-from server.http import _guarded_session
+from server.publishing.client import _guarded_session
 from tests.realservers import recording_inbox
 
 

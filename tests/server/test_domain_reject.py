@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from schemas.states import DeliveryState
-from server.models import Actor, Delivery, Follow
-from server.moderation import set_domain_block
+from server.domain.moderation import set_domain_block
+from server.storage.models import Actor, Delivery, Follow
 from tests.conftest import create_actor
 from tests.server.test_delivery import add_remote_followers, publish_note
 

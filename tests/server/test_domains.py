@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schemas.states import DomainBlock
-from server.domains import domain_variants, rule_for
+from server.storage.domains import domain_variants, rule_for
 
 
 @pytest.mark.parametrize(

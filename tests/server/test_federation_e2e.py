@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from server.models import Activity, Actor, Delivery
+from server.storage.models import Activity, Actor, Delivery
 from tests.conftest import create_actor
 from tests.realservers import DEADLINE, Instance, eventually, serve
 

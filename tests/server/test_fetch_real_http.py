@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from federation.errors import FetchTooLargeError
 from federation.fetch import Fetcher
 from federation.httpsig import SigningKey
-from server.http import make_client, make_transport
+from server.publishing.client import make_client, make_transport
 from tests.realservers import bound_socket, run_asgi
 
 KEY = SigningKey(

@@ -9,8 +9,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from server.db import utcnow
-from server.models import Activity, Actor, Delivery, Follow
+from server.storage.db import utcnow
+from server.storage.models import Activity, Actor, Delivery, Follow
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -96,7 +96,7 @@ async def test_follow__suspended_actor_rejects(app: FastAPI, client: httpx.Async
 
 
 async def coop_token(app: FastAPI, *, locked: bool = False) -> str:
-    from server.tokens import issue_token
+    from server.domain.tokens import issue_token
 
     async with app.state.communs.db.session() as session:
         coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()

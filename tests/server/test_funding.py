@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 from sqlmodel import col
 
-from server.models import Activity, FundingCall
+from server.storage.models import Activity, FundingCall
 from tests.conftest import create_actor
 from tests.publications import (
     AS2_ACCEPT,
@@ -386,7 +386,7 @@ async def test_list_funding_calls__filters_cursor_and_etag(
 async def test_close_expired_calls__stores_closed_and_sends_one_update(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    from server.funding import close_expired_calls
+    from server.domain.funding import close_expired_calls
 
     # Given an expired call and an open one
     _, token = await create_actor(app, "coop")

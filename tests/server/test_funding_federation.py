@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import FollowState
-from server.db import utcnow
-from server.delivery_worker import DeliveryWorker
-from server.http import make_transport
-from server.models import Actor, Follow
+from server.publishing.client import make_transport
+from server.publishing.worker import DeliveryWorker
+from server.storage.db import utcnow
+from server.storage.models import Actor, Follow
 from tests.conftest import create_actor
 from tests.publications import PUBLIC, bearer, call_body, pledge_body, project_body
 from tests.realservers import recording_inbox

@@ -8,9 +8,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from server.db import utcnow
-from server.housekeeping import housekeep
-from server.models import Activity, FundingCall, IdempotencyRecord
+from server.domain.housekeeping import housekeep
+from server.storage.db import utcnow
+from server.storage.models import Activity, FundingCall, IdempotencyRecord
 from tests.conftest import create_actor
 
 

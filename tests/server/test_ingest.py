@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from server.db import Database
-from server.ingest import GroupCommitter, Outcome, Row, _SqliteBatches
-from server.models import Activity
+from server.inbox.ingest import GroupCommitter, Outcome, Row, _SqliteBatches
+from server.storage.db import Database
+from server.storage.models import Activity
 from server.urls import new_id
 from tests.conftest import create_scratch_database
 

@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from server.models import Interaction
+from server.storage.models import Interaction
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import server.models  # noqa: F401
+import server.storage.models  # noqa: F401
 from alembic import command
-from server.db import Database
-from server.migrations import alembic_config
+from server.storage.db import Database
+from server.storage.migrations import alembic_config
 
 
 async def test_migrations__match_models(database_url: str) -> None:

@@ -14,12 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, select
 
 from schemas.states import DeliveryState, DomainBlock, FollowState
-from server.delivery_worker import DeliveryWorker
+from server.domain.follows import handle_follow
+from server.domain.moderation import normalize_host, set_domain_block, suspend_actor
 from server.errors import Invalid, NotFound
-from server.follows import handle_follow
-from server.models import Activity, Actor, Delivery, Domain, Follow
-from server.moderation import normalize_host, set_domain_block, suspend_actor
-from server.publishing import new_activity, publish
+from server.publishing.outbox import new_activity, publish
+from server.publishing.worker import DeliveryWorker
+from server.storage.models import Activity, Actor, Delivery, Domain, Follow
 from tests.conftest import TEST_BASE_URL
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,

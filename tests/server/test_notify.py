@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from server.db import Database
-from server.notify import announce_deliveries, listening
+from server.storage.db import Database
+from server.storage.notify import announce_deliveries, listening
 
 
 async def test_notify__a_committed_announcement_wakes_a_listener(db: Database) -> None:

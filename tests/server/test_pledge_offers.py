@@ -9,8 +9,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from server.models import Activity, Actor, Delivery
-from server.tokens import issue_token
+from server.domain.tokens import issue_token
+from server.storage.models import Activity, Actor, Delivery
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,

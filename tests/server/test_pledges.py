@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 
 from schemas.states import PledgeState
-from server.models import Pledge
+from server.storage.models import Pledge
 from tests.conftest import create_actor
 from tests.publications import AS2_ACCEPT, bearer, pledge_body, post_call, sent
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from server.models import Activity, Project
+from server.storage.models import Activity, Project
 from tests.conftest import create_actor
 from tests.publications import (
     AS2_ACCEPT,
@@ -340,9 +340,9 @@ async def test_post_project__idempotency_key_expires_and_is_checked(
 ) -> None:
     from datetime import timedelta
 
-    from server.db import utcnow
-    from server.idempotency import KEY_LIFETIME
-    from server.models import IdempotencyRecord
+    from server.http.idempotency import KEY_LIFETIME
+    from server.storage.db import utcnow
+    from server.storage.models import IdempotencyRecord
 
     # Given a key used more than its lifetime ago
     _, token = await create_actor(app, "coop")

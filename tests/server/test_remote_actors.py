@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import Actor, Follow, Interaction
+from server.storage.models import Actor, Follow, Interaction
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,

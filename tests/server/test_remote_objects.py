@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from schemas.states import FollowState
-from server.models import Actor, Follow, FundingCall, Project
+from server.storage.models import Actor, Follow, FundingCall, Project
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,

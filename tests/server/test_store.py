@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db import Database
-from server.models import Domain
-from server.store import SqlStore
+from server.inbox.store import SqlStore
+from server.storage.db import Database
+from server.storage.models import Domain
 
 
 def count_sessions(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from schemas.states import DeliveryState, FollowState
-from server.models import Actor, Delivery, Follow
-from server.publishing import new_activity, publish
+from server.publishing.outbox import new_activity, publish
+from server.storage.models import Actor, Delivery, Follow
 from tests.conftest import create_actor
 from tests.realservers import RecordingInbox, bound_socket, recording_inbox
 

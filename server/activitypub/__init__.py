@@ -1,0 +1,1 @@
+"""The ActivityPub documents we serve: actors, objects, collections, discovery and our vocabulary."""

@@ -1,0 +1,160 @@
+"""ActivityPub documents: actors, the instance actor and their collections."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from schemas.states import FollowState
+from server.activitypub.collections import collection_or_page, keyset_page
+from server.domain.actors import ensure_instance_actor, follow_counts, get_local_actor
+from server.domain.render import actor_to_ap, dump, key_only
+from server.http.deps import SessionDep, StateDep, wants_as2
+from server.http.doccache import actor_key
+from server.http.responses import AS2Response, actor_headers
+from server.http.signatures import authorized_fetch_refusal, require_signed_get
+from server.pages.templating import render_profile
+from server.storage.models import Activity, Actor, Follow, Project
+
+router = APIRouter(include_in_schema=False)
+#: Documents that authorized-fetch mode protects (the instance actor never is).
+signed = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])
+
+
+@router.get("/actor")
+async def instance_actor(state: StateDep, session: SessionDep) -> Response:
+    """The instance actor; always served unsigned so peers can verify our signed GETs."""
+    actor = await ensure_instance_actor(session, state.urls, state.domain)
+    return AS2Response(dump(actor_to_ap(actor, state.urls)))
+
+
+@router.get("/actors/{username}")
+async def actor(username: str, request: Request, state: StateDep) -> Response:
+    """The actor as AS2 or, for browsers, its profile page (same URL, ``Vary: Accept``).
+
+    The AS2 bytes go to the document cache, from which ``server.frontdoor`` serves them. In
+    authorized-fetch mode a GET without a valid signature gets the key-only document, as on
+    Mastodon: a server that fetches keys unsigned can still verify what the actor sends.
+    """
+    async with state.db.session() as session:
+        found = await get_local_actor(session, username)
+        if not wants_as2(request):
+            return await render_profile(request, state, session, found)
+    document = actor_to_ap(found, state.urls)
+    headers = actor_headers(state.settings.authorized_fetch)
+    if await authorized_fetch_refusal(request, state) is not None:
+        return AS2Response(dump(key_only(document)), headers=headers)
+    body = dump(document)
+    state.documents.put(actor_key(username), body)
+    return AS2Response(body, headers=headers)
+
+
+@signed.get("/actors/{username}/followers")
+@signed.get("/actors/{username}/following")
+async def follow_collection(
+    username: str,
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Accepted followers (or followed actors), newest first."""
+    found = await get_local_actor(session, username)
+    assert found.id is not None
+    is_followers = request.url.path.endswith("/followers")
+    followers, following = await follow_counts(session, found.id)
+    mine = Follow.followed_id if is_followers else Follow.follower_id
+    other = Follow.follower_id if is_followers else Follow.followed_id
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+        query = (
+            select(Follow.id, Actor.uri)
+            .join(Actor, Actor.id == other)
+            .where(mine == found.id, Follow.state == FollowState.accepted)
+        )
+        return await keyset_page(
+            session,
+            query,
+            key=col(Follow.id),
+            cursor=cursor,
+            limit=limit,
+            item=lambda r: r[1],
+        )
+
+    uri = state.urls.actor_collection(username, "followers" if is_followers else "following")
+    total = followers if is_followers else following
+    return AS2Response(dump(await collection_or_page(uri, total=total, page=page, load=load)))
+
+
+@signed.get("/actors/{username}/outbox")
+async def outbox(
+    username: str,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The actor's public activities, newest first, embedded as sent."""
+    found = await get_local_actor(session, username)
+    public = (
+        Activity.local_actor_id == found.id,
+        Activity.direction == "out",
+        Activity.is_public == True,
+    )
+    total = (
+        await session.execute(select(func.count()).select_from(Activity).where(*public))
+    ).scalar_one()
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
+        query = select(Activity.id, Activity.body).where(*public)
+        return await keyset_page(
+            session,
+            query,
+            key=col(Activity.id),
+            cursor=cursor,
+            limit=limit,
+            item=lambda r: _without_context(json.loads(r[1])),
+        )
+
+    uri = state.urls.actor_collection(username, "outbox")
+    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+
+
+@signed.get("/actors/{username}/featured")
+async def featured(
+    username: str,
+    state: StateDep,
+    session: SessionDep,
+    page: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Pinned projects' Note ids, newest first (Mastodon reads only the first page)."""
+    found = await get_local_actor(session, username)
+    pinned = (
+        Project.actor_id == found.id,
+        Project.is_pinned == True,
+        Project.deleted_at == None,
+    )
+    total = (
+        await session.execute(select(func.count()).select_from(Project).where(*pinned))
+    ).scalar_one()
+
+    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
+        query = select(Project.id, Project.uri).where(*pinned).order_by(col(Project.id).desc())
+        if cursor is not None:
+            query = query.where(col(Project.id) < cursor)
+        rows = (await session.execute(query.limit(limit + 1))).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [uri for _, uri in rows], (rows[-1][0] if more else None)
+
+    uri = state.urls.actor_collection(username, "featured")
+    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+
+
+def _without_context(document: dict[str, object]) -> dict[str, object]:
+    document.pop("@context", None)
+    return document

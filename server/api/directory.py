@@ -1,0 +1,53 @@
+"""JSON API: the directory of local and remote entries, and looking up remote ones."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from server.domain.directory import (
+    DirectoryEntry,
+    DirectoryFilters,
+    DirectoryPage,
+    Kind,
+    list_directory,
+)
+from server.domain.lookup import lookup
+from server.domain.tokens import Principal
+from server.http.deps import SessionDep, StateDep, require_scope
+
+router = APIRouter(prefix="/api/v1", tags=["directory"])
+
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+
+
+@router.get("/directory")
+async def get_directory(
+    session: SessionDep,
+    type: Kind | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    license: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DirectoryPage:
+    """Actors, projects and funding calls of this and other instances, newest first."""
+    filters = DirectoryFilters(
+        type=type, q=q, tag=tag, license=license, status=status, currency=currency
+    )
+    return await list_directory(session, filters, cursor=cursor, limit=limit, today=date.today())
+
+
+@router.get("/lookup")
+async def get_lookup(
+    _: Reader,
+    state: StateDep,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=3, max_length=2048)],
+) -> DirectoryEntry:
+    """Resolve a handle (``user@host``) or an object URI, fetching and storing remote ones."""
+    return await lookup(session, state, q)

@@ -1,0 +1,176 @@
+"""JSON API: funding calls of the token's actor and the pledges recorded on them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.commons import (
+    FundingCallCreate,
+    FundingCallPublic,
+    FundingCallsPublic,
+    FundingCallUpdate,
+    PledgeCreate,
+    PledgePublic,
+    PledgesPublic,
+)
+from schemas.states import FundingStatus
+from server.api.projects import Writer
+from server.domain.access import acting_actor, owner_for_change
+from server.domain.funding import (
+    create_funding_call,
+    delete_funding_call,
+    funding_call_public,
+    get_funding_call,
+    list_funding_calls,
+    update_funding_call,
+)
+from server.domain.pledges import list_pledges, pledge_public, record_pledge
+from server.domain.tokens import Principal
+from server.http.deps import SessionDep, StateDep
+from server.http.etags import json_with_etag
+from server.http.idempotency import IdempotencyKeyHeader, answer_once
+from server.http.jsonroute import StorableJSONRoute
+from server.storage.db import utcnow
+from server.storage.models import Actor, FundingCall
+
+router = APIRouter(prefix="/api/v1", tags=["funding calls"], route_class=StorableJSONRoute)
+
+Cursor = Annotated[str | None, Query(max_length=40)]
+
+
+async def _owned(
+    session: AsyncSession, caller: Principal, object_id: str
+) -> tuple[Actor, FundingCall]:
+    call = await get_funding_call(session, object_id)
+    return await owner_for_change(session, caller, call, "funding call"), call
+
+
+@router.post("/funding-calls", status_code=201, response_model=FundingCallPublic)
+async def post_funding_call(
+    body: FundingCallCreate,
+    request: Request,
+    caller: Writer,
+    state: StateDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Publish a funding call; followers receive a ``Create{Note}``."""
+
+    async def create() -> FundingCallPublic:
+        actor, today = await acting_actor(session, caller), utcnow().date()
+        call = await create_funding_call(session, state.urls, actor, body, today=today)
+        return await funding_call_public(session, call, today=today)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=201, create=create
+    )
+    state.federation.wake_delivery()
+    return response
+
+
+@router.get("/funding-calls", response_model=FundingCallsPublic)
+async def read_funding_calls(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    actor: Annotated[str | None, Query(max_length=300, description="user or user@domain")] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    status: FundingStatus | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+    project_id: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    """List live funding calls, newest first, with filters and cursor pagination (ETag)."""
+    today = utcnow().date()
+    rows, next_cursor = await list_funding_calls(
+        session,
+        local_domain=state.domain,
+        today=today,
+        actor=actor,
+        tag=tag,
+        status=status,
+        q=q,
+        currency=currency,
+        project_id=project_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    items = [await funding_call_public(session, c, today=today) for c in rows]
+    return json_with_etag(request, FundingCallsPublic(items=items, next_cursor=next_cursor))
+
+
+@router.get("/funding-calls/{object_id}", response_model=FundingCallPublic)
+async def read_funding_call(object_id: str, request: Request, session: SessionDep) -> Response:
+    """Read one funding call with its progress (410 once deleted; ETag)."""
+    call = await get_funding_call(session, object_id)
+    return json_with_etag(request, await funding_call_public(session, call, today=utcnow().date()))
+
+
+@router.patch("/funding-calls/{object_id}", response_model=FundingCallPublic)
+async def patch_funding_call(
+    object_id: str, body: FundingCallUpdate, caller: Writer, state: StateDep, session: SessionDep
+) -> FundingCallPublic:
+    """Change or cancel (``{"status": "cancelled"}``) a call; followers receive an ``Update``."""
+    actor, call = await _owned(session, caller, object_id)
+    today = utcnow().date()
+    call = await update_funding_call(session, state.urls, actor, call, body, today=today)
+    public = await funding_call_public(session, call, today=today)
+    await session.commit()
+    state.federation.wake_delivery()
+    return public
+
+
+@router.delete("/funding-calls/{object_id}", status_code=204)
+async def remove_funding_call(
+    object_id: str, caller: Writer, state: StateDep, session: SessionDep
+) -> None:
+    """Delete a call; followers receive a ``Delete{Tombstone}``, the id answers 410."""
+    actor, call = await _owned(session, caller, object_id)
+    await delete_funding_call(session, state.urls, actor, call)
+    await session.commit()
+    state.federation.wake_delivery()
+
+
+@router.post("/funding-calls/{object_id}/pledges", status_code=201, response_model=PledgePublic)
+async def post_pledge(
+    object_id: str,
+    body: PledgeCreate,
+    request: Request,
+    caller: Writer,
+    state: StateDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Record an accepted pledge (owner or admin); followers receive the call's ``Update``."""
+
+    async def create() -> PledgePublic:
+        owner, call = await _owned(session, caller, object_id)
+        pledge = await record_pledge(session, state.urls, owner, call, body, today=utcnow().date())
+        return await pledge_public(session, pledge)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=201, create=create
+    )
+    state.federation.wake_delivery()
+    return response
+
+
+@router.get("/funding-calls/{object_id}/pledges", response_model=PledgesPublic)
+async def read_pledges(
+    object_id: str,
+    request: Request,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Response:
+    """List a call's pledges, newest first (ETag)."""
+    call = await get_funding_call(session, object_id)
+    rows, next_cursor = await list_pledges(session, call, cursor=cursor, limit=limit)
+    items = [await pledge_public(session, p) for p in rows]
+    return json_with_etag(request, PledgesPublic(items=items, next_cursor=next_cursor))

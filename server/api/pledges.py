@@ -1,0 +1,95 @@
+"""JSON API: pledges the token's actor makes, to calls of this or another instance."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from schemas.commons import OfferedPledgePublic, PledgeOffer
+from server.domain.access import acting_actor
+from server.domain.listing import Limit, link_to_next
+from server.domain.lookup import lookup
+from server.domain.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
+from server.domain.pledges import list_pledges
+from server.domain.tokens import Principal
+from server.errors import NotFound
+from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.idempotency import IdempotencyKeyHeader, answer_once
+from server.http.jsonroute import StorableJSONRoute
+from server.storage.models import FundingCall, Pledge
+
+router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONRoute)
+
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+
+
+async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
+    query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
+    call = (await session.execute(query)).scalar_one_or_none()
+    if call is None:
+        entry = await lookup(session, state, uri)
+        if entry.type != "funding_call":
+            raise NotFound(f"{uri} is not a funding call")
+        call = (await session.execute(query)).scalar_one()
+    return call
+
+
+@router.post("/pledges", status_code=202, response_model=OfferedPledgePublic)
+async def post_pledge(
+    body: PledgeOffer,
+    request: Request,
+    caller: Writer,
+    state: StateDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Pledge to a funding call; ``offered`` until its instance accepts or rejects it."""
+
+    async def create() -> OfferedPledgePublic:
+        actor = await acting_actor(session, caller)
+        call = await _call(session, state, body.funding_call)
+        pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
+        await session.flush()
+        return await offered_pledge_public(session, pledge)
+
+    response = await answer_once(
+        request, session, caller, idempotency_key, body, status_code=202, create=create
+    )
+    state.federation.wake_delivery()
+    return response
+
+
+@router.get("/pledges")
+async def get_pledges(
+    caller: Reader,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 200,
+) -> list[OfferedPledgePublic]:
+    """The pledges the token's actor made, newest first; ``Link`` names the next page."""
+    actor = await acting_actor(session, caller)
+    pledges, after = await list_pledges(session, actor, cursor=cursor, limit=limit)
+    link_to_next(request, response, after)
+    return [await offered_pledge_public(session, p) for p in pledges]
+
+
+@router.delete("/pledges/{pledge_id}", status_code=202)
+async def delete_pledge(
+    pledge_id: str, caller: Writer, state: StateDep, session: SessionDep
+) -> OfferedPledgePublic:
+    """Withdraw a pledge while its call is open (sends ``Undo{Offer}`` to a remote call)."""
+    actor = await acting_actor(session, caller)
+    pledge = await session.get(Pledge, pledge_id)
+    if pledge is None or pledge.pledger_id != actor.id:
+        raise NotFound("no such pledge of yours")
+    pledge = await withdraw_pledge(session, state.urls, pledge, today=date.today())
+    await session.commit()
+    state.federation.wake_delivery()
+    return await offered_pledge_public(session, pledge)

@@ -1,0 +1,3 @@
+"""The domain rules: actors, follows, projects, funding calls, pledges, interactions, moderation
+and the directory.
+"""

@@ -1,0 +1,262 @@
+"""Local actors: creation with a key pair, the instance actor, updates and lookups."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from federation.keys import generate_rsa_pem_pair
+from schemas.actors import as2_type_of_kind
+from schemas.api import ActorCreate, ActorPublic, ActorUpdate
+from schemas.context import AS2_PUBLIC
+from schemas.states import FollowState
+from server.domain.lifecycle import publish_note
+from server.domain.render import actor_to_ap
+from server.domain.text import render_markdown
+from server.errors import Conflict, Gone, Invalid, NotFound, refuse_nulls
+from server.publishing.outbox import new_activity, publish
+from server.storage.db import utcnow
+from server.storage.models import Actor, ApiToken, Follow, FundingCall, Project
+from server.urls import Urls
+
+__all__ = [
+    "actor_public",
+    "close_account",
+    "create_local_actor",
+    "delete_local_actor",
+    "ensure_instance_actor",
+    "follow_counts",
+    "get_local_actor",
+    "instance_username",
+    "update_actor",
+]
+
+
+def instance_username(urls: Urls) -> str:
+    """Return the instance actor's preferredUsername: the host name (Mastodon's convention)."""
+    return urlsplit(urls.base).hostname or "instance"
+
+
+async def ensure_instance_actor(session: AsyncSession, urls: Urls, domain: str) -> Actor:
+    """Return the instance actor (type Application), creating it with its key on first use."""
+    found = (
+        (await session.execute(select(Actor).where(Actor.uri == urls.instance_actor)))
+        .scalars()
+        .first()
+    )
+    if found is not None:
+        return found
+    private_pem, public_pem = generate_rsa_pem_pair()
+    actor = Actor(
+        uri=urls.instance_actor,
+        username=instance_username(urls),
+        domain=domain,
+        is_local=True,
+        type="Application",
+        name=domain,
+        summary_source="The instance actor: it signs this server's requests.",
+        url=urls.url("/"),
+        inbox_uri=urls.shared_inbox,
+        shared_inbox_uri=urls.shared_inbox,
+        outbox_uri=urls.url("/actor/outbox"),
+        key_id=urls.key_id(urls.instance_actor),
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+        discoverable=False,
+    )
+    actor.summary_html = render_markdown(actor.summary_source or "")
+    session.add(actor)
+    try:
+        await session.commit()
+    except IntegrityError:  # another process created it first
+        await session.rollback()
+        return (
+            (await session.execute(select(Actor).where(Actor.uri == urls.instance_actor)))
+            .scalars()
+            .one()
+        )
+    return actor
+
+
+async def create_local_actor(
+    session: AsyncSession, urls: Urls, domain: str, data: ActorCreate
+) -> Actor:
+    """Create a local actor with a new RSA-2048 key pair.
+
+    Raises ``Invalid`` for a reserved username and ``Conflict`` when the username is taken.
+    """
+    if data.username == instance_username(urls):
+        raise Invalid(f"username {data.username!r} is reserved for the instance actor")
+    private_pem, public_pem = generate_rsa_pem_pair()
+    uri = urls.actor(data.username)
+    actor = Actor(
+        uri=uri,
+        username=data.username,
+        domain=domain,
+        is_local=True,
+        type=as2_type_of_kind(data.kind),
+        url=urls.profile(data.username),
+        inbox_uri=urls.actor_collection(data.username, "inbox"),
+        shared_inbox_uri=urls.shared_inbox,
+        outbox_uri=urls.actor_collection(data.username, "outbox"),
+        followers_uri=urls.actor_collection(data.username, "followers"),
+        following_uri=urls.actor_collection(data.username, "following"),
+        featured_uri=urls.actor_collection(data.username, "featured"),
+        key_id=urls.key_id(uri),
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+    )
+    _apply(actor, data.model_dump(exclude={"username"}))
+    session.add(actor)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"username {data.username!r} is already taken") from None
+    return actor
+
+
+#: Fields an update may change but not empty (the others may be set to null).
+_REQUIRED = ("name", "kind", "summary", "manually_approves_followers", "language")
+
+
+def _apply(actor: Actor, fields: dict[str, object]) -> None:
+    refuse_nulls(fields, _REQUIRED)
+    for name, value in fields.items():
+        if name == "summary":
+            actor.summary_source = str(value)
+            actor.summary_html = render_markdown(str(value))
+        elif name == "kind":
+            actor.kind = str(value)
+            actor.type = as2_type_of_kind(str(value))
+        elif name == "website":
+            actor.website = str(value) if value is not None else None
+        else:
+            setattr(actor, name, value)
+
+
+async def update_actor(session: AsyncSession, urls: Urls, actor: Actor, data: ActorUpdate) -> Actor:
+    """Apply the fields set in ``data`` to a local actor, and send its followers an ``Update``
+    of its document: Mastodon shows a remote profile as it last received it."""
+    _apply(actor, data.model_dump(exclude_unset=True))
+    actor.updated_at = utcnow()
+    session.add(actor)
+    await publish_note(session, urls, actor, "Update", actor_to_ap(actor, urls))
+    await session.commit()
+    return actor
+
+
+async def get_local_actor(session: AsyncSession, username: str) -> Actor:
+    """Return the local actor ``username`` (the instance actor excluded).
+
+    Raises ``NotFound``.
+    """
+    actor = (
+        (
+            await session.execute(
+                select(Actor).where(
+                    Actor.username == username,
+                    Actor.is_local == True,
+                    Actor.type != "Application",
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if actor is None:
+        raise NotFound(f"no local actor named {username!r}")
+    if actor.deleted_at is not None:
+        raise Gone(f"the actor {username!r} was deleted")
+    return actor
+
+
+async def close_account(session: AsyncSession, actor: Actor) -> None:
+    """What ends any account, local or remote: its follows both ways go, its projects and
+    funding calls become tombstones, and it is marked deleted. The caller commits."""
+    now = utcnow()
+    await session.execute(
+        delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followed_id == actor.id))
+    )
+    await session.execute(
+        update(Project)
+        .where(Project.actor_id == actor.id, Project.deleted_at == None)
+        .values(deleted_at=now, is_pinned=False)
+    )
+    await session.execute(
+        update(FundingCall)
+        .where(FundingCall.actor_id == actor.id, FundingCall.deleted_at == None)
+        .values(deleted_at=now)
+    )
+    actor.deleted_at = actor.updated_at = now
+
+
+async def delete_local_actor(session: AsyncSession, urls: Urls, actor: Actor) -> None:
+    """Delete a local actor for good, as Mastodon deletes an account.
+
+    Its followers' servers and those of the actors it follows get ``Delete{the actor}`` (its
+    key stays to sign it); its tokens are revoked and its profile erased; the username stays
+    taken and its URLs answer 410, since ids are never reused.
+    """
+    followed_inboxes = (
+        await session.execute(
+            select(func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri))
+            .join(Follow, Follow.followed_id == Actor.id)
+            .where(Follow.follower_id == actor.id, Actor.is_local == False)
+        )
+    ).scalars()
+    document = new_activity(urls, "Delete", actor, actor.uri, to=[AS2_PUBLIC])
+    inboxes = [inbox for inbox in followed_inboxes if inbox]
+    await publish(session, actor, document, to_followers=True, inboxes=inboxes)
+    await close_account(session, actor)
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.actor_id == actor.id, ApiToken.revoked_at == None)
+        .values(revoked_at=actor.deleted_at)
+    )
+    actor.summary_source = actor.summary_html = ""
+    actor.legal_form = actor.siren = actor.region = actor.website = None
+    await session.commit()
+
+
+async def follow_counts(session: AsyncSession, actor_id: int) -> tuple[int, int]:
+    """Return (followers, following) counts of accepted follows."""
+    accepted = Follow.state == FollowState.accepted
+    followers = await session.scalar(
+        select(func.count()).select_from(Follow).where(Follow.followed_id == actor_id, accepted)
+    )
+    following = await session.scalar(
+        select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
+    )
+    return int(followers or 0), int(following or 0)
+
+
+async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
+    """Return the JSON API view of an actor (never its keys)."""
+    assert actor.id is not None
+    followers, following = await follow_counts(session, actor.id)
+    return ActorPublic(
+        username=actor.username,
+        handle=f"{actor.username}@{actor.domain}",
+        uri=actor.uri,
+        url=actor.url or actor.uri,
+        name=actor.name,
+        kind=actor.kind,
+        type=actor.type,
+        summary=actor.summary_source or "",
+        summary_html=actor.summary_html or "",
+        legal_form=actor.legal_form,
+        siren=actor.siren,
+        region=actor.region,
+        website=actor.website,
+        manually_approves_followers=actor.manually_approves_followers,
+        language=actor.language,
+        is_local=actor.is_local,
+        created_at=actor.created_at,
+        followers_count=followers,
+        following_count=following,
+    )

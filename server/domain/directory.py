@@ -1,0 +1,219 @@
+"""The directory: local and remote actors, projects and funding calls, listed together.
+
+Each kind is read with its own keyset query; the pages are merged newest first, and the
+cursor remembers where each kind stopped, so a page is three indexed queries at most.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from federation.storable import storable
+from server.domain.funding import effective_status
+from server.domain.listing import by_tag, by_text
+from server.domain.moderation import listed_in_directory
+from server.domain.money import to_decimal_string
+from server.domain.projects import normalize_license
+from server.errors import Invalid
+from server.storage.db import parse_id
+from server.storage.models import Actor, FundingCall, Project
+from server.urls import id_time
+
+__all__ = [
+    "DirectoryEntry",
+    "DirectoryFilters",
+    "DirectoryPage",
+    "entry_of",
+    "list_directory",
+]
+
+Kind = Literal["actor", "project", "funding_call"]
+KINDS: tuple[Kind, ...] = ("actor", "project", "funding_call")
+
+
+class DirectoryFilters(BaseModel):
+    type: Kind | None = None
+    q: str | None = None
+    tag: str | None = None
+    license: str | None = None
+    status: str | None = None
+    currency: str | None = None
+
+
+class DirectoryEntry(BaseModel):
+    type: Kind
+    uri: str
+    url: str
+    name: str
+    summary: str
+    origin: str
+    is_local: bool
+    actor: str | None = None
+    handle: str | None = None
+    tags: list[str] = []
+    license: str | None = None
+    status: str | None = None
+    goal: dict[str, str] | None = None
+    raised: dict[str, str] | None = None
+    deadline: date | None = None
+    listed_at: datetime
+
+
+class DirectoryPage(BaseModel):
+    items: list[DirectoryEntry]
+    next_cursor: str | None
+
+
+def _encode(positions: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(positions).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> dict[str, str]:
+    if not cursor:
+        return {}
+    try:
+        positions = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        raise Invalid("invalid cursor") from None
+    if (
+        not isinstance(positions, dict)
+        or not all(isinstance(v, str) for v in positions.values())
+        or not storable(positions)
+    ):
+        raise Invalid("invalid cursor")
+    return positions
+
+
+def _actor_query(filters: DirectoryFilters) -> Select[Any] | None:
+    if filters.tag or filters.license or filters.status or filters.currency:
+        return None
+    query = select(Actor).where(Actor.type != "Application", listed_in_directory())
+    if filters.q:
+        query = query.where(by_text([Actor.name, Actor.username, Actor.summary_html], filters.q))
+    return query
+
+
+def _object_query(table: Any, filters: DirectoryFilters) -> Select[Any] | None:
+    if table is Project and filters.currency:
+        return None
+    if table is FundingCall and filters.license:
+        return None
+    owners = select(Actor.id).where(listed_in_directory())
+    query = select(table).where(table.deleted_at == None, col(table.actor_id).in_(owners))
+    if filters.tag:
+        query = query.where(by_tag(table.uri, filters.tag))
+    if filters.license:
+        query = query.where(table.license == normalize_license(filters.license))
+    if filters.status:
+        query = query.where(table.status == filters.status)
+    if filters.currency:
+        query = query.where(table.currency == filters.currency.upper())
+    if filters.q:
+        name = table.name if table is Project else table.title
+        query = query.where(by_text([name, table.summary, table.description_html], filters.q))
+    return query
+
+
+async def _page(
+    session: AsyncSession, kind: Kind, query: Select[Any], after: str | None, limit: int
+) -> list[tuple[datetime, str, Any]]:
+    """Return up to ``limit`` rows of one kind after its cursor, as (time, key, row)."""
+    if kind == "actor":
+        if after is not None:
+            query = query.where(col(Actor.id) < int(after))  # checked by list_directory
+        rows = (await session.execute(query.order_by(col(Actor.id).desc()).limit(limit))).scalars()
+        return [(a.created_at, str(a.id), a) for a in rows]
+    table = Project if kind == "project" else FundingCall
+    if after is not None:
+        query = query.where(col(table.id) < after)
+    rows = (await session.execute(query.order_by(col(table.id).desc()).limit(limit))).scalars()
+    return [(id_time(o.id), o.id, o) for o in rows]
+
+
+async def list_directory(
+    session: AsyncSession, filters: DirectoryFilters, *, cursor: str | None, limit: int, today: date
+) -> DirectoryPage:
+    """Return one page of the directory, newest first."""
+    positions = _decode(cursor)
+    if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
+        raise Invalid("invalid cursor")
+    queries: dict[Kind, Select[Any] | None] = {
+        "actor": _actor_query(filters),
+        "project": _object_query(Project, filters),
+        "funding_call": _object_query(FundingCall, filters),
+    }
+    candidates: list[tuple[datetime, Kind, str, Any]] = []
+    for kind in KINDS:
+        query = queries[kind]
+        if query is None or (filters.type and filters.type != kind):
+            continue
+        for moment, key, row in await _page(session, kind, query, positions.get(kind), limit + 1):
+            candidates.append((moment, kind, key, row))
+    candidates.sort(key=lambda c: (c[0], c[2]), reverse=True)
+    chosen = candidates[:limit]
+    owners = await _owners(session, [row for _, kind, _, row in chosen if kind != "actor"])
+    items = [entry_of(kind, row, owners, today) for moment, kind, _, row in chosen]
+    if len(candidates) <= limit:
+        return DirectoryPage(items=items, next_cursor=None)
+    following = dict(positions)
+    for _, kind, key, _ in chosen:
+        following[kind] = key
+    return DirectoryPage(items=items, next_cursor=_encode(following))
+
+
+async def _owners(session: AsyncSession, rows: list[Any]) -> dict[int, Actor]:
+    ids = {row.actor_id for row in rows}
+    if not ids:
+        return {}
+    found = await session.execute(select(Actor).where(col(Actor.id).in_(ids)))
+    return {a.id: a for a in found.scalars() if a.id is not None}
+
+
+def _money(minor: int, currency: str) -> dict[str, str]:
+    return {"amount": to_decimal_string(minor, currency), "currency": currency}
+
+
+def entry_of(kind: Kind, row: Any, owners: dict[int, Actor], today: date) -> DirectoryEntry:
+    """Return the directory entry of an actor, project or funding call row."""
+    if kind == "actor":
+        return DirectoryEntry(
+            type=kind,
+            uri=row.uri,
+            url=row.url or row.uri,
+            name=row.name or row.username,
+            summary=row.summary_html or "",
+            origin=row.domain,
+            is_local=row.is_local,
+            handle=f"@{row.username}@{row.domain}",
+            listed_at=row.created_at,
+        )
+    owner = owners.get(row.actor_id)
+    common: dict[str, Any] = {
+        "type": kind,
+        "uri": row.uri,
+        "url": row.url or row.uri,
+        "summary": row.summary,
+        "origin": owner.domain if owner else "",
+        "is_local": row.is_local,
+        "actor": owner.uri if owner else None,
+        "tags": row.tags,
+        "listed_at": id_time(row.id),
+    }
+    if kind == "project":
+        return DirectoryEntry(name=row.name, license=row.license, status=row.status, **common)
+    return DirectoryEntry(
+        name=row.title,
+        status=effective_status(row, today) if row.is_local else row.status,
+        goal=_money(row.goal_minor, row.currency),
+        raised=_money(row.raised_minor, row.currency),
+        deadline=row.deadline,
+        **common,
+    )

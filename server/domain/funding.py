@@ -1,0 +1,334 @@
+"""Funding calls: create, update, cancel, delete, list, and their progress from pledges.
+
+Status is derived, never stored blindly: ``cancelled`` is the owner's decision; otherwise a call
+is ``funded`` once accepted pledges reach the goal, ``closed`` once its deadline (a UTC date)
+has passed, and ``open`` until then. Reads compute it for ``today``, so a call whose deadline
+passed shows closed without any write; every write stores it again. Progress is recomputed
+from the accepted pledges in SQL on each change, never incremented. Services never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, Money
+from schemas.states import FundingStatus, PledgeState, Sector
+from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
+from server.domain.listing import by_actor, by_tag, by_text, keyset
+from server.domain.money import MoneyError, percent_of, to_decimal_string, to_minor
+from server.domain.notes import funding_call_note
+from server.domain.text import render_markdown
+from server.errors import Invalid, refuse_nulls
+from server.storage.db import utcnow
+from server.storage.models import Actor, FundingCall, Pledge, Project
+from server.urls import Urls, new_id
+
+__all__ = [
+    "close_expired_calls",
+    "create_funding_call",
+    "delete_funding_call",
+    "effective_status",
+    "funding_call_public",
+    "funding_calls_of",
+    "get_funding_call",
+    "list_funding_calls",
+    "note_of_call",
+    "publish_call_update",
+    "recompute_progress",
+    "update_funding_call",
+]
+
+
+def effective_status(call: FundingCall, today: date) -> str:
+    """Return the call's status on ``today`` (cancelled > funded > closed > open)."""
+    if call.status == FundingStatus.cancelled:
+        return FundingStatus.cancelled
+    if call.raised_minor >= call.goal_minor:
+        return FundingStatus.funded
+    if today > call.deadline:
+        return FundingStatus.closed
+    return FundingStatus.open
+
+
+def _goal(money: Money) -> tuple[int, str]:
+    try:
+        return to_minor(money.amount, money.currency), money.currency
+    except MoneyError as error:
+        raise Invalid(f"goal: {error}") from None
+
+
+def _deadline(day: date, today: date) -> date:
+    if day < today:
+        raise Invalid(f"deadline: {day.isoformat()} is in the past (today is {today} UTC)")
+    return day
+
+
+async def _own_project(session: AsyncSession, actor: Actor, project_id: str) -> Project:
+    project = await session.get(Project, project_id)
+    if project is None or project.deleted_at is not None:
+        raise Invalid(f"project_id: no project {project_id!r}")
+    if project.actor_id != actor.id:
+        raise Invalid(f"project_id: project {project_id!r} belongs to another actor")
+    return project
+
+
+async def recompute_progress(session: AsyncSession, call: FundingCall) -> None:
+    """Set the call's raised totals to the sum of its accepted pledges, by sector."""
+    rows = (
+        await session.execute(
+            select(Pledge.sector, func.sum(Pledge.amount_minor))
+            .where(Pledge.funding_call_id == call.id, Pledge.state == PledgeState.accepted)
+            .group_by(Pledge.sector)
+        )
+    ).all()
+    by_sector = {str(sector): int(total or 0) for sector, total in rows}
+    call.raised_by_sector = by_sector
+    call.raised_minor = sum(by_sector.values())
+
+
+async def note_of_call(
+    session: AsyncSession, urls: Urls, call: FundingCall, *, today: date, actor: Actor | None = None
+) -> dict[str, Any]:
+    """Return the call's Note as of ``today``."""
+    actor = actor or await session.get(Actor, call.actor_id)
+    assert actor is not None
+    project = await session.get(Project, call.project_id) if call.project_id else None
+    status = effective_status(call, today)
+    return funding_call_note(call, actor, urls, status=status, project=project)
+
+
+async def publish_call_update(
+    session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall, *, today: date
+) -> None:
+    """Store the call's status, bump ``updated`` and publish ``Update{Note}`` to followers."""
+    call.status = effective_status(call, today)
+    call.updated_at = next_updated(call.updated_at)
+    await set_tags(session, call.uri, call.tags)
+    note = await note_of_call(session, urls, call, today=today, actor=actor)
+    await publish_note(session, urls, actor, "Update", note)
+    await session.flush()
+
+
+async def create_funding_call(
+    session: AsyncSession, urls: Urls, actor: Actor, data: FundingCallCreate, *, today: date
+) -> FundingCall:
+    """Store a call and publish its ``Create{Note}``; the caller commits.
+
+    Raises ``Invalid`` for an unknown currency, too many decimals, a deadline before
+    ``today`` or a project that is not the actor's.
+    """
+    goal_minor, currency = _goal(data.goal)
+    project = await _own_project(session, actor, data.project_id) if data.project_id else None
+    object_id = new_id()
+    now = utcnow()
+    call = FundingCall(
+        id=object_id,
+        uri=urls.funding_call(object_id),
+        url=urls.funding_call(object_id),
+        actor_id=actor.id or 0,
+        project_id=project.id if project else None,
+        project_uri=project.uri if project else None,
+        title=data.title,
+        summary=data.summary,
+        description=data.description,
+        description_html=render_markdown(data.description),
+        currency=currency,
+        goal_minor=goal_minor,
+        deadline=_deadline(data.deadline, today),
+        tags=data.tags,
+        published_at=now,
+        updated_at=now,
+    )
+    session.add(call)
+    await set_tags(session, call.uri, call.tags)
+    note = await note_of_call(session, urls, call, today=today, actor=actor)
+    await publish_note(session, urls, actor, "Create", note)
+    await session.flush()
+    return call
+
+
+async def update_funding_call(
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    call: FundingCall,
+    data: FundingCallUpdate,
+    *,
+    today: date,
+) -> FundingCall:
+    """Apply changes (``status: cancelled`` cancels) and publish ``Update{Note}``.
+
+    Raises ``Invalid`` as ``create_funding_call`` does, for a null required field, and for a
+    currency change once pledges were recorded.
+    """
+    fields = data.model_dump(exclude_unset=True)
+    refuse_nulls(fields, ("title", "summary", "description", "goal", "deadline", "tags", "status"))
+    if data.goal is not None:
+        goal_minor, currency = _goal(data.goal)
+        if currency != call.currency and await _has_pledges(session, call):
+            raise Invalid(
+                f"goal.currency: pledges were recorded in {call.currency}; it cannot change"
+            )
+        call.goal_minor, call.currency = goal_minor, currency
+    if "project_id" in fields:
+        project = await _own_project(session, actor, data.project_id) if data.project_id else None
+        call.project_id = project.id if project else None
+        call.project_uri = project.uri if project else None
+    if data.deadline is not None:
+        call.deadline = _deadline(data.deadline, today)
+    if data.description is not None:
+        call.description = data.description
+        call.description_html = render_markdown(data.description)
+    for name in ("title", "summary", "tags"):
+        if name in fields:
+            setattr(call, name, getattr(data, name))
+    if data.status == FundingStatus.cancelled:
+        call.status = FundingStatus.cancelled
+    await publish_call_update(session, urls, actor, call, today=today)
+    return call
+
+
+async def close_expired_calls(session: AsyncSession, urls: Urls, *, today: date) -> int:
+    """Store ``closed`` on open local calls whose deadline passed and tell followers.
+
+    Reads already show them closed; this sends the ``Update`` that Mastodon users see (for a
+    periodic worker or a CLI command). Returns how many calls were closed; the caller commits.
+    """
+    query = select(FundingCall).where(
+        FundingCall.status == FundingStatus.open,
+        FundingCall.deadline < today,
+        FundingCall.deleted_at == None,
+        FundingCall.is_local == True,
+    )
+    calls = list((await session.execute(query)).scalars().all())
+    for call in calls:
+        actor = await session.get(Actor, call.actor_id)
+        assert actor is not None
+        await publish_call_update(session, urls, actor, call, today=today)
+    return len(calls)
+
+
+async def _has_pledges(session: AsyncSession, call: FundingCall) -> bool:
+    found = await session.scalar(select(Pledge.id).where(Pledge.funding_call_id == call.id))
+    return found is not None
+
+
+async def delete_funding_call(
+    session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall
+) -> None:
+    """Leave a Tombstone (the id is never reused) and publish ``Delete`` to the same audience."""
+    call.deleted_at = utcnow()
+    await publish_delete(session, urls, actor, call.uri, call.deleted_at)
+    await session.flush()
+
+
+async def get_funding_call(
+    session: AsyncSession, object_id: str, *, allow_deleted: bool = False
+) -> FundingCall:
+    """Return a funding call by id; raises ``NotFound`` or ``Gone``."""
+    return await get_object(
+        session, FundingCall, object_id, "funding call", allow_deleted=allow_deleted
+    )
+
+
+def _status_is(status: str, today: date) -> Any:
+    """The SQL condition for a derived status (a passed deadline closes an open call)."""
+    stored = col(FundingCall.status)
+    if status == FundingStatus.open:
+        return and_(stored == FundingStatus.open, col(FundingCall.deadline) >= today)
+    if status == FundingStatus.closed:
+        return or_(
+            stored == FundingStatus.closed,
+            and_(stored == FundingStatus.open, col(FundingCall.deadline) < today),
+        )
+    return stored == status
+
+
+async def list_funding_calls(
+    session: AsyncSession,
+    *,
+    local_domain: str,
+    today: date,
+    actor: str | None = None,
+    tag: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    currency: str | None = None,
+    project_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> tuple[list[FundingCall], str | None]:
+    """Return one page of live funding calls, newest first, and the next cursor."""
+    query = select(FundingCall).where(FundingCall.deleted_at == None)
+    if actor:
+        query = query.where(by_actor(FundingCall.actor_id, actor, local_domain))
+    if tag:
+        query = query.where(by_tag(FundingCall.uri, tag))
+    if status:
+        query = query.where(_status_is(status, today))
+    if q:
+        columns = [FundingCall.title, FundingCall.summary, FundingCall.description]
+        query = query.where(by_text(columns, q))
+    if currency:
+        query = query.where(FundingCall.currency == currency.upper())
+    if project_id:
+        query = query.where(FundingCall.project_id == project_id)
+    return await keyset(session, query, FundingCall.id, cursor=cursor, limit=limit)
+
+
+async def funding_calls_of(
+    session: AsyncSession,
+    *,
+    actor_id: int | None = None,
+    project_id: str | None = None,
+    limit: int = 50,
+) -> list[FundingCall]:
+    """Return the live calls of an actor or of a project, newest first, for pages."""
+    query = select(FundingCall).where(FundingCall.deleted_at == None)
+    if actor_id is not None:
+        query = query.where(FundingCall.actor_id == actor_id)
+    if project_id is not None:
+        query = query.where(FundingCall.project_id == project_id)
+    query = query.order_by(col(FundingCall.id).desc()).limit(limit)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def funding_call_public(
+    session: AsyncSession, call: FundingCall, *, today: date
+) -> FundingCallPublic:
+    """Return the JSON API view of a call, with its status as of ``today``."""
+    actor_uri = await session.scalar(select(Actor.uri).where(Actor.id == call.actor_id))
+    return FundingCallPublic(
+        id=call.id,
+        uri=call.uri,
+        url=call.url or call.uri,
+        actor=actor_uri or "",
+        project_id=call.project_id,
+        project_uri=call.project_uri,
+        title=call.title,
+        summary=call.summary,
+        description=call.description,
+        description_html=call.description_html,
+        goal=Money.model_construct(
+            amount=to_decimal_string(call.goal_minor, call.currency), currency=call.currency
+        ),
+        raised=Money.model_construct(
+            amount=to_decimal_string(call.raised_minor, call.currency), currency=call.currency
+        ),
+        raised_by_sector={
+            sector: to_decimal_string(call.raised_by_sector.get(sector, 0), call.currency)
+            for sector in Sector
+        },
+        progress_percent=percent_of(call.raised_minor, call.goal_minor),
+        deadline=call.deadline,
+        status=effective_status(call, today),
+        tags=call.tags,
+        is_local=call.is_local,
+        published_at=call.published_at,
+        updated_at=call.updated_at,
+    )

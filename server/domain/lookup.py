@@ -1,0 +1,116 @@
+"""Finding actors by handle or URI: local first, then WebFinger and the safe fetcher."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.actors import parse_actor
+from federation.errors import FederationError
+from federation.webfinger import parse_handle, resolve_handle
+from schemas.base import get_id
+from server.domain.directory import DirectoryEntry, Kind, entry_of
+from server.domain.remote_objects import RemoteObjectError, is_communs_note, store_remote_object
+from server.errors import Conflict, Invalid, NotFound
+from server.http.deps import AppState
+from server.storage.models import Actor, FundingCall, Project
+
+__all__ = ["lookup", "resolve_actor"]
+
+
+async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> Actor:
+    """Return the actor named by ``user@host`` or an actor URI, fetching and storing remote ones.
+
+    Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
+    """
+    target = target.strip()
+    if target.startswith(("http://", "https://")):
+        uri = target
+    else:
+        try:
+            username, host = parse_handle(target)
+        except FederationError as exc:
+            raise Invalid(str(exc)) from None
+        if host == state.domain:
+            uri = state.urls.actor(username)
+        else:
+            await session.commit()  # as below: no connection held across a network request
+            try:
+                uri = await resolve_handle(
+                    state.federation.fetcher,
+                    f"{username}@{host}",
+                    insecure_http=state.settings.allow_private_networks
+                    and state.urls.base.startswith("http://"),
+                )
+            except FederationError as exc:
+                raise NotFound(f"cannot resolve {target}: {exc}") from None
+    found = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
+    if found is not None or state.urls.is_local(uri):
+        if found is None:
+            raise NotFound(f"no local actor at {uri}")
+        return found
+    # End the read-only transaction: the store saves in its own session, and SQLite has one
+    # connection (holding it here deadlocked until the pool timed out).
+    await session.commit()
+    try:
+        document = await state.federation.fetcher.fetch_object(uri)
+        remote = parse_actor(document)
+    except FederationError as exc:
+        raise NotFound(f"cannot fetch the actor {uri}: {exc}") from None
+    if urlsplit(remote.uri).netloc != urlsplit(uri).netloc:
+        raise NotFound(f"{uri} is not an actor of its own host")
+    await state.federation.store.save_remote_actor(remote)
+    saved = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
+    if saved is None:  # not stored: another row holds its handle or key (an account re-made)
+        raise Conflict(f"{uri} conflicts with an actor already known under its handle or key")
+    return saved
+
+
+async def lookup(session: AsyncSession, state: AppState, q: str) -> DirectoryEntry:
+    """Return the directory entry of a handle or URI, fetching and storing remote ones.
+
+    Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
+    """
+    q = q.strip()
+    if not q.startswith(("http://", "https://")) or state.urls.actor("") in q:
+        actor = await resolve_actor(session, state, q)
+        return entry_of("actor", actor, {}, date.today())
+    found = await _stored_object(session, q)
+    if found is None and not state.urls.is_local(q):
+        try:
+            document = await state.federation.fetcher.fetch_object(q)
+        except FederationError as exc:
+            raise NotFound(f"cannot fetch {q}: {exc}") from None
+        if not is_communs_note(document):
+            actor = await resolve_actor(session, state, q)
+            return entry_of("actor", actor, {}, date.today())
+        author_uri = get_id(document.get("attributedTo"))
+        if not author_uri:
+            raise NotFound(f"{q} names no author")
+        await resolve_actor(session, state, author_uri)
+        await session.commit()
+        try:
+            await store_remote_object(session, author_uri, document, require_follow=False)
+        except RemoteObjectError as exc:
+            raise NotFound(f"{q} is not a usable Communs object: {exc}") from None
+        found = await _stored_object(session, q)
+    if found is None:
+        raise NotFound(f"nothing known at {q}")
+    kind, row = found
+    owner = await session.get(Actor, row.actor_id)
+    return entry_of(kind, row, {owner.id: owner} if owner and owner.id else {}, date.today())
+
+
+async def _stored_object(session: AsyncSession, uri: str) -> tuple[Kind, Any] | None:
+    tables: tuple[tuple[Kind, Any], ...] = (("project", Project), ("funding_call", FundingCall))
+    for kind, table in tables:
+        row = (
+            await session.execute(select(table).where(table.uri == uri, table.deleted_at == None))
+        ).scalar_one_or_none()
+        if row is not None:
+            return kind, row
+    return None

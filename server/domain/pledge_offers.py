@@ -1,0 +1,303 @@
+"""Pledges across instances: ``Offer{Pledge}`` answered by ``Accept`` or ``Reject``.
+
+The pledger's instance stores the pledge as ``offered`` and sends the Offer to the call's
+owner; the owner's instance validates it (call open, same currency, positive amount, a
+verified pledger), counts it by recomputing progress from accepted pledges, tells the call's
+followers with an ``Update`` and answers. A pledge is identified by its URI, so a repeated
+Offer is answered again but never counted twice. ``Undo{Offer}`` withdraws it while the call
+is open. For a call of this instance the same API records the pledge directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.base import get_id
+from schemas.commons import Money, OfferedPledgePublic, PledgeCreate, PledgeOffer
+from schemas.states import FundingStatus, PledgeState, Sector
+from server.domain.funding import effective_status, publish_call_update, recompute_progress
+from server.domain.money import MoneyError, to_decimal_string, to_minor
+from server.domain.notes import pledge_document
+from server.domain.pledges import record_pledge
+from server.errors import Conflict, Invalid, NotFound
+from server.publishing.outbox import new_activity, publish
+from server.storage.models import Actor, FundingCall, Pledge
+from server.urls import Urls, new_id
+
+__all__ = [
+    "handle_offer",
+    "handle_offer_answer",
+    "handle_undo_offer",
+    "offer_pledge",
+    "offered_pledge_public",
+    "withdraw_pledge",
+]
+
+_TAKES_PLEDGES = (FundingStatus.open, FundingStatus.funded)
+
+
+async def _owner(session: AsyncSession, call: FundingCall) -> Actor:
+    owner = await session.get(Actor, call.actor_id)
+    if owner is None:
+        raise NotFound("the funding call has no owner")
+    return owner
+
+
+async def offer_pledge(
+    session: AsyncSession,
+    urls: Urls,
+    pledger: Actor,
+    call: FundingCall,
+    data: PledgeOffer,
+    *,
+    today: date,
+) -> Pledge:
+    """Pledge to ``call``: recorded at once for a local call, else offered to its instance.
+
+    Raises ``Invalid`` (currency, amount) and ``Conflict`` (call closed or cancelled).
+    """
+    owner = await _owner(session, call)
+    if call.is_local:
+        create = PledgeCreate(
+            amount=data.amount, sector=data.sector, message=data.message, pledger=pledger.username
+        )
+        return await record_pledge(session, urls, owner, call, create, today=today)
+    if call.status not in _TAKES_PLEDGES:
+        raise Conflict(f"the funding call is {call.status}; it takes no more pledges")
+    if data.amount.currency != call.currency:
+        raise Invalid(f"amount.currency: the call is in {call.currency}")
+    try:
+        minor = to_minor(data.amount.amount, data.amount.currency)
+    except MoneyError as exc:
+        raise Invalid(f"amount: {exc}") from None
+    object_id = new_id()
+    pledge = Pledge(
+        id=object_id,
+        uri=urls.pledge(object_id),
+        funding_call_id=call.id,
+        pledger_id=pledger.id,
+        sector=data.sector,
+        amount_minor=minor,
+        currency=call.currency,
+        message=data.message,
+        state=PledgeState.offered,
+    )
+    document = pledge_document(pledge, call, pledger=pledger, funder=pledger.name)
+    document.pop("@context", None)
+    offer = new_activity(urls, "Offer", pledger, document, target=call.uri, to=[owner.uri])
+    pledge.offer_uri = str(offer["id"])
+    session.add(pledge)
+    assert owner.inbox_uri
+    await publish(session, pledger, offer, inboxes=[owner.inbox_uri])
+    return pledge
+
+
+async def withdraw_pledge(
+    session: AsyncSession, urls: Urls, pledge: Pledge, *, today: date
+) -> Pledge:
+    """Withdraw a pledge while its call is open (``Undo{Offer}`` for a remote call).
+
+    Raises ``Conflict`` when the pledge was already settled otherwise or the call is closed.
+    """
+    call = await session.get(FundingCall, pledge.funding_call_id)
+    assert call is not None
+    status = effective_status(call, today) if call.is_local else call.status
+    if pledge.state not in (PledgeState.offered, PledgeState.accepted):
+        raise Conflict(f"the pledge is {pledge.state}")
+    if status not in _TAKES_PLEDGES:
+        raise Conflict(f"the funding call is {status}; pledges can no longer be withdrawn")
+    pledge.state = PledgeState.withdrawn
+    owner = await _owner(session, call)
+    if call.is_local:
+        await recompute_progress(session, call)
+        await publish_call_update(session, urls, owner, call, today=today)
+        return pledge
+    pledger = await session.get(Actor, pledge.pledger_id)
+    assert pledger is not None and owner.inbox_uri
+    embedded = {
+        "id": pledge.offer_uri,
+        "type": "Offer",
+        "actor": pledger.uri,
+        "target": call.uri,
+        "object": pledge.uri,
+    }
+    await publish(
+        session, pledger, new_activity(urls, "Undo", pledger, embedded), inboxes=[owner.inbox_uri]
+    )
+    return pledge
+
+
+def _reason(activity: dict[str, Any]) -> str | None:
+    for key in ("content", "summary"):
+        value = activity.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:500]
+    return None
+
+
+async def _answer(
+    session: AsyncSession,
+    urls: Urls,
+    owner: Actor,
+    pledger: Actor,
+    offer: dict[str, Any],
+    *,
+    reason: str | None,
+) -> None:
+    """Send Accept (no reason) or Reject (with its reason) of an Offer to the pledger."""
+    assert pledger.inbox_uri
+    answer = new_activity(urls, "Reject" if reason else "Accept", owner, offer)
+    if reason:
+        answer["content"] = reason
+    await publish(session, owner, answer, inboxes=[pledger.inbox_uri])
+
+
+def _validate(call: FundingCall, pledge: dict[str, Any], today: date) -> tuple[int, str] | str:
+    """Return (minor units, sector) of a valid pledge, or why it is refused."""
+    status = effective_status(call, today)
+    if status not in _TAKES_PLEDGES:
+        return f"the funding call is {status}"
+    amount = pledge.get("amount")
+    if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
+        return "amount must be a MonetaryAmount whose value is a decimal string"
+    if amount.get("currency") != call.currency:
+        return f"the funding call takes {call.currency} only"
+    sector = pledge.get("sector")
+    if sector not in set(Sector):
+        return "sector must be public, private, civil_society or individual"
+    try:
+        return to_minor(amount["value"], call.currency), str(sector)
+    except MoneyError as exc:
+        return str(exc)
+
+
+async def handle_offer(
+    session: AsyncSession, urls: Urls, activity: dict[str, Any], *, today: date
+) -> str:
+    """Validate, count and answer an ``Offer{Pledge}`` made to one of our funding calls."""
+    signer = str(get_id(activity.get("actor")))
+    pledge_doc = activity.get("object")
+    if not isinstance(pledge_doc, dict) or pledge_doc.get("objectType") != "Pledge":
+        return "ignored"
+    pledge_uri = get_id(pledge_doc)
+    call_uri = get_id(activity.get("target")) or get_id(pledge_doc.get("fundingCall"))
+    call = (
+        await session.execute(
+            select(FundingCall).where(
+                FundingCall.uri == call_uri,
+                FundingCall.is_local == True,
+                FundingCall.deleted_at == None,
+            )
+        )
+    ).scalar_one_or_none()
+    pledger = (await session.execute(select(Actor).where(Actor.uri == signer))).scalar_one_or_none()
+    if call is None or pledger is None or pledge_uri is None or not urls.is_local(call.uri):
+        return "ignored"
+    owner = await _owner(session, call)
+    offer = {k: v for k, v in activity.items() if k != "@context"}
+    existing = (
+        await session.execute(select(Pledge).where(Pledge.uri == pledge_uri))
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.pledger_id != pledger.id:
+            return "ignored"
+        await _answer(
+            session,
+            urls,
+            owner,
+            pledger,
+            offer,
+            reason=existing.reason if existing.state == PledgeState.rejected else None,
+        )
+        await session.commit()
+        return "answered again"
+    checked = _validate(call, pledge_doc, today)
+    message = pledge_doc.get("content")
+    pledge = Pledge(
+        id=new_id(),
+        uri=pledge_uri,
+        funding_call_id=call.id,
+        pledger_id=pledger.id,
+        sector=checked[1] if isinstance(checked, tuple) else Sector.individual,
+        amount_minor=checked[0] if isinstance(checked, tuple) else 0,
+        currency=call.currency,
+        message=message[:2000] if isinstance(message, str) else "",
+        offer_uri=str(activity["id"]),
+        state=PledgeState.accepted if isinstance(checked, tuple) else PledgeState.rejected,
+        reason=None if isinstance(checked, tuple) else checked,
+    )
+    session.add(pledge)
+    await session.flush()
+    if pledge.state == PledgeState.accepted:
+        await recompute_progress(session, call)
+        await publish_call_update(session, urls, owner, call, today=today)
+    await _answer(session, urls, owner, pledger, offer, reason=pledge.reason)
+    await session.commit()
+    return str(pledge.state)
+
+
+async def handle_offer_answer(
+    session: AsyncSession, signer: str, answer: dict[str, Any], *, accepted: bool
+) -> str:
+    """Record the owner's Accept or Reject of one of our Offers (signed by the call's owner)."""
+    offer_uri = get_id(answer.get("object"))
+    pledge = (
+        await session.execute(select(Pledge).where(Pledge.offer_uri == offer_uri))
+    ).scalar_one_or_none()
+    if pledge is None or pledge.state != PledgeState.offered:
+        return "ignored"
+    call = await session.get(FundingCall, pledge.funding_call_id)
+    owner = await session.get(Actor, call.actor_id) if call else None
+    if owner is None or owner.uri != signer:
+        return "ignored"
+    pledge.state = PledgeState.accepted if accepted else PledgeState.rejected
+    pledge.reason = None if accepted else (_reason(answer) or "refused")
+    await session.commit()
+    return str(pledge.state)
+
+
+async def handle_undo_offer(
+    session: AsyncSession, urls: Urls, signer: str, offer: Any, *, today: date
+) -> str:
+    """Withdraw a pledge its pledger takes back, while the call is open."""
+    pledge = (
+        await session.execute(select(Pledge).where(Pledge.offer_uri == get_id(offer)))
+    ).scalar_one_or_none()
+    if pledge is None or pledge.state != PledgeState.accepted:
+        return "ignored"
+    pledger = await session.get(Actor, pledge.pledger_id) if pledge.pledger_id else None
+    call = await session.get(FundingCall, pledge.funding_call_id)
+    if pledger is None or pledger.uri != signer or call is None or not call.is_local:
+        return "ignored"
+    if effective_status(call, today) not in _TAKES_PLEDGES:
+        return "ignored"
+    pledge.state = PledgeState.withdrawn
+    await recompute_progress(session, call)
+    await publish_call_update(session, urls, await _owner(session, call), call, today=today)
+    await session.commit()
+    return "withdrawn"
+
+
+async def offered_pledge_public(session: AsyncSession, pledge: Pledge) -> OfferedPledgePublic:
+    """Return a pledge as its pledger sees it."""
+    call_uri = await session.scalar(
+        select(FundingCall.uri).where(FundingCall.id == pledge.funding_call_id)
+    )
+    return OfferedPledgePublic(
+        id=pledge.id,
+        uri=pledge.uri,
+        funding_call=call_uri or "",
+        amount=Money.model_construct(
+            amount=to_decimal_string(pledge.amount_minor, pledge.currency),
+            currency=pledge.currency,
+        ),
+        sector=pledge.sector,
+        message=pledge.message,
+        state=pledge.state,
+        reason=pledge.reason,
+        created_at=pledge.created_at,
+    )

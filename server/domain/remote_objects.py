@@ -1,0 +1,261 @@
+"""Projects and funding calls of other Communs instances, rebuilt from the Notes they push.
+
+A Note is taken for one of ours only when it carries ``objectType`` Project or FundingCall;
+anything else from other software stays a plain Note. What is kept is checked first: the
+signer is the author, the object lives on the signer's host, one of our actors follows the
+author, ``updated`` moves forward, money is a decimal *string* in a known currency, and the
+HTML is sanitised. A payload that fails any check is refused whole, never stored as given.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from federation.actors import http_uri
+from federation.sanitize import sanitize_html
+from schemas.base import as_list, get_id
+from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
+from server.domain.lifecycle import set_tags
+from server.domain.money import MoneyError, check_currency, to_minor
+from server.domain.projects import normalize_license
+from server.errors import Invalid
+from server.storage.db import affected, utcnow
+from server.storage.models import Actor, Follow, FundingCall, Project
+from server.urls import new_id
+
+__all__ = [
+    "COMMUNS_TYPES",
+    "RemoteObjectError",
+    "handle_remote_delete",
+    "is_communs_note",
+    "store_remote_object",
+]
+
+COMMUNS_TYPES = frozenset({"Project", "FundingCall"})
+_TEXT_LIMIT = 20_000
+
+
+class RemoteObjectError(ValueError):
+    """A remote Communs object that cannot be trusted or understood."""
+
+
+def _host(uri: Any) -> str | None:
+    """Return the host[:port] of an http(s) IRI we could store and reach, else None."""
+    checked = http_uri(uri) if isinstance(uri, str) else None
+    return urlsplit(checked).netloc.lower() if checked else None
+
+
+def _text(note: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
+    value = note.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise RemoteObjectError(f"{key} must be a string of at most {limit} characters")
+    return value.strip()
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-12:00 is past datetime.max
+    except (ValueError, OverflowError):
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _amount(
+    value: Any, *, currency: str | None = None, allow_zero: bool = False
+) -> tuple[int, str]:
+    """Return (minor units, currency) of a MonetaryAmount whose value is a decimal string."""
+    if not isinstance(value, dict):
+        raise RemoteObjectError("a MonetaryAmount object is expected")
+    raw, code = value.get("value"), value.get("currency")
+    if not isinstance(raw, str) or not isinstance(code, str):
+        raise RemoteObjectError("money must be a decimal string with a currency, never a number")
+    if currency is not None and code != currency:
+        raise RemoteObjectError("every amount of a call must be in its currency")
+    try:
+        check_currency(code)
+        if allow_zero and raw.strip("0.") == "" and raw.strip():
+            return 0, code
+        return to_minor(raw, code), code
+    except MoneyError as exc:
+        raise RemoteObjectError(str(exc)) from None
+
+
+def _tags(note: dict[str, Any]) -> list[str]:
+    names = [
+        str(t["name"]).lstrip("#").lower()[:100]
+        for t in as_list(note.get("tag"))
+        if isinstance(t, dict) and t.get("type") == "Hashtag" and isinstance(t.get("name"), str)
+    ]
+    return list(dict.fromkeys(n for n in names if n))[:20]
+
+
+def _license(value: Any) -> str | None:
+    """Return a remote licence normalised, or ``None`` when it is not valid SPDX."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return normalize_license(value)
+    except Invalid:
+        return None
+
+
+def _project_fields(note: dict[str, Any]) -> dict[str, Any]:
+    status = note.get("status")
+    if status not in set(ProjectStatus):
+        raise RemoteObjectError(f"unknown project status {status!r}")
+    license_value = note.get("license")
+    repository = note.get("codeRepository")
+    return {
+        "name": _text(note, "name", 200, required=True),
+        "status": status,
+        "license": _license(license_value),
+        "repository_url": repository if _host(repository) else None,
+    }
+
+
+def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
+    goal, currency = _amount(note.get("goal"))
+    raised, _ = _amount(note.get("raised"), currency=currency, allow_zero=True)
+    by_sector: dict[str, int] = {}
+    sectors = note.get("raisedBySector") or {}
+    if not isinstance(sectors, dict):
+        raise RemoteObjectError("raisedBySector must map sectors to amounts")
+    for sector, amount in sectors.items():
+        if sector not in set(Sector):
+            raise RemoteObjectError(f"unknown sector {sector!r}")
+        by_sector[sector] = _amount(amount, currency=currency, allow_zero=True)[0]
+    status = note.get("status")
+    if status not in set(FundingStatus):
+        raise RemoteObjectError(f"unknown funding status {status!r}")
+    end = _moment(note.get("endTime"))
+    if end is None:
+        raise RemoteObjectError("endTime (the deadline) must be an ISO 8601 date-time")
+    project = get_id(note.get("project"))
+    return {
+        "title": _text(note, "name", 200, required=True),
+        "currency": currency,
+        "goal_minor": goal,
+        "raised_minor": raised,
+        "raised_by_sector": by_sector,
+        "status": status,
+        "deadline": date(end.year, end.month, end.day),
+        "project_uri": project if _host(project) else None,
+    }
+
+
+async def _followed_author(session: AsyncSession, signer: str) -> Actor | None:
+    """Return the signer if one of our actors follows it (we only keep what we asked for)."""
+    follower = aliased(Actor)
+    return (
+        await session.execute(
+            select(Actor)
+            .join(Follow, Follow.followed_id == Actor.id)
+            .join(follower, follower.id == Follow.follower_id)
+            .where(
+                Actor.uri == signer,
+                Actor.is_local == False,
+                follower.is_local == True,
+                Follow.state == FollowState.accepted,
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+def is_communs_note(note: Any) -> bool:
+    """Whether a pushed object is a Communs project or funding call (not a plain Note)."""
+    return (
+        isinstance(note, dict)
+        and note.get("type") == "Note"
+        and note.get("objectType") in COMMUNS_TYPES
+    )
+
+
+async def store_remote_object(
+    session: AsyncSession, signer: str, note: dict[str, Any], *, require_follow: bool = True
+) -> str:
+    """Create or update the remote project or funding call a ``Create``/``Update`` carries.
+
+    Pushed objects are kept only from followed authors; a lookup (``require_follow=False``)
+    stores what a user asked for.
+
+    Raises ``RemoteObjectError`` when the payload cannot be trusted or understood.
+    """
+    uri = note.get("id")
+    if _host(uri) is None or _host(uri) != _host(signer):
+        raise RemoteObjectError("the object must live on its author's host")
+    if get_id(note.get("attributedTo")) != signer:
+        raise RemoteObjectError("attributedTo must be the actor that sent it")
+    author = await _followed_author(session, signer)
+    if author is None and not require_follow:
+        author = (
+            await session.execute(select(Actor).where(Actor.uri == signer, Actor.is_local == False))
+        ).scalar_one_or_none()
+    if author is None:
+        return "ignored"
+    updated = _moment(note.get("updated")) or _moment(note.get("published")) or utcnow()
+    table: Any = Project if note["objectType"] == "Project" else FundingCall
+    fields = _project_fields(note) if table is Project else _call_fields(note)
+    content = note.get("content")
+    if not isinstance(content, str) or len(content) > _TEXT_LIMIT:
+        raise RemoteObjectError("content must be HTML of at most 20000 characters")
+    url = note.get("url")
+    fields |= {
+        "description": "",
+        "description_html": sanitize_html(content),
+        "tags": _tags(note),
+        "url": url if isinstance(url, str) and _host(url) == _host(uri) else uri,
+        "updated_at": updated,
+    }
+    existing = (await session.execute(select(table).where(table.uri == uri))).scalar_one_or_none()
+    if existing is not None:
+        if existing.is_local or existing.actor_id != author.id:
+            raise RemoteObjectError("the object belongs to someone else")
+        if existing.deleted_at is not None or updated <= existing.updated_at:
+            return "ignored"
+        for name, value in fields.items():
+            setattr(existing, name, value)
+    else:
+        published = _moment(note.get("published")) or updated
+        session.add(
+            table(
+                id=new_id(),
+                uri=uri,
+                actor_id=author.id,
+                is_local=False,
+                published_at=published,
+                **fields,
+            )
+        )
+    await set_tags(session, str(uri), fields["tags"])
+    await session.commit()
+    return "stored"
+
+
+async def handle_remote_delete(session: AsyncSession, signer: str, deleted: Any) -> str:
+    """Tombstone a remote project or funding call its author deleted."""
+    uri = get_id(deleted)
+    author = await session.scalar(select(Actor.id).where(Actor.uri == signer))
+    if uri is None or author is None:
+        return "ignored"
+    done = 0
+    for table in (Project, FundingCall):
+        result = await session.execute(
+            update(table)
+            .where(table.uri == uri, table.actor_id == author, table.is_local == False)
+            .values(deleted_at=utcnow())
+        )
+        done += affected(result)
+    await session.commit()
+    return "deleted" if done else "ignored"

@@ -1,0 +1,114 @@
+"""Typed FastAPI dependencies: the app state, a database session and the caller's token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.tokens import Principal, authenticate
+from server.http.doccache import DocumentCache
+from server.settings import Settings
+from server.storage.db import MAX_BIG_ID, MAX_ID, Database
+from server.storage.models import Actor
+from server.urls import Urls
+
+if TYPE_CHECKING:
+    from server.runtime import Federation
+
+__all__ = [
+    "AppState",
+    "BigRowId",
+    "RowId",
+    "SessionDep",
+    "StateDep",
+    "get_state",
+    "require_scope",
+    "wants_as2",
+]
+
+
+@dataclass
+class AppState:
+    """What the lifespan builds once and every request shares."""
+
+    settings: Settings
+    db: Database
+    urls: Urls
+    federation: Federation
+
+    @property
+    def documents(self) -> DocumentCache:
+        """The served-documents cache, shared with the workers of this process."""
+        return self.federation.documents
+
+    @property
+    def domain(self) -> str:
+        return self.settings.domain
+
+
+async def get_state(request: Request) -> AppState:
+    """Return the state built by ``create_app`` (async: sync dependencies run in a thread)."""
+    state: AppState = request.app.state.communs
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """Yield a session for one request."""
+    async with state.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise).
+
+    A suspended actor's token is refused (403) for every scope but ``read``.
+    """
+
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401,
+                "a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        principal = await authenticate(session, token.strip())
+        if principal is None:
+            raise HTTPException(
+                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        if not principal.allows(scope):
+            raise HTTPException(403, f"this token lacks the {scope!r} scope")
+        if scope != "read" and principal.actor_id is not None:
+            suspended_at = await session.scalar(
+                select(Actor.suspended_at).where(Actor.id == principal.actor_id)
+            )
+            if suspended_at is not None:
+                raise HTTPException(403, "this actor is suspended")
+        return principal
+
+    return dependency
+
+
+def wants_as2(request: Request) -> bool:
+    """Whether the client asked for ActivityStreams rather than HTML."""
+    accept = request.headers.get("accept", "").lower()
+    return "application/activity+json" in accept or "application/ld+json" in accept
+
+
+#: The id of a row in a path (a follow): a larger one would be a database error, not a 404.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: The same, for tables with 64-bit ids (deliveries).
+BigRowId = Annotated[int, Path(ge=1, le=MAX_BIG_ID)]

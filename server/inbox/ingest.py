@@ -1,0 +1,375 @@
+"""Group commit of accepted inbox activities: many requests, one INSERT and one COMMIT.
+
+The database write, not the crypto, bounds the inbox (DESIGN.md §12: ≈ 600 requests/s with a
+commit each, ≈ 2 200/s batched). Each request waits until the batch holding its activity is
+committed before it is answered 202, so nothing accepted is ever lost. Ids already stored are
+skipped by ``ON CONFLICT DO NOTHING`` and reported as duplicates.
+
+A batch is one statement and one hop: on SQLite a multi-row ``VALUES`` run with its commit
+on a connection and thread of the writer's own, on PostgreSQL an ``unnest`` of arrays sent by
+asyncpg outside any transaction. The ORM's per-row work cost more than the rest of an inbox
+request, and each extra hop to aiosqlite's thread cost GIL hand-offs (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+from queue import SimpleQueue
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schemas.states import ActivityState
+from server.storage.db import Database, UTCDateTime, sqlite_pragmas, utcnow
+from server.urls import new_id
+
+__all__ = ["BATCH_SIZE", "GroupCommitter"]
+
+log = logging.getLogger("communs.ingest")
+
+BATCH_SIZE = 200
+
+_COLUMNS = (
+    "id, uri, type, actor_uri, object_uri, body, "
+    "direction, is_public, state, attempts, next_attempt_at, created_at"
+)
+_SQLITE_ROW = "(?, ?, ?, ?, ?, ?, 'in', 0, ?, 0, ?, ?)"
+_POSTGRES = (
+    f"INSERT INTO activity ({_COLUMNS}) "
+    "SELECT id, uri, type, actor_uri, object_uri, body, 'in', false, $7, 0, $8, $8 "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], "
+    "$6::bytea[]) AS batch(id, uri, type, actor_uri, object_uri, body) "
+    "ON CONFLICT (uri) DO NOTHING RETURNING uri"
+)
+
+#: What a failed batch may raise: the drivers' own errors (the batch bypasses SQLAlchemy's).
+_WRITE_ERRORS = (
+    DBAPIError,
+    sqlite3.Error,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # e.g. a connection the server ended mid-protocol
+    OSError,
+    UnicodeError,  # text the edge let through that the driver cannot encode: fail it alone
+)
+
+#: (id, uri, type, actor_uri, object_uri, body)
+Row = tuple[str, str, str, str, str | None, bytes]
+
+#: What a write reports back: the ids it inserted, or why it failed.
+Outcome = set[str] | BaseException
+
+#: What a batch's writer calls with its outcome, on the event loop.
+Done = Callable[[Outcome], None]
+
+
+class _Pending:
+    """One activity waiting for its batch's commit, and the request waiting on it."""
+
+    __slots__ = ("done", "row", "uri")
+
+    def __init__(self, row: Row, done: asyncio.Future[bool]) -> None:
+        self.row = row
+        self.uri = row[1]
+        self.done = done
+
+
+#: A batch handed to the SQLite thread, with what to call once it is written.
+_Handed = tuple[list[Row], Done]
+
+
+class _SqliteBatches:
+    """Batches written back to back on a SQLite connection and thread of their own.
+
+    The thread starts its next write as soon as one commits, merging every batch handed to
+    it meanwhile into one statement, and hands each outcome straight back to the event loop.
+    Waiting for the loop to hand over the next batch cost, per commit, a loop iteration full
+    of other requests' signature checks and a GIL hand-off: most of an inbox request's
+    latency at half the machine's limit (docs/performance.md).
+    """
+
+    #: Batches handed over while one is written: they wait for the thread, then go in
+    #: together (at most 8 × 200 rows: 14 400 parameters, within SQLite's 32 766).
+    in_flight = 8
+
+    def __init__(self, db: Database) -> None:
+        self._path = make_url(db.url).database or ""
+        self._stamp = UTCDateTime().bind_processor(db.engine.dialect)
+        self._handed: SimpleQueue[_Handed | None] = SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="communs-ingest", daemon=True)
+        self._connection: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def start(self, rows: list[Row], done: Done) -> None:
+        if self._closed:
+            raise RuntimeError("the inbox writer is closed")
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._thread.start()
+        self._handed.put((rows, done))
+
+    def _run(self) -> None:
+        """Write what is handed over until ``close``."""
+        while (handed := self._take()) is not None:
+            outcomes = self._write(handed)
+            assert self._loop is not None  # set before the thread starts
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                self._loop.call_soon_threadsafe(_report, outcomes)
+        if self._connection is not None:
+            self._connection.close()
+
+    def _take(self) -> list[_Handed] | None:
+        """Wait for a batch and take every other one waiting too; None once ``close`` asks."""
+        handed: list[_Handed] = []
+        item = self._handed.get()
+        while item is not None:
+            handed.append(item)
+            if self._handed.empty():
+                return handed
+            item = self._handed.get()
+        if handed:  # closing after these: write them first
+            self._handed.put(None)
+            return handed
+        return None
+
+    def _write(self, handed: list[_Handed]) -> list[tuple[Done, Outcome]]:
+        """Insert all of ``handed`` at once; if that fails, each batch on its own."""
+        try:
+            stored = self._insert([row for rows, _ in handed for row in rows])
+        except Exception as exc:
+            if len(handed) == 1:
+                return [(handed[0][1], exc)]
+            return [outcome for batch in handed for outcome in self._write([batch])]
+        outcomes: list[tuple[Done, Outcome]] = []
+        for rows, done in handed:  # an id in two batches: stored for the first one only
+            mine = {row[1] for row in rows if row[1] in stored}
+            stored -= mine
+            outcomes.append((done, mine))
+        return outcomes
+
+    def _insert(self, rows: list[Row]) -> set[str]:
+        """Insert ``rows`` in one autocommitted statement; return the uris it stored.
+
+        Every call into SQLite lets go of the GIL, and getting it back from a busy event
+        loop can take a switch interval (5 ms): ``RETURNING`` would step once per row, so the
+        rows stored are counted instead, and looked up only when some were already there.
+        """
+        if self._connection is None:
+            self._connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            sqlite_pragmas(self._connection, None)
+        now = self._stamp(utcnow()) if self._stamp else utcnow()
+        state = ActivityState.received.value
+        values = ", ".join([_SQLITE_ROW] * len(rows))
+        params = [value for row in rows for value in (*row, state, now, now)]
+        stored = self._connection.execute(
+            f"INSERT INTO activity ({_COLUMNS}) VALUES {values} ON CONFLICT (uri) DO NOTHING",
+            params,
+        ).rowcount
+        if stored == len(rows):
+            return {row[1] for row in rows}
+        ids = [row[0] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        found = self._connection.execute(
+            f"SELECT uri FROM activity WHERE id IN ({marks})", ids
+        ).fetchall()
+        return {uri for (uri,) in found}
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._loop is not None:
+            self._handed.put(None)
+            await asyncio.to_thread(self._thread.join)  # the thread closes its connection
+        elif self._connection is not None:  # written to without the thread (tests)
+            self._connection.close()
+
+
+def _report(outcomes: list[tuple[Done, Outcome]]) -> None:
+    """Hand each written batch's outcome to its callback, on the event loop."""
+    for done, outcome in outcomes:
+        done(outcome)
+
+
+class _PostgresBatches:
+    """Batches sent by asyncpg as one autocommitted statement: one round trip each.
+
+    The writer keeps its connections checked out: a checkout from the pool pings the server
+    first, a second round trip per batch (15–20 % of the inbox's rate). A connection that
+    fails is dropped with every idle one (they are likely to have died together), so the
+    one-by-one retry of the failed batch runs on fresh connections.
+    """
+
+    #: Batches sent before the first is committed: a commit waits for the WAL to reach the
+    #: disk, and requests arriving meanwhile need not wait for it to start their own.
+    in_flight = 3
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        #: Checked-out connections with their asyncpg connection (asking for it each time
+        #: goes through SQLAlchemy's greenlet bridge).
+        self._idle: list[tuple[AsyncConnection, Any]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def start(self, rows: list[Row], done: Done) -> None:
+        task = asyncio.create_task(self._send(rows, done))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, rows: list[Row], done: Done) -> None:
+        try:
+            inserted = await self._insert(rows)
+        except BaseException as exc:  # cancelled too: its requests must still be answered
+            done(exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            done(inserted)
+
+    async def _insert(self, rows: list[Row]) -> set[str]:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        connection, driver = self._idle.pop() if self._idle else await self._checkout()
+        try:
+            returned = await driver.fetch(
+                _POSTGRES, *columns, ActivityState.received.value, utcnow()
+            )
+        except BaseException:
+            # Taken out of the pool before awaiting, so no batch in flight picks one up.
+            stale, self._idle = self._idle, []
+            await self._discard([connection, *(idle for idle, _ in stale)])
+            raise
+        self._idle.append((connection, driver))
+        return {row[0] for row in returned}
+
+    async def _checkout(self) -> tuple[AsyncConnection, Any]:
+        connection = await self._db.engine.connect()
+        try:
+            return connection, (await connection.get_raw_connection()).driver_connection
+        except BaseException:
+            await self._discard([connection])
+            raise
+
+    @staticmethod
+    async def _discard(connections: list[AsyncConnection]) -> None:
+        for connection in connections:
+            with contextlib.suppress(Exception):  # already broken: nothing more to release
+                await connection.invalidate()
+                await connection.close()
+
+    async def close(self) -> None:
+        """Return the writer's connections to the pool."""
+        for connection, _ in self._idle:
+            await connection.close()
+        self._idle.clear()
+
+
+class GroupCommitter:
+    """Collects incoming activities and writes them in batches, as soon as a write slot frees.
+
+    Scheduling is callbacks, not a writer task: a batch's end answers its requests and starts
+    the next batch in the same step, where a task would wait a loop iteration per hand-off
+    (three to five of them per batch, under load ≈ 70 % of an inbox request's latency).
+    A batch that fails is written again one row at a time, so one bad row fails alone.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._batches = _SqliteBatches(db) if db.is_sqlite else _PostgresBatches(db)
+        self._queued: deque[_Pending] = deque()
+        self._alone: deque[_Pending] = deque()  # from failed batches: one row per write
+        self._writing = 0
+        self._flush_soon = False
+        self._drained: asyncio.Future[None] | None = None
+        self._closed = False
+
+    async def record(
+        self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
+    ) -> bool:
+        """Store one activity; return ``False`` if its id was already stored.
+
+        Raises ``RuntimeError`` once the committer is closed.
+        """
+        if self._closed:
+            raise RuntimeError("the inbox writer is closed")
+        object_uri = object_uri[:2048] if object_uri else None
+        loop = asyncio.get_running_loop()
+        pending = _Pending(
+            (new_id(), uri, type[:64], actor_uri, object_uri, body), loop.create_future()
+        )
+        self._queued.append(pending)
+        if not self._flush_soon and self._writing < self._batches.in_flight:
+            # At the end of this loop iteration: the requests it carries join one batch.
+            self._flush_soon = True
+            loop.call_soon(self._flush)
+        return await pending.done
+
+    async def close(self) -> None:
+        """Stop once everything queued is written; later records are refused."""
+        self._closed = True
+        if self._queued or self._alone or self._writing:
+            self._drained = asyncio.get_running_loop().create_future()
+            await self._drained
+        await self._batches.close()
+
+    def _flush(self) -> None:
+        self._flush_soon = False
+        while self._writing < self._batches.in_flight and (self._alone or self._queued):
+            if self._alone:
+                self._start([self._alone.popleft()], alone=True)
+            else:
+                size = min(len(self._queued), BATCH_SIZE)
+                self._start([self._queued.popleft() for _ in range(size)], alone=False)
+        if self._drained is not None and not self._writing and not self._drained.done():
+            self._drained.set_result(None)
+
+    def _start(self, batch: list[_Pending], *, alone: bool) -> None:
+        first: dict[str, _Pending] = {}
+        for pending in batch:  # the same id twice in one batch: the first is the new one
+            first.setdefault(pending.uri, pending)
+        self._writing += 1
+        written = partial(self._written, batch, first, alone)
+        try:
+            self._batches.start([p.row for p in first.values()], written)
+        except Exception as exc:  # e.g. an executor already shut down: fail, never hang
+            written(exc)
+
+    def _written(
+        self, batch: list[_Pending], first: dict[str, _Pending], alone: bool, outcome: Outcome
+    ) -> None:
+        self._writing -= 1
+        try:
+            if isinstance(outcome, BaseException):
+                self._failed(batch, outcome, alone=alone)
+            else:
+                for pending in batch:
+                    _settle(pending, pending.uri in outcome and first[pending.uri] is pending)
+        finally:
+            self._flush()
+
+    def _failed(self, batch: list[_Pending], error: BaseException, *, alone: bool) -> None:
+        if isinstance(error, _WRITE_ERRORS) and not alone:
+            log.warning("batch insert failed (%s); writing one by one", error)
+            self._alone.extend(batch)
+            return
+        if not isinstance(error, _WRITE_ERRORS):  # unforeseen: fail these, do not leave them
+            log.error("batch insert failed", exc_info=error)
+        for pending in batch:  # a row that cannot be stored alone: say so
+            _settle(pending, error)
+
+
+def _settle(pending: _Pending, outcome: bool | BaseException) -> None:
+    """Answer a request, unless it has gone (its client disconnected meanwhile)."""
+    if pending.done.done():
+        return
+    if isinstance(outcome, BaseException):
+        pending.done.set_exception(outcome)
+    else:
+        pending.done.set_result(outcome)

@@ -1,0 +1,1 @@
+"""The HTML pages for people: the directory, profiles, projects and funding calls."""

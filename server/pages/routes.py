@@ -1,0 +1,56 @@
+"""HTML pages for people: the home directory and actor profiles."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from server.domain.actors import get_local_actor
+from server.domain.directory import DirectoryFilters, Kind, list_directory
+from server.http.deps import SessionDep, StateDep
+from server.pages.templating import render_page, render_profile
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    type: Kind | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    license: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    currency: Annotated[str | None, Query(max_length=3)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The directory: actors, projects and funding calls of this and other instances."""
+    filters = DirectoryFilters(
+        type=type,
+        q=q or None,
+        tag=tag or None,
+        license=license or None,
+        status=status or None,
+        currency=currency or None,
+    )
+    page = await list_directory(session, filters, cursor=cursor, limit=30, today=date.today())
+    more = None
+    if page.next_cursor:
+        query = {k: v for k, v in filters.model_dump().items() if v} | {"cursor": page.next_cursor}
+        more = "/?" + urlencode(query)
+    context = {"entries": page.items, "filters": filters, "next_url": more}
+    return render_page(request, state, "home.html", context)
+
+
+@router.get("/@{username}")
+async def profile(
+    username: str, request: Request, state: StateDep, session: SessionDep
+) -> Response:
+    """An actor's profile page, linking its AS2 document."""
+    return await render_profile(request, state, session, await get_local_actor(session, username))

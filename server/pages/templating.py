@@ -1,0 +1,76 @@
+"""Jinja2 environment for the HTML pages (autoescaped; only sanitised HTML is marked safe)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server import __version__
+from server.domain.actors import follow_counts
+from server.domain.funding import effective_status, funding_calls_of
+from server.domain.notes import figures
+from server.domain.projects import projects_of
+from server.http.deps import AppState
+from server.storage.db import utcnow
+from server.storage.models import Actor
+
+__all__ = ["render_page", "render_profile"]
+
+_templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def render_page(
+    request: Request,
+    state: AppState,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> Response:
+    """Render a template with the instance-wide context; AS2 is linked via ``Link`` headers."""
+    full = {
+        "instance_name": state.settings.instance_name,
+        "instance_description": state.settings.instance_description,
+        "version": __version__,
+        "domain": state.domain,
+        **context,
+    }
+    response = _templates.TemplateResponse(request, name, full, status_code=status)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+_KIND_LABELS = {
+    "cooperative": "Cooperative",
+    "company": "Company",
+    "public_body": "Public body",
+    "association": "Association",
+    "collective": "Collective",
+    "person": "Person",
+}
+
+
+async def render_profile(
+    request: Request, state: AppState, session: AsyncSession, actor: Actor
+) -> Response:
+    """Render an actor's profile page (served at ``/@name`` and, for browsers, at its id)."""
+    assert actor.id is not None
+    followers, following = await follow_counts(session, actor.id)
+    context = {
+        "actor": actor,
+        "kind_label": _KIND_LABELS.get(actor.kind or "", actor.type),
+        "followers": followers,
+        "following": following,
+        "projects": await projects_of(session, actor.id),
+        "calls": await funding_calls_of(session, actor_id=actor.id),
+        "call_figures": figures,
+        "call_status": lambda call: effective_status(call, utcnow().date()),
+    }
+    response = render_page(request, state, "profile.html", context)
+    response.headers["Link"] = f'<{actor.uri}>; rel="alternate"; type="application/activity+json"'
+    return response

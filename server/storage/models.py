@@ -1,0 +1,311 @@
+"""SQLModel tables: the data model of DESIGN.md §4.
+
+Timestamps are ``UTCDateTime`` (aware UTC), money is integer minor units, JSON documents that
+are sent or served are stored as the exact bytes (serialised once).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from schemas.states import (
+    DeliveryState,
+    DomainBlock,
+    FollowState,
+    FundingStatus,
+    PledgeState,
+    ProjectStatus,
+)
+from server.storage.db import UTCDateTime, utcnow
+
+__all__ = [
+    "Activity",
+    "Actor",
+    "ApiToken",
+    "Delivery",
+    "Domain",
+    "Follow",
+    "FundingCall",
+    "IdempotencyRecord",
+    "Interaction",
+    "ObjectTag",
+    "Pledge",
+    "Project",
+]
+
+
+def _ts() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _text(*, nullable: bool = True) -> Any:
+    return Field(default=None if nullable else "", sa_type=Text, nullable=nullable)
+
+
+class Actor(SQLModel, table=True):
+    """A local or remote actor; local ones carry a private key that never leaves the database."""
+
+    __table_args__ = (UniqueConstraint("username", "domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=2048, unique=True)
+    username: str = Field(max_length=255)
+    domain: str = Field(max_length=255, index=True)
+    is_local: bool = Field(default=False)
+    type: str = Field(max_length=32)
+    kind: str | None = Field(default=None, max_length=32)
+    name: str = Field(default="", max_length=2048)
+    summary_source: str | None = _text()
+    summary_html: str | None = _text()
+    legal_form: str | None = Field(default=None, max_length=200)
+    siren: str | None = Field(default=None, max_length=9)
+    region: str | None = Field(default=None, max_length=200)
+    website: str | None = Field(default=None, max_length=2048)
+    url: str | None = Field(default=None, max_length=2048)
+    inbox_uri: str | None = Field(default=None, max_length=2048)
+    shared_inbox_uri: str | None = Field(default=None, max_length=2048)
+    outbox_uri: str | None = Field(default=None, max_length=2048)
+    followers_uri: str | None = Field(default=None, max_length=2048)
+    following_uri: str | None = Field(default=None, max_length=2048)
+    featured_uri: str | None = Field(default=None, max_length=2048)
+    key_id: str | None = Field(default=None, max_length=2048, unique=True)
+    public_key_pem: str | None = _text()
+    private_key_pem: str | None = _text()
+    manually_approves_followers: bool = Field(default=False)
+    discoverable: bool = Field(default=True)
+    #: BCP 47 tag of what a local actor publishes (its Notes' ``contentMap``).
+    language: str = Field(default="en", max_length=35, sa_column_kwargs={"server_default": "en"})
+    software: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    fetched_at: datetime | None = _ts()
+    suspended_at: datetime | None = _ts()
+    #: A remote account its server deleted (``Delete`` of the actor by itself).
+    deleted_at: datetime | None = _ts()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    actor_id: int | None = Field(default=None, foreign_key="actor.id", index=True)
+    scopes: str = Field(max_length=100)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+
+
+class Follow(SQLModel, table=True):
+    """follower → followed; pending until the followed side accepts."""
+
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followed_id"),
+        Index("ix_follow_followed_state", "followed_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=2048, unique=True)
+    follower_id: int = Field(foreign_key="actor.id", index=True)
+    followed_id: int = Field(foreign_key="actor.id")
+    state: str = Field(default=FollowState.pending, max_length=16)
+    created_at: datetime = _created()
+    accepted_at: datetime | None = _ts()
+
+
+class Activity(SQLModel, table=True):
+    """Every activity sent or received, with the exact JSON bytes and its processing state."""
+
+    __table_args__ = (
+        Index("ix_activity_queue", "direction", "state", "next_attempt_at"),
+        Index("ix_activity_outbox", "local_actor_id", "is_public", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    uri: str = Field(max_length=2048, unique=True)
+    type: str = Field(max_length=64)
+    actor_uri: str = Field(max_length=2048)
+    object_uri: str | None = Field(default=None, max_length=2048)
+    direction: str = Field(max_length=3)
+    local_actor_id: int | None = Field(default=None, foreign_key="actor.id")
+    is_public: bool = Field(default=False)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = Field(max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = _ts()
+    locked_until: datetime | None = _ts()
+    error: str | None = _text()
+    created_at: datetime = _created()
+
+
+class Delivery(SQLModel, table=True):
+    """One activity to one inbox, with its retry state."""
+
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox_uri"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    #: No foreign key: PostgreSQL checked it once per fan-out row (a third of enqueueing 100 000
+    #: deliveries); only ``server.publishing.outbox`` inserts deliveries, with their activity.
+    activity_id: str = Field(max_length=32)
+    inbox_uri: str = Field(max_length=2048)
+    #: Not indexed: every fan-out row would pay for it, and only rare moderation filters on it.
+    host: str = Field(max_length=255)
+    state: str = Field(default=DeliveryState.pending, max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _created()
+    locked_until: datetime | None = _ts()
+    last_status: int | None = None
+    last_error: str | None = _text()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Domain(SQLModel, table=True):
+    """What we know of a remote host: failures, moderation, software."""
+
+    host: str = Field(primary_key=True, max_length=255)
+    failure_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_unavailable: bool = Field(default=False)
+    block: str = Field(default=DomainBlock.none, max_length=16)
+    software: str | None = Field(default=None, max_length=100)
+    updated_at: datetime = _created()
+
+
+class Project(SQLModel, table=True):
+    """A digital commons published by an actor (local or remote)."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    uri: str = Field(max_length=2048, unique=True)
+    url: str | None = Field(default=None, max_length=2048)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    is_local: bool = Field(default=True)
+    name: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=500)
+    description: str = _text(nullable=False)
+    description_html: str = _text(nullable=False)
+    license: str | None = Field(default=None, max_length=200, index=True)
+    repository_url: str | None = Field(default=None, max_length=2048)
+    website_url: str | None = Field(default=None, max_length=2048)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=ProjectStatus.active, max_length=16, index=True)
+    is_pinned: bool = Field(default=False)
+    published_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _ts()
+
+
+class FundingCall(SQLModel, table=True):
+    """A call to co-fund a commons; money in integer minor units of ``currency``."""
+
+    __tablename__ = "funding_call"
+
+    id: str = Field(primary_key=True, max_length=32)
+    uri: str = Field(max_length=2048, unique=True)
+    url: str | None = Field(default=None, max_length=2048)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    is_local: bool = Field(default=True)
+    project_id: str | None = Field(default=None, foreign_key="project.id")
+    project_uri: str | None = Field(default=None, max_length=2048)
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=500)
+    description: str = _text(nullable=False)
+    description_html: str = _text(nullable=False)
+    currency: str = Field(max_length=3)
+    goal_minor: int = Field(sa_type=BigInteger)
+    raised_minor: int = Field(default=0, sa_type=BigInteger)
+    raised_by_sector: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    deadline: date
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=FundingStatus.open, max_length=16, index=True)
+    published_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _ts()
+
+
+class Pledge(SQLModel, table=True):
+    """Money promised to a funding call by an actor or a named offline funder."""
+
+    __table_args__ = (Index("ix_pledge_call_state", "funding_call_id", "state"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    uri: str = Field(max_length=2048, unique=True)
+    funding_call_id: str = Field(foreign_key="funding_call.id")
+    pledger_id: int | None = Field(default=None, foreign_key="actor.id", index=True)
+    funder_name: str | None = Field(default=None, max_length=200)
+    sector: str = Field(max_length=16)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    message: str = Field(default="", max_length=2000)
+    state: str = Field(default=PledgeState.offered, max_length=16)
+    reason: str | None = Field(default=None, max_length=500)
+    offer_uri: str | None = Field(default=None, max_length=2048, unique=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ObjectTag(SQLModel, table=True):
+    """Hashtags of projects and funding calls, for filtering in SQL."""
+
+    __tablename__ = "object_tag"
+
+    object_uri: str = Field(primary_key=True, max_length=2048)
+    tag: str = Field(primary_key=True, max_length=100, index=True)
+
+
+class Interaction(SQLModel, table=True):
+    """A reply, like or announce received on one of our objects."""
+
+    __table_args__ = (Index("ix_interaction_object_kind", "object_uri", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=2048, unique=True)
+    kind: str = Field(max_length=16)
+    actor_uri: str = Field(max_length=2048)
+    object_uri: str = Field(max_length=2048)
+    content_html: str | None = _text()
+    published_at: datetime = _created()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a POST carrying an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("token_hash", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    key: str = Field(max_length=200)
+    request_path: str = Field(max_length=500)
+    #: SHA-256 of the validated request body: a key reused for another request is refused.
+    request_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    status_code: int
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _created()
