@@ -1,1 +1,1 @@
-"""The ActivityPub documents we serve: actors, objects, collections, discovery and our vocabulary."""
+"""The ActivityPub documents we serve: actors, objects, collections, discovery, vocabulary."""

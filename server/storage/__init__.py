@@ -1,1 +1,1 @@
-"""Storage: the database, the tables, the queues of leased rows and the notices between processes."""
+"""Storage: the database, its tables, the queues of leased rows, notices between processes."""
