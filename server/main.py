@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from server import __version__, metrics
+from server import __version__
 from server.activitypub import actors as activitypub
 from server.activitypub import interactions, objects, vocabulary, wellknown
 from server.api import actors as api_actors
@@ -25,6 +25,7 @@ from server.api import deliveries as api_deliveries
 from server.api import directory as api_directory
 from server.api import follows as api_follows
 from server.api import funding as api_funding
+from server.api import monitoring
 from server.api import pledges as api_pledges
 from server.api import projects as api_projects
 from server.errors import ServiceError
@@ -93,7 +94,7 @@ def create_app(
         api_funding.router,
         api_pledges.router,
         vocabulary.router,
-        metrics.router,
+        monitoring.router,
         pages.router,
     ]
     for router in routers:

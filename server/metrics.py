@@ -1,20 +1,14 @@
-"""Prometheus metrics at ``/metrics``: what the inbox answered, how deliveries went, the queue.
+"""Prometheus counters of one process: what the inbox answered, how deliveries went.
 
-Counters are per process (scrape every web and worker process, or sum them); the queue depth
-is read from the database at scrape time, so it is the same from any process.
+Counters are per process (scrape every web and worker process, or sum them). They are served,
+with the queues' depths, by ``server.api.monitoring``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from sqlalchemy import func, select
+from prometheus_client import CollectorRegistry, Counter
 
-from server.http.deps import SessionDep
-from server.storage.models import Activity, Delivery
-
-__all__ = ["DELIVERIES", "INBOX_REQUESTS", "REGISTRY", "router"]
+__all__ = ["DELIVERIES", "INBOX_REQUESTS", "REGISTRY"]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 INBOX_REQUESTS = Counter(
@@ -23,32 +17,3 @@ INBOX_REQUESTS = Counter(
 DELIVERIES = Counter(
     "communs_delivery_attempts", "Delivery attempts by verdict.", ["verdict"], registry=REGISTRY
 )
-
-router = APIRouter(include_in_schema=False)
-
-
-def _gauge_lines(name: str, help_text: str, values: dict[str, int]) -> str:
-    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-    lines += [f'{name}{{state="{state}"}} {count}' for state, count in sorted(values.items())]
-    return "\n".join(lines) + "\n"
-
-
-@router.get("/metrics")
-async def metrics(session: SessionDep) -> Response:
-    """Counters of this process, and the delivery and inbox queues by state."""
-    deliveries: dict[str, int] = dict(
-        (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
-    )
-    incoming: dict[str, int] = dict(
-        (
-            await session.execute(
-                select(Activity.state, func.count())
-                .where(Activity.direction == "in")
-                .group_by(Activity.state)
-            )
-        ).all()
-    )
-    body = generate_latest(REGISTRY).decode()
-    body += _gauge_lines("communs_deliveries", "Deliveries by state.", deliveries)
-    body += _gauge_lines("communs_incoming_activities", "Incoming activities by state.", incoming)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)

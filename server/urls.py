@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 __all__ = ["Urls", "id_time", "new_id"]
 
@@ -32,6 +33,11 @@ class Urls:
 
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
+
+    @property
+    def domain(self) -> str:
+        """The handle domain: host[:port] of the base URL."""
+        return urlsplit(self.base).netloc
 
     def url(self, path: str) -> str:
         """Return the absolute URL of a local path."""

@@ -13,12 +13,13 @@ from sqlmodel import col
 from schemas.states import FollowState
 from server.activitypub.collections import collection_or_page, keyset_page
 from server.domain.actors import ensure_instance_actor, follow_counts, get_local_actor
-from server.domain.render import actor_to_ap, dump, key_only
+from server.domain.render import actor_to_ap, key_only
 from server.http.deps import SessionDep, StateDep, wants_as2
 from server.http.doccache import actor_key
 from server.http.responses import AS2Response, actor_headers
 from server.http.signatures import authorized_fetch_refusal, require_signed_get
 from server.pages.templating import render_profile
+from server.publishing.outbox import dump
 from server.storage.models import Activity, Actor, Follow, Project
 
 router = APIRouter(include_in_schema=False)

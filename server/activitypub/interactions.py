@@ -10,11 +10,11 @@ from sqlmodel import col, select
 
 from server.activitypub.collections import collection_or_page, keyset_page
 from server.domain.interactions import count_interactions
-from server.domain.render import dump
 from server.errors import NotFound
 from server.http.deps import SessionDep
 from server.http.responses import AS2Response
 from server.http.signatures import require_signed_get
+from server.publishing.outbox import dump
 from server.storage.models import FundingCall, Interaction, Project
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])

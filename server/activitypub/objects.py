@@ -14,7 +14,6 @@ from server.domain.interactions import with_interactions
 from server.domain.notes import pledge_document, project_note, tombstone
 from server.domain.pledges import funder_of, get_pledge
 from server.domain.projects import get_project
-from server.domain.render import dump
 from server.errors import NotFound
 from server.http.deps import SessionDep, StateDep, wants_as2
 from server.http.doccache import note_key
@@ -22,6 +21,7 @@ from server.http.etags import with_etag
 from server.http.responses import AS2Response
 from server.http.signatures import require_signed_get
 from server.pages.objects import render_funding_call_page, render_project_page
+from server.publishing.outbox import dump
 from server.storage.db import utcnow
 from server.storage.models import Activity, Actor
 

@@ -50,4 +50,4 @@ async def get_lookup(
     q: Annotated[str, Query(min_length=3, max_length=2048)],
 ) -> DirectoryEntry:
     """Resolve a handle (``user@host``) or an object URI, fetching and storing remote ones."""
-    return await lookup(session, state, q)
+    return await lookup(session, state.finder, q)

@@ -95,7 +95,7 @@ async def post_follow(
 ) -> FollowPublic:
     """Follow a local or remote actor; pending until the remote side accepts."""
     actor = await acting_actor(session, caller)
-    target = await resolve_actor(session, state, body.target)
+    target = await resolve_actor(session, state.finder, body.target)
     follow = await start_follow(session, state.urls, actor, target)
     state.federation.wake_delivery()
     return FollowPublic(id=follow.id or 0, state=follow.state, actor=target.uri, uri=follow.uri)

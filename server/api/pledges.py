@@ -32,7 +32,7 @@ async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
     query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
     call = (await session.execute(query)).scalar_one_or_none()
     if call is None:
-        entry = await lookup(session, state, uri)
+        entry = await lookup(session, state.finder, uri)
         if entry.type != "funding_call":
             raise NotFound(f"{uri} is not a funding call")
         call = (await session.execute(query)).scalar_one()

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from sqlalchemy import delete
 
 from server.domain.funding import close_expired_calls
-from server.http.idempotency import KEY_LIFETIME
 from server.storage.db import Database, utcnow
-from server.storage.models import IdempotencyRecord
+from server.storage.models import IDEMPOTENCY_KEY_LIFETIME, IdempotencyRecord
 from server.urls import Urls
 
 __all__ = ["INTERVAL_SECONDS", "housekeep", "run_housekeeping"]
@@ -32,7 +31,9 @@ async def housekeep(db: Database, urls: Urls) -> int:
     async with db.session() as session:
         closed = await close_expired_calls(session, urls, today=now.date())
         await session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEY_LIFETIME)
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < now - IDEMPOTENCY_KEY_LIFETIME
+            )
         )
         await session.commit()
     return closed

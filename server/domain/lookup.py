@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,18 +12,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import parse_actor
 from federation.errors import FederationError
+from federation.fetch import Fetcher
+from federation.ports import ActorStore
 from federation.webfinger import parse_handle, resolve_handle
 from schemas.base import get_id
 from server.domain.directory import DirectoryEntry, Kind, entry_of
 from server.domain.remote_objects import RemoteObjectError, is_communs_note, store_remote_object
 from server.errors import Conflict, Invalid, NotFound
-from server.http.deps import AppState
 from server.storage.models import Actor, FundingCall, Project
+from server.urls import Urls
 
-__all__ = ["lookup", "resolve_actor"]
+__all__ = ["Finder", "lookup", "resolve_actor"]
 
 
-async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> Actor:
+@dataclass(frozen=True)
+class Finder:
+    """What finding remote actors and objects takes: our URLs, the safe fetcher, the store."""
+
+    urls: Urls
+    fetcher: Fetcher
+    actors: ActorStore
+    #: WebFinger over plain http (a development instance on loopback)
+    insecure_http: bool = False
+
+
+async def resolve_actor(session: AsyncSession, finder: Finder, target: str) -> Actor:
     """Return the actor named by ``user@host`` or an actor URI, fetching and storing remote ones.
 
     Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
@@ -35,21 +49,18 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
             username, host = parse_handle(target)
         except FederationError as exc:
             raise Invalid(str(exc)) from None
-        if host == state.domain:
-            uri = state.urls.actor(username)
+        if host == finder.urls.domain:
+            uri = finder.urls.actor(username)
         else:
             await session.commit()  # as below: no connection held across a network request
             try:
                 uri = await resolve_handle(
-                    state.federation.fetcher,
-                    f"{username}@{host}",
-                    insecure_http=state.settings.allow_private_networks
-                    and state.urls.base.startswith("http://"),
+                    finder.fetcher, f"{username}@{host}", insecure_http=finder.insecure_http
                 )
             except FederationError as exc:
                 raise NotFound(f"cannot resolve {target}: {exc}") from None
     found = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
-    if found is not None or state.urls.is_local(uri):
+    if found is not None or finder.urls.is_local(uri):
         if found is None:
             raise NotFound(f"no local actor at {uri}")
         return found
@@ -57,41 +68,41 @@ async def resolve_actor(session: AsyncSession, state: AppState, target: str) -> 
     # connection (holding it here deadlocked until the pool timed out).
     await session.commit()
     try:
-        document = await state.federation.fetcher.fetch_object(uri)
+        document = await finder.fetcher.fetch_object(uri)
         remote = parse_actor(document)
     except FederationError as exc:
         raise NotFound(f"cannot fetch the actor {uri}: {exc}") from None
     if urlsplit(remote.uri).netloc != urlsplit(uri).netloc:
         raise NotFound(f"{uri} is not an actor of its own host")
-    await state.federation.store.save_remote_actor(remote)
+    await finder.actors.save_remote_actor(remote)
     saved = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
     if saved is None:  # not stored: another row holds its handle or key (an account re-made)
         raise Conflict(f"{uri} conflicts with an actor already known under its handle or key")
     return saved
 
 
-async def lookup(session: AsyncSession, state: AppState, q: str) -> DirectoryEntry:
+async def lookup(session: AsyncSession, finder: Finder, q: str) -> DirectoryEntry:
     """Return the directory entry of a handle or URI, fetching and storing remote ones.
 
     Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
     """
     q = q.strip()
-    if not q.startswith(("http://", "https://")) or state.urls.actor("") in q:
-        actor = await resolve_actor(session, state, q)
+    if not q.startswith(("http://", "https://")) or finder.urls.actor("") in q:
+        actor = await resolve_actor(session, finder, q)
         return entry_of("actor", actor, {}, date.today())
     found = await _stored_object(session, q)
-    if found is None and not state.urls.is_local(q):
+    if found is None and not finder.urls.is_local(q):
         try:
-            document = await state.federation.fetcher.fetch_object(q)
+            document = await finder.fetcher.fetch_object(q)
         except FederationError as exc:
             raise NotFound(f"cannot fetch {q}: {exc}") from None
         if not is_communs_note(document):
-            actor = await resolve_actor(session, state, q)
+            actor = await resolve_actor(session, finder, q)
             return entry_of("actor", actor, {}, date.today())
         author_uri = get_id(document.get("attributedTo"))
         if not author_uri:
             raise NotFound(f"{q} names no author")
-        await resolve_actor(session, state, author_uri)
+        await resolve_actor(session, finder, author_uri)
         await session.commit()
         try:
             await store_remote_object(session, author_uri, document, require_follow=False)

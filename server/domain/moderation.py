@@ -30,7 +30,7 @@ from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.domain.actors import get_local_actor
 from server.errors import Invalid
 from server.storage.db import affected, utcnow
-from server.storage.domains import block_rules, domain_variants, rule_for, within
+from server.storage.domains import BLOCKED_ERROR, block_rules, domain_variants, rule_for, within
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "unsuspend_actor",
 ]
 
-BLOCKED_ERROR = "domain blocked"
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _PORT = re.compile(r"[0-9]{1,5}")

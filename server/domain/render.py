@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,6 +9,7 @@ from schemas.actors import PROPERTY_MAX, Endpoints, Image, PropertyValue, Public
 from schemas.actors import Actor as APActor
 from schemas.collections import OrderedCollection, OrderedCollectionPage
 from server.domain.text import escape
+from server.publishing.outbox import dump
 from server.storage.models import Actor
 from server.urls import Urls
 
@@ -17,11 +17,6 @@ __all__ = ["actor_to_ap", "collection_document", "dump", "key_only", "page_docum
 
 #: Characters of a link Mastodon shows, its scheme left out.
 _SHOWN = 30
-
-
-def dump(document: dict[str, Any]) -> bytes:
-    """Serialise a document once; these bytes are what is signed, stored and served."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _fields(actor: Actor) -> list[PropertyValue]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.actors import KeyResolver
+from federation.fetch import Fetcher
+from federation.ports import ActorStore, InboxStore
+from server.domain.lookup import Finder
 from server.domain.tokens import Principal, authenticate
 from server.http.doccache import DocumentCache
 from server.settings import Settings
@@ -17,12 +21,10 @@ from server.storage.db import MAX_BIG_ID, MAX_ID, Database
 from server.storage.models import Actor
 from server.urls import Urls
 
-if TYPE_CHECKING:
-    from server.runtime import Federation
-
 __all__ = [
     "AppState",
     "BigRowId",
+    "Machinery",
     "RowId",
     "SessionDep",
     "StateDep",
@@ -32,6 +34,28 @@ __all__ = [
 ]
 
 
+class Store(ActorStore, InboxStore, Protocol):
+    """The SQL store of ``federation.ports``, whose domain rules admins can refresh."""
+
+    def forget_domains(self) -> None: ...
+
+
+class Machinery(Protocol):
+    """What requests use of a process's federation machinery (``server.runtime.Federation``).
+
+    A protocol, so that the HTTP layer names what it needs without importing the workers.
+    """
+
+    documents: DocumentCache
+    fetcher: Fetcher
+    resolver: KeyResolver
+    store: Store
+
+    def wake_delivery(self) -> None: ...
+
+    def wake_inbox(self) -> None: ...
+
+
 @dataclass
 class AppState:
     """What the lifespan builds once and every request shares."""
@@ -39,7 +63,7 @@ class AppState:
     settings: Settings
     db: Database
     urls: Urls
-    federation: Federation
+    federation: Machinery
 
     @property
     def documents(self) -> DocumentCache:
@@ -49,6 +73,17 @@ class AppState:
     @property
     def domain(self) -> str:
         return self.settings.domain
+
+    @property
+    def finder(self) -> Finder:
+        """What looking up remote actors and objects needs, and no more."""
+        return Finder(
+            urls=self.urls,
+            fetcher=self.federation.fetcher,
+            actors=self.federation.store,
+            insecure_http=self.settings.allow_private_networks
+            and self.urls.base.startswith("http://"),
+        )
 
 
 async def get_state(request: Request) -> AppState:

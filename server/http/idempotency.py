@@ -4,7 +4,7 @@ The record is written in the same transaction as what the request creates, so ei
 commit or neither does. Two concurrent requests with one key race on the unique
 ``(token_hash, key)``: the loser's transaction rolls back whole and it replays the winner's
 answer. Only successful responses are recorded (a refused request created nothing and may be
-retried as it is); keys live for ``KEY_LIFETIME``.
+retried as it is); keys live for ``IDEMPOTENCY_KEY_LIFETIME``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Header, Request
@@ -25,17 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.tokens import Principal
 from server.errors import Invalid
 from server.storage.db import utcnow
-from server.storage.models import IdempotencyRecord
+from server.storage.models import IDEMPOTENCY_KEY_LIFETIME, IdempotencyRecord
 
 __all__ = [
-    "KEY_LIFETIME",
     "IdempotencyKeyHeader",
     "IdempotentRequest",
     "answer_once",
     "idempotent",
 ]
-
-KEY_LIFETIME = timedelta(hours=24)
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -76,7 +72,7 @@ class IdempotentRequest:
         ).scalar_one_or_none()
         if record is None:
             return None
-        if record.created_at < utcnow() - KEY_LIFETIME:
+        if record.created_at < utcnow() - IDEMPOTENCY_KEY_LIFETIME:
             await session.delete(record)
             await session.flush()
             return None

@@ -8,6 +8,7 @@ need no delivery.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,14 +20,18 @@ from sqlmodel import col
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
-from server.domain.render import dump
 from server.storage.db import UTCDateTime, utcnow
 from server.storage.domains import block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
 from server.storage.notify import announce_deliveries
 from server.urls import Urls, new_id
 
-__all__ = ["new_activity", "publish"]
+__all__ = ["dump", "new_activity", "publish"]
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    """Serialise a document once; these bytes are what is signed, stored and served."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def new_activity(urls: Urls, type: str, actor: Actor, object: Any, **extra: Any) -> dict[str, Any]:

@@ -26,12 +26,11 @@ from federation.fetch import TIMEOUT
 from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
 from schemas.states import DeliveryState, DomainBlock
-from server.domain.moderation import BLOCKED_ERROR
 from server.metrics import DELIVERIES
 from server.publishing.backlog import Backlog, HostSlots
 from server.publishing.client import USER_AGENT, signing_key_of
 from server.storage.db import Database, utcnow
-from server.storage.domains import block_rules, rule_for
+from server.storage.domains import BLOCKED_ERROR, block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain
 from server.storage.queues import LEASE, POLL_SECONDS, Clock, any_due, claim_due
 

@@ -19,7 +19,10 @@ from sqlmodel import col
 from schemas.states import DomainBlock
 from server.storage.models import Domain
 
-__all__ = ["block_rules", "domain_variants", "rule_for", "within"]
+__all__ = ["BLOCKED_ERROR", "block_rules", "domain_variants", "rule_for", "within"]
+
+#: Why a delivery or an activity of a blocked domain was dropped.
+BLOCKED_ERROR = "domain blocked"
 
 
 @lru_cache(maxsize=4096)

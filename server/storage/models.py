@@ -6,7 +6,7 @@ are sent or served are stored as the exact bytes (serialised once).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +32,7 @@ from schemas.states import (
 from server.storage.db import UTCDateTime, utcnow
 
 __all__ = [
+    "IDEMPOTENCY_KEY_LIFETIME",
     "Activity",
     "Actor",
     "ApiToken",
@@ -292,6 +293,10 @@ class Interaction(SQLModel, table=True):
     object_uri: str = Field(max_length=2048)
     content_html: str | None = _text()
     published_at: datetime = _created()
+
+
+#: How long a POST's ``Idempotency-Key`` is remembered (then purged by housekeeping).
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -340,8 +340,8 @@ async def test_post_project__idempotency_key_expires_and_is_checked(
 ) -> None:
     from datetime import timedelta
 
-    from server.http.idempotency import KEY_LIFETIME
     from server.storage.db import utcnow
+    from server.storage.models import IDEMPOTENCY_KEY_LIFETIME as KEY_LIFETIME
     from server.storage.models import IdempotencyRecord
 
     # Given a key used more than its lifetime ago
