@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 
 from schemas.api import ActorCreate
 from schemas.states import FollowState
+from server.clock import utcnow
 from server.domain.actors import create_local_actor, ensure_instance_actor
 from server.domain.tokens import issue_token
 from server.settings import Settings
-from server.storage.db import Database, utcnow
+from server.storage.db import Database
 from server.storage.migrations import upgrade
 from server.storage.models import Actor
 from server.urls import Urls

@@ -6,10 +6,12 @@ Every command reads the same ``COMMUNS_*`` settings; a bad setting stops it with
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -34,6 +36,9 @@ from server.settings import Settings
 from server.storage.db import Database
 from server.storage.migrations import upgrade
 from server.urls import Urls
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["app", "main"]
 
@@ -109,7 +114,7 @@ def serve(
 
         run_with_db(seed_demo)
     uvicorn.run(
-        "server.main:create_app",
+        "server.cli:served_app",
         factory=True,
         host=host,
         port=port,
@@ -119,6 +124,28 @@ def serve(
         proxy_headers=True,
         server_header=False,
     )
+
+
+def served_app() -> FastAPI:
+    """Return the app as ``communs serve`` runs it: its heap frozen once startup is done.
+
+    What startup built lives as long as the process: keep it out of the collector's full passes
+    (one took 120 ms under inbox load, the p99 of the whole run). Only the served process does
+    this; an app built by tests or embedded elsewhere keeps its collector as it was.
+    """
+    from server.main import create_app
+
+    app = create_app()
+    startup = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with startup(app):
+            gc.freeze()
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 @app.command()

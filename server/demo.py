@@ -5,13 +5,14 @@ One actor, one project and one funding call; a later run leaves existing data as
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from schemas.api import ActorCreate
 from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.states import ActorKind
+from server.clock import Clock
 from server.domain.actors import create_local_actor, ensure_instance_actor
 from server.domain.funding import create_funding_call
 from server.domain.projects import create_project
@@ -25,7 +26,9 @@ __all__ = ["DEMO_USERNAME", "seed_demo"]
 DEMO_USERNAME = "demo"
 
 
-async def seed_demo(settings: Settings, db: Database, urls: Urls) -> None:
+async def seed_demo(
+    settings: Settings, db: Database, urls: Urls, *, clock: Clock | None = None
+) -> None:
     """Create the demo actor, a project and a funding call once."""
     async with db.session() as session:
         await ensure_instance_actor(session, urls, settings.domain)
@@ -62,7 +65,7 @@ async def seed_demo(settings: Settings, db: Database, urls: Urls) -> None:
             ),
         )
         await session.flush()
-        today = date.today()
+        today = (clock or Clock()).today()
         await create_funding_call(
             session,
             urls,

@@ -10,27 +10,20 @@ miss included, goes to the application unchanged.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
-from prometheus_client import Counter
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
-from federation.inbox import accept_activity
-from federation.rfc9421 import Fields
-from server.domain.actors import get_local_actor
 from server.errors import ServiceError
 from server.http.deps import AppState, wants_as2
 from server.http.doccache import actor_key, note_key
 from server.http.etags import with_etag
 from server.http.responses import AS2Response, actor_headers, error_response
-from server.http.signatures import read_body, received_url, signed_get_refusal
-from server.metrics import INBOX_REQUESTS
-from server.storage.db import utcnow
+from server.http.signatures import received_url, signed_get_refusal
+from server.inbox.receive import receive_activity
 
 __all__ = ["front_door"]
 
@@ -45,7 +38,7 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
     response: Response | None
     try:
         if method == "POST" and (inbox := _INBOX.fullmatch(path)) is not None:
-            response = await inbox_post(state, scope, receive, inbox["username"])
+            response = await receive_activity(state, scope, receive, inbox["username"])
         elif method == "GET":
             response = await cached_document(state, Request(scope, receive), path)
         else:
@@ -60,48 +53,6 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
         return False
     await response(scope, receive, send)
     return True
-
-
-async def inbox_post(
-    state: AppState, scope: Scope, receive: Receive, username: str | None
-) -> Response:
-    """Authenticate, de-duplicate and store one activity; processing happens in a worker."""
-    if username is not None:  # a personal inbox: 404 for actors we do not host
-        async with state.db.session() as session:
-            await get_local_actor(session, username)
-    headers = Fields.from_lines(scope["headers"])
-    body = await read_body(receive, headers.get("content-length"))
-    federation = state.federation
-    outcome = await accept_activity(
-        method="POST",
-        url=received_url(scope, headers.get("host", ""), state.urls.base),
-        headers=headers,
-        body=body,
-        now=utcnow(),
-        resolver=federation.resolver,
-        actors=federation.store,
-        store=federation.store,
-    )
-    _counted(outcome.reason).inc()
-    if outcome.status == 202:
-        federation.wake_inbox()
-    return Response(
-        _detail_json(outcome.detail or outcome.reason),
-        status_code=outcome.status,
-        media_type="application/json",
-    )
-
-
-@lru_cache(maxsize=64)
-def _counted(reason: str) -> Counter:
-    """Return the inbox counter of one outcome (a handful of reasons, looked up per request)."""
-    return INBOX_REQUESTS.labels(reason)
-
-
-@lru_cache(maxsize=256)
-def _detail_json(detail: str) -> bytes:
-    """Return ``{"detail": …}`` rendered once: most answers are one of a few words."""
-    return json.dumps({"detail": detail}).encode()
 
 
 async def cached_document(state: AppState, request: Request, path: str) -> Response | None:

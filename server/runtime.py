@@ -11,6 +11,7 @@ import httpx
 
 from federation.actors import KeyResolver
 from federation.fetch import Fetcher
+from server.clock import Clock
 from server.domain.actors import ensure_instance_actor
 from server.domain.housekeeping import run_housekeeping
 from server.http.doccache import DocumentCache
@@ -37,6 +38,7 @@ class Federation:
         db: Database,
         urls: Urls,
         *,
+        clock: Clock,
         client: httpx.AsyncClient,
         transport: httpx.AsyncBaseTransport,
         fetcher: Fetcher,
@@ -44,6 +46,7 @@ class Federation:
         self.settings = settings
         self.db = db
         self.urls = urls
+        self.clock = clock
         self.client = client
         self.transport = transport  # under the client; deliveries POST to it directly
         self.fetcher = fetcher
@@ -56,8 +59,9 @@ class Federation:
             concurrency=settings.delivery_concurrency,
             host_concurrency=settings.delivery_host_concurrency,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
+            clock=clock,
         )
-        self.inbox = InboxWorker(db, urls, on_published=self.wake_delivery)
+        self.inbox = InboxWorker(db, urls, on_published=self.wake_delivery, clock=clock)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -68,6 +72,7 @@ class Federation:
         db: Database,
         urls: Urls,
         *,
+        clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> Federation:
         """Return the machinery, with the instance actor's key loaded once."""
@@ -78,7 +83,15 @@ class Federation:
         )
         client = make_client(guarded)
         fetcher = Fetcher(client, signing_key=signing_key_of(instance))
-        return cls(settings, db, urls, client=client, transport=guarded, fetcher=fetcher)
+        return cls(
+            settings,
+            db,
+            urls,
+            clock=clock or Clock(),
+            client=client,
+            transport=guarded,
+            fetcher=fetcher,
+        )
 
     def run_workers(self) -> None:
         """Start the delivery and inbox workers as background tasks."""
@@ -86,7 +99,9 @@ class Federation:
             asyncio.create_task(self.delivery.run(self._stop)),
             asyncio.create_task(self.inbox.run(self._stop)),
             asyncio.create_task(
-                run_housekeeping(self.db, self.urls, self._stop, on_published=self.wake_delivery)
+                run_housekeeping(
+                    self.db, self.urls, self.clock, self._stop, on_published=self.wake_delivery
+                )
             ),
             asyncio.create_task(self._listen()),
         ]

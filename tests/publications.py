@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlmodel import col
 
-from server.storage.db import utcnow
+from server.clock import utcnow
 from server.storage.models import Activity
 
 AS2_ACCEPT = {"Accept": "application/activity+json"}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from server.clock import utcnow
 from server.domain.funding import get_funding_call, note_of_call
 from server.domain.interactions import with_interactions
 from server.domain.notes import pledge_document, project_note, tombstone
@@ -22,7 +23,6 @@ from server.http.responses import AS2Response
 from server.http.signatures import require_signed_get
 from server.pages.objects import render_funding_call_page, render_project_page
 from server.publishing.outbox import dump
-from server.storage.db import utcnow
 from server.storage.models import Activity, Actor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])

@@ -13,11 +13,11 @@ from sqlmodel import col
 from federation.webfinger import parse_resource, webfinger_document
 from schemas.nodeinfo import nodeinfo_document, nodeinfo_links
 from server import __version__
+from server.clock import utcnow
 from server.domain.actors import instance_username
 from server.http.deps import SessionDep, StateDep
 from server.http.responses import JRDResponse
 from server.publishing.outbox import dump
-from server.storage.db import utcnow
 from server.storage.models import Activity, Actor, FundingCall, Project
 
 router = APIRouter(include_in_schema=False)

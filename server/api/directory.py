@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -26,6 +25,7 @@ Reader = Annotated[Principal, Depends(require_scope("read"))]
 @router.get("/directory")
 async def get_directory(
     session: SessionDep,
+    state: StateDep,
     type: Kind | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
@@ -39,7 +39,9 @@ async def get_directory(
     filters = DirectoryFilters(
         type=type, q=q, tag=tag, license=license, status=status, currency=currency
     )
-    return await list_directory(session, filters, cursor=cursor, limit=limit, today=date.today())
+    return await list_directory(
+        session, filters, cursor=cursor, limit=limit, today=state.clock.today()
+    )
 
 
 @router.get("/lookup")
@@ -50,4 +52,4 @@ async def get_lookup(
     q: Annotated[str, Query(min_length=3, max_length=2048)],
 ) -> DirectoryEntry:
     """Resolve a handle (``user@host``) or an object URI, fetching and storing remote ones."""
-    return await lookup(session, state.finder, q)
+    return await lookup(session, state.finder, q, today=state.clock.today())

@@ -19,6 +19,7 @@ from schemas.commons import (
 )
 from schemas.states import FundingStatus
 from server.api.projects import Writer
+from server.clock import utcnow
 from server.domain.access import acting_actor, owner_for_change
 from server.domain.funding import (
     create_funding_call,
@@ -34,7 +35,6 @@ from server.http.deps import SessionDep, StateDep
 from server.http.etags import json_with_etag
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute
-from server.storage.db import utcnow
 from server.storage.models import Actor, FundingCall
 
 router = APIRouter(prefix="/api/v1", tags=["funding calls"], route_class=StorableJSONRoute)

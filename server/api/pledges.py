@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,7 +31,7 @@ async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
     query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
     call = (await session.execute(query)).scalar_one_or_none()
     if call is None:
-        entry = await lookup(session, state.finder, uri)
+        entry = await lookup(session, state.finder, uri, today=state.clock.today())
         if entry.type != "funding_call":
             raise NotFound(f"{uri} is not a funding call")
         call = (await session.execute(query)).scalar_one()
@@ -53,7 +52,9 @@ async def post_pledge(
     async def create() -> OfferedPledgePublic:
         actor = await acting_actor(session, caller)
         call = await _call(session, state, body.funding_call)
-        pledge = await offer_pledge(session, state.urls, actor, call, body, today=date.today())
+        pledge = await offer_pledge(
+            session, state.urls, actor, call, body, today=state.clock.today()
+        )
         await session.flush()
         return await offered_pledge_public(session, pledge)
 
@@ -89,7 +90,7 @@ async def delete_pledge(
     pledge = await session.get(Pledge, pledge_id)
     if pledge is None or pledge.pledger_id != actor.id:
         raise NotFound("no such pledge of yours")
-    pledge = await withdraw_pledge(session, state.urls, pledge, today=date.today())
+    pledge = await withdraw_pledge(session, state.urls, pledge, today=state.clock.today())
     await session.commit()
     state.federation.wake_delivery()
     return await offered_pledge_public(session, pledge)

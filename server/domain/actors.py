@@ -14,12 +14,12 @@ from schemas.actors import as2_type_of_kind
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate
 from schemas.context import AS2_PUBLIC
 from schemas.states import FollowState
+from server.clock import utcnow
 from server.domain.lifecycle import publish_note
 from server.domain.render import actor_to_ap
 from server.domain.text import render_markdown
 from server.errors import Conflict, Gone, Invalid, NotFound, refuse_nulls
 from server.publishing.outbox import new_activity, publish
-from server.storage.db import utcnow
 from server.storage.models import Actor, ApiToken, Follow, FundingCall, Project
 from server.urls import Urls
 

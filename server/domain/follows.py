@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.base import get_id
 from schemas.states import DomainBlock, FollowState
+from server.clock import utcnow
 from server.errors import Conflict, Invalid, NotFound
 from server.publishing.outbox import new_activity, publish
-from server.storage.db import affected, utcnow
+from server.storage.db import affected
 from server.storage.domains import block_rules, rule_for
 from server.storage.models import Activity, Actor, Follow
 from server.urls import Urls, new_id

@@ -18,13 +18,13 @@ from sqlmodel import col
 
 from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, Money
 from schemas.states import FundingStatus, PledgeState, Sector
+from server.clock import utcnow
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.domain.listing import by_actor, by_tag, by_text, keyset
 from server.domain.money import MoneyError, percent_of, to_decimal_string, to_minor
 from server.domain.notes import funding_call_note
 from server.domain.text import render_markdown
 from server.errors import Invalid, refuse_nulls
-from server.storage.db import utcnow
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls, new_id
 

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from sqlalchemy import delete
 
+from server.clock import Clock
 from server.domain.funding import close_expired_calls
-from server.storage.db import Database, utcnow
+from server.storage.db import Database
 from server.storage.models import IDEMPOTENCY_KEY_LIFETIME, IdempotencyRecord
 from server.urls import Urls
 
@@ -25,9 +26,9 @@ log = logging.getLogger("communs.housekeeping")
 INTERVAL_SECONDS = 3600.0
 
 
-async def housekeep(db: Database, urls: Urls) -> int:
+async def housekeep(db: Database, urls: Urls, clock: Clock) -> int:
     """Close expired calls (publishing their Update) and purge expired idempotency keys."""
-    now = utcnow()
+    now = clock.now()
     async with db.session() as session:
         closed = await close_expired_calls(session, urls, today=now.date())
         await session.execute(
@@ -40,12 +41,17 @@ async def housekeep(db: Database, urls: Urls) -> int:
 
 
 async def run_housekeeping(
-    db: Database, urls: Urls, stop: asyncio.Event, *, on_published: Callable[[], None]
+    db: Database,
+    urls: Urls,
+    clock: Clock,
+    stop: asyncio.Event,
+    *,
+    on_published: Callable[[], None],
 ) -> None:
     """Run ``housekeep`` now and then every hour until ``stop`` is set."""
     while not stop.is_set():
         try:
-            if await housekeep(db, urls):
+            if await housekeep(db, urls, clock):
                 on_published()
         except Exception:  # a chore failing must not stop the worker; retried next hour
             log.exception("housekeeping failed")

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.sanitize import sanitize_html
 from schemas.base import get_id
-from server.storage.db import affected, utcnow
+from server.clock import utcnow
+from server.storage.db import affected
 from server.storage.models import FundingCall, Interaction, Project
 from server.urls import Urls
 

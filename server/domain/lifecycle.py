@@ -14,10 +14,10 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.context import AS2_PUBLIC
+from server.clock import utcnow
 from server.domain.notes import tombstone
 from server.errors import Gone, NotFound
 from server.publishing.outbox import new_activity, publish
-from server.storage.db import utcnow
 from server.storage.models import Actor, ObjectTag
 from server.urls import Urls
 

@@ -81,7 +81,7 @@ async def resolve_actor(session: AsyncSession, finder: Finder, target: str) -> A
     return saved
 
 
-async def lookup(session: AsyncSession, finder: Finder, q: str) -> DirectoryEntry:
+async def lookup(session: AsyncSession, finder: Finder, q: str, *, today: date) -> DirectoryEntry:
     """Return the directory entry of a handle or URI, fetching and storing remote ones.
 
     Raises ``Invalid`` for malformed input and ``NotFound`` when nothing usable answers.
@@ -89,7 +89,7 @@ async def lookup(session: AsyncSession, finder: Finder, q: str) -> DirectoryEntr
     q = q.strip()
     if not q.startswith(("http://", "https://")) or finder.urls.actor("") in q:
         actor = await resolve_actor(session, finder, q)
-        return entry_of("actor", actor, {}, date.today())
+        return entry_of("actor", actor, {}, today)
     found = await _stored_object(session, q)
     if found is None and not finder.urls.is_local(q):
         try:
@@ -98,7 +98,7 @@ async def lookup(session: AsyncSession, finder: Finder, q: str) -> DirectoryEntr
             raise NotFound(f"cannot fetch {q}: {exc}") from None
         if not is_communs_note(document):
             actor = await resolve_actor(session, finder, q)
-            return entry_of("actor", actor, {}, date.today())
+            return entry_of("actor", actor, {}, today)
         author_uri = get_id(document.get("attributedTo"))
         if not author_uri:
             raise NotFound(f"{q} names no author")
@@ -113,7 +113,7 @@ async def lookup(session: AsyncSession, finder: Finder, q: str) -> DirectoryEntr
         raise NotFound(f"nothing known at {q}")
     kind, row = found
     owner = await session.get(Actor, row.actor_id)
-    return entry_of(kind, row, {owner.id: owner} if owner and owner.id else {}, date.today())
+    return entry_of(kind, row, {owner.id: owner} if owner and owner.id else {}, today)
 
 
 async def _stored_object(session: AsyncSession, uri: str) -> tuple[Kind, Any] | None:

@@ -27,9 +27,10 @@ from sqlmodel import col
 
 from federation.actors import HOST_MAX
 from schemas.states import ActivityState, DeliveryState, DomainBlock
+from server.clock import utcnow
 from server.domain.actors import get_local_actor
 from server.errors import Invalid
-from server.storage.db import affected, utcnow
+from server.storage.db import affected
 from server.storage.domains import BLOCKED_ERROR, block_rules, domain_variants, rule_for, within
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
 

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
+from server.clock import utcnow
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.domain.listing import by_actor, by_tag, by_text, keyset
 from server.domain.notes import project_note
 from server.domain.text import render_markdown
 from server.errors import Invalid, refuse_nulls
-from server.storage.db import utcnow
 from server.storage.models import Actor, Project
 from server.urls import Urls, new_id
 

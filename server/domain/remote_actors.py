@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.actors import parse_actor
 from federation.errors import KeyResolutionError
 from federation.ports import RemoteActor
+from server.clock import utcnow
 from server.domain.actors import close_account
-from server.storage.db import utcnow
 from server.storage.models import Actor, Interaction
 
 __all__ = ["handle_actor_delete", "handle_actor_update", "store_remote_actor"]

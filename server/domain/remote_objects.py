@@ -21,11 +21,12 @@ from federation.actors import http_uri
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
 from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
+from server.clock import utcnow
 from server.domain.lifecycle import set_tags
 from server.domain.money import MoneyError, check_currency, to_minor
 from server.domain.projects import normalize_license
 from server.errors import Invalid
-from server.storage.db import affected, utcnow
+from server.storage.db import affected
 from server.storage.models import Actor, Follow, FundingCall, Project
 from server.urls import new_id
 

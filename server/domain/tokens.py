@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from server.storage.db import utcnow
+from server.clock import utcnow
 from server.storage.models import ApiToken
 
 __all__ = [

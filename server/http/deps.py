@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.actors import KeyResolver
 from federation.fetch import Fetcher
 from federation.ports import ActorStore, InboxStore
+from server.clock import Clock
 from server.domain.lookup import Finder
 from server.domain.tokens import Principal, authenticate
 from server.http.doccache import DocumentCache
@@ -63,6 +64,7 @@ class AppState:
     settings: Settings
     db: Database
     urls: Urls
+    clock: Clock
     federation: Machinery
 
     @property

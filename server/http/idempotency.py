@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.clock import utcnow
 from server.domain.tokens import Principal
 from server.errors import Invalid
-from server.storage.db import utcnow
 from server.storage.models import IDEMPOTENCY_KEY_LIFETIME, IdempotencyRecord
 
 __all__ = [

@@ -12,7 +12,6 @@ from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature, verify_signature
 from federation.inbox import MAX_INBOX_BODY
 from server.http.deps import AppState, StateDep, wants_as2
-from server.storage.db import utcnow
 
 __all__ = [
     "authorized_fetch_refusal",
@@ -59,7 +58,7 @@ async def read_body(
 
 async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, str]) -> str | None:
     """Return why a GET of ``url`` lacks a valid signature, or None when it is signed well."""
-    signed = parse_signature(method="GET", url=url, headers=headers, now=utcnow())
+    signed = parse_signature(method="GET", url=url, headers=headers, now=state.clock.now())
     if isinstance(signed, Verification):
         return f"a valid HTTP signature is required ({signed.reason})"
     resolver = state.federation.resolver

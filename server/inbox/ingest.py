@@ -30,7 +30,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.states import ActivityState
-from server.storage.db import Database, UTCDateTime, sqlite_pragmas, utcnow
+from server.clock import utcnow
+from server.storage.db import Database, UTCDateTime, sqlite_pragmas
 from server.urls import new_id
 
 __all__ = ["BATCH_SIZE", "GroupCommitter"]

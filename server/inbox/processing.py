@@ -30,15 +30,20 @@ log = logging.getLogger("communs.processing")
 __all__ = ["process_activity"]
 
 
-async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str, Any]) -> str:
-    """Apply one activity; return a short word for what was done ("ignored" when nothing)."""
+async def process_activity(
+    session: AsyncSession, urls: Urls, activity: dict[str, Any], *, today: date
+) -> str:
+    """Apply one activity; return a short word for what was done ("ignored" when nothing).
+
+    ``today`` is the UTC date that pledges and withdrawals are checked against.
+    """
     kind = activity.get("type")
     signer = str(get_id(activity.get("actor")))
     target = activity.get("object")
     if kind == "Follow":
         return await handle_follow(session, urls, activity)
     if kind == "Offer":
-        return await handle_offer(session, urls, activity, today=date.today())
+        return await handle_offer(session, urls, activity, today=today)
     if kind in ("Accept", "Reject"):
         answered = await handle_offer_answer(session, signer, activity, accepted=kind == "Accept")
         if answered != "ignored":
@@ -47,8 +52,7 @@ async def process_activity(session: AsyncSession, urls: Urls, activity: dict[str
         return await handle(session, signer, target)
     if (
         kind == "Undo"
-        and await handle_undo_offer(session, urls, signer, target, today=date.today())
-        == "withdrawn"
+        and await handle_undo_offer(session, urls, signer, target, today=today) == "withdrawn"
     ):
         return "withdrawn"
     if kind == "Undo":

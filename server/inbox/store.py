@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from federation.ports import KnownKey, RemoteActor
 from schemas.states import DomainBlock
+from server.clock import utcnow
 from server.domain.remote_actors import store_remote_actor
 from server.inbox.ingest import GroupCommitter
-from server.storage.db import Database, utcnow
+from server.storage.db import Database
 from server.storage.domains import rule_for
 from server.storage.models import Actor, Domain
 

@@ -15,10 +15,11 @@ from sqlalchemy import update
 
 from federation.retry import next_attempt_at
 from schemas.states import ActivityState
+from server.clock import Clock
 from server.inbox.processing import process_activity
-from server.storage.db import Database, utcnow
+from server.storage.db import Database
 from server.storage.models import Activity
-from server.storage.queues import POLL_SECONDS, Clock, claim_due
+from server.storage.queues import POLL_SECONDS, claim_due
 from server.urls import Urls
 
 __all__ = ["InboxWorker"]
@@ -32,12 +33,17 @@ class InboxWorker:
     """Processes stored incoming activities in arrival order, keeping state and errors."""
 
     def __init__(
-        self, db: Database, urls: Urls, *, on_published: Callable[[], None], clock: Clock = utcnow
+        self,
+        db: Database,
+        urls: Urls,
+        *,
+        on_published: Callable[[], None],
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.urls = urls
         self.on_published = on_published
-        self.clock = clock
+        self.clock = clock or Clock()
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -59,7 +65,7 @@ class InboxWorker:
                 Activity,
                 where=[Activity.direction == "in", Activity.state == ActivityState.received],
                 columns=[Activity.id, Activity.body, Activity.attempts],
-                now=self.clock(),
+                now=self.clock.now(),
                 limit=limit,
             )
         ordered: list[Any] = sorted(rows, key=lambda r: r[0])
@@ -73,14 +79,16 @@ class InboxWorker:
         values: dict[str, Any] = {"attempts": attempts + 1, "locked_until": None}
         try:
             async with self.db.session() as session:
-                done = await process_activity(session, self.urls, json.loads(body))
+                done = await process_activity(
+                    session, self.urls, json.loads(body), today=self.clock.today()
+                )
             values["state"] = (
                 ActivityState.ignored if done == "ignored" else ActivityState.processed
             )
             values["error"] = None
         except Exception as exc:  # kept on the row and retried; never lost
             log.exception("processing activity %s failed", activity_id)
-            retry_at = next_attempt_at(attempts + 1, now=self.clock())
+            retry_at = next_attempt_at(attempts + 1, now=self.clock.now())
             values["error"] = f"{type(exc).__name__}: {exc}"[:2000]
             if retry_at is None or attempts + 1 >= INBOX_MAX_ATTEMPTS:
                 values["state"] = ActivityState.errored

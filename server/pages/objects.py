@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.clock import utcnow
 from server.domain.funding import effective_status, funding_calls_of
 from server.domain.interactions import interaction_counts, replies_of
 from server.domain.money import format_money
@@ -20,7 +21,6 @@ from server.domain.notes import SECTOR_LABELS, figures, long_date
 from server.domain.pledges import funder_of, list_pledges
 from server.http.deps import AppState
 from server.pages.templating import render_page
-from server.storage.db import utcnow
 from server.storage.models import Actor, FundingCall, Project
 
 __all__ = ["render_funding_call_page", "render_project_page"]

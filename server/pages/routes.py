@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -39,7 +38,9 @@ async def home(
         status=status or None,
         currency=currency or None,
     )
-    page = await list_directory(session, filters, cursor=cursor, limit=30, today=date.today())
+    page = await list_directory(
+        session, filters, cursor=cursor, limit=30, today=state.clock.today()
+    )
     more = None
     if page.next_cursor:
         query = {k: v for k, v in filters.model_dump().items() if v} | {"cursor": page.next_cursor}

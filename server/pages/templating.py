@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import __version__
+from server.clock import utcnow
 from server.domain.actors import follow_counts
 from server.domain.funding import effective_status, funding_calls_of
 from server.domain.notes import figures
 from server.domain.projects import projects_of
 from server.http.deps import AppState
-from server.storage.db import utcnow
 from server.storage.models import Actor
 
 __all__ = ["render_page", "render_profile"]

@@ -20,7 +20,8 @@ from sqlmodel import col
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
-from server.storage.db import UTCDateTime, utcnow
+from server.clock import utcnow
+from server.storage.db import UTCDateTime
 from server.storage.domains import block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
 from server.storage.notify import announce_deliveries

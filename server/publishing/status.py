@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.states import DeliveryState
-from server.storage.db import affected, utcnow
+from server.clock import utcnow
+from server.storage.db import affected
 from server.storage.models import Activity, Delivery
 
 __all__ = ["DeliveryPublic", "list_deliveries", "retry_deliveries"]

@@ -26,13 +26,14 @@ from federation.fetch import TIMEOUT
 from federation.httpsig import SigningKey
 from federation.retry import is_unavailable, next_attempt_at, record_failure_day
 from schemas.states import DeliveryState, DomainBlock
+from server.clock import Clock
 from server.metrics import DELIVERIES
 from server.publishing.backlog import Backlog, HostSlots
 from server.publishing.client import USER_AGENT, signing_key_of
-from server.storage.db import Database, utcnow
+from server.storage.db import Database
 from server.storage.domains import BLOCKED_ERROR, block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain
-from server.storage.queues import LEASE, POLL_SECONDS, Clock, any_due, claim_due
+from server.storage.queues import LEASE, POLL_SECONDS, any_due, claim_due
 
 __all__ = ["DeliveryWorker"]
 
@@ -65,7 +66,7 @@ class DeliveryWorker:
         *,
         concurrency: int = 32,
         host_concurrency: int = 8,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         batch: int = 100,
         prefetch: int | None = None,
         lease: timedelta = LEASE,
@@ -75,7 +76,7 @@ class DeliveryWorker:
         self.transport = transport
         self.timeouts = timeouts
         self.concurrency = concurrency
-        self.clock = clock
+        self.clock = clock or Clock()
         self.batch = batch
         self.prefetch = prefetch or 4 * concurrency
         self.lease = lease
@@ -208,7 +209,7 @@ class DeliveryWorker:
                     Delivery.attempts,
                     Delivery.locked_until,
                 ],
-                now=self.clock(),
+                now=self.clock.now(),
                 limit=limit,
                 lease=self.lease,
             )
@@ -241,7 +242,7 @@ class DeliveryWorker:
     async def _anything_due(self) -> bool:
         """Whether ``_claim`` would find a row, asked with a read (no write lock when idle)."""
         async with self.db.session() as session:
-            return await any_due(session, Delivery, where=_PENDING, now=self.clock())
+            return await any_due(session, Delivery, where=_PENDING, now=self.clock.now())
 
     async def _payload(self, activity_id: str) -> tuple[bytes, SigningKey]:
         cached = self._bodies.get(activity_id)
@@ -293,7 +294,7 @@ class DeliveryWorker:
                     body=body,
                     key=key,
                     schemes=self._schemes,
-                    now=self.clock(),
+                    now=self.clock.now(),
                     user_agent=USER_AGENT,
                     timeouts=self.timeouts,
                 )
@@ -327,7 +328,7 @@ class DeliveryWorker:
             return
         # A delivery sent twice in one flush (its lease ran out meanwhile): its last outcome.
         outcomes = list({outcome[0]: outcome for outcome in outcomes}.values())
-        now = self.clock()
+        now = self.clock.now()
         alike: dict[tuple[Any, ...], list[int]] = {}
         failed_hosts: set[str] = set()
         alive_hosts: set[str] = set()

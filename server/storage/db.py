@@ -30,7 +30,6 @@ __all__ = [
     "affected",
     "parse_id",
     "sqlite_pragmas",
-    "utcnow",
 ]
 
 #: The largest id of an ``Integer`` key (PostgreSQL's int4), and of a ``BigInteger`` one: a
@@ -51,11 +50,6 @@ def parse_id(text: str, *, largest: int = MAX_ID) -> int | None:
         return None
     value = int(text)
     return value if value <= largest else None
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

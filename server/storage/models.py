@@ -29,7 +29,8 @@ from schemas.states import (
     PledgeState,
     ProjectStatus,
 )
-from server.storage.db import UTCDateTime, utcnow
+from server.clock import utcnow
+from server.storage.db import UTCDateTime
 
 __all__ = [
     "IDEMPOTENCY_KEY_LIFETIME",

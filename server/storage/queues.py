@@ -7,7 +7,7 @@ without taking the same row. A process that dies leaves leases that simply expir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,14 +15,12 @@ from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-__all__ = ["LEASE", "POLL_SECONDS", "Clock", "any_due", "claim_due"]
+__all__ = ["LEASE", "POLL_SECONDS", "any_due", "claim_due"]
 
 LEASE = timedelta(minutes=5)
 #: An idle worker looks for due rows this often (work enqueued by another process, retries
 #: coming due); in-process publishing wakes it at once.
 POLL_SECONDS = 0.25
-
-Clock = Callable[[], datetime]
 
 
 async def claim_due(

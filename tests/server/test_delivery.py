@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,21 +15,11 @@ from sqlalchemy import select
 from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import DeliveryState, FollowState
+from server.clock import FrozenClock, utcnow
 from server.publishing.outbox import new_activity, publish
 from server.publishing.worker import DeliveryWorker
-from server.storage.db import utcnow
 from server.storage.models import Actor, Delivery, Follow
 from tests.conftest import create_actor
-
-
-class Clock:
-    """An injected clock, so no test sleeps for backoff."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class RecordingInboxes:
@@ -155,7 +145,7 @@ async def test_worker__retries_until_delivered_and_drops_permanent_failures(app:
     }
     await add_remote_followers(app, actor, [(inbox, None) for inbox in scripts])
     inboxes = RecordingInboxes({k: list(v) for k, v in scripts.items()})
-    clock = Clock()
+    clock = FrozenClock()
     transport = httpx.MockTransport(inboxes)
     worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     await publish_note(app, actor)
@@ -163,7 +153,7 @@ async def test_worker__retries_until_delivered_and_drops_permanent_failures(app:
     # When the worker runs, time passes, and it runs again until nothing is due
     for _ in range(6):
         await worker.run_once()
-        clock.now += timedelta(hours=2)
+        clock.advance(timedelta(hours=2))
 
     # Then every retryable delivery ended delivered, with the expected number of attempts
     rows = await deliveries(app)
@@ -183,13 +173,13 @@ async def test_worker__honours_retry_after(app: FastAPI) -> None:
     await add_remote_followers(app, actor, [("https://busy.example/inbox", None)])
     inboxes = RecordingInboxes({"https://busy.example/inbox": [(429, {"Retry-After": "7200"})]})
     await publish_note(app, actor)
-    clock = Clock()
+    clock = FrozenClock()
     transport = httpx.MockTransport(inboxes)
     worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     assert await worker.run_once() == 1
-    clock.now += timedelta(hours=1)
+    clock.advance(timedelta(hours=1))
     assert await worker.run_once() == 0  # not due yet: Retry-After says two hours
-    clock.now += timedelta(hours=1, minutes=1)
+    clock.advance(timedelta(hours=1, minutes=1))
     assert await worker.run_once() == 1
     assert (await deliveries(app))["https://busy.example/inbox"].state == DeliveryState.delivered
 
@@ -223,16 +213,18 @@ async def test_worker__seven_failure_days_make_a_host_unavailable(app: FastAPI) 
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(app, actor, [("https://down.example/inbox", None)])
     inboxes = RecordingInboxes({"https://down.example/inbox": [500] * 20})
-    clock = Clock()
+    clock = FrozenClock()
     transport = httpx.MockTransport(inboxes)
     worker = DeliveryWorker(app.state.communs.db, transport, clock=clock)
     await publish_note(app, actor)
     for _ in range(8):
         await worker.run_once()
-        clock.now += timedelta(days=1)
+        clock.advance(timedelta(days=1))
         async with app.state.communs.db.session() as session:
             await session.execute(
-                Delivery.__table__.update().values(next_attempt_at=clock.now - timedelta(seconds=1))
+                Delivery.__table__.update().values(
+                    next_attempt_at=clock.now() - timedelta(seconds=1)
+                )
             )
             await session.commit()
     async with app.state.communs.db.session() as session:
@@ -250,7 +242,7 @@ def test_classify_status__retryable(status: int) -> None:
 async def test_worker__idle_probe_sees_only_what_a_claim_would_take(app: FastAPI) -> None:
     # Given a worker and an empty queue: the probe (a read) finds nothing
     actor, _ = await create_actor(app, "coop")
-    clock = Clock()
+    clock = FrozenClock()
     worker = DeliveryWorker(
         app.state.communs.db, httpx.MockTransport(RecordingInboxes({})), clock=clock
     )
@@ -259,7 +251,7 @@ async def test_worker__idle_probe_sees_only_what_a_claim_would_take(app: FastAPI
     # When a publication enqueues a delivery, the probe sees it
     await add_remote_followers(app, actor, [("https://a.example/inbox", None)])
     await publish_note(app, actor)
-    clock.now = utcnow()
+    clock.at = utcnow()
     assert await worker._anything_due() is True
 
     # And once another worker holds its lease, it does not, until the lease ends
@@ -268,7 +260,7 @@ async def test_worker__idle_probe_sees_only_what_a_claim_would_take(app: FastAPI
     )
     assert len(await other._claim(10)) == 1
     assert await worker._anything_due() is False
-    clock.now += timedelta(hours=1)
+    clock.advance(timedelta(hours=1))
     assert await worker._anything_due() is True
 
 

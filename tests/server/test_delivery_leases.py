@@ -9,12 +9,12 @@ import httpx
 from fastapi import FastAPI
 
 from schemas.states import DeliveryState
+from server.clock import FrozenClock
 from server.domain.moderation import set_domain_block
 from server.publishing.worker import DeliveryWorker
 from server.storage.queues import POLL_SECONDS
 from tests.conftest import create_actor
 from tests.server.test_delivery import (
-    Clock,
     RecordingInboxes,
     add_remote_followers,
     deliveries,
@@ -32,12 +32,12 @@ async def test_worker__a_lease_that_ran_out_is_neither_given_back_nor_overwritte
     actor, _ = await create_actor(app, "coop")
     await add_remote_followers(app, actor, [(INBOX, None)])
     await publish_note(app, actor)
-    db, clock = app.state.communs.db, Clock()
+    db, clock = app.state.communs.db, FrozenClock()
     gone = httpx.MockTransport(RecordingInboxes({INBOX: [410]}))
     first = DeliveryWorker(db, gone, clock=clock)
     second = DeliveryWorker(db, httpx.MockTransport(RecordingInboxes({})), clock=clock)
     [stale] = await first._claim(1)
-    clock.now += first.lease + timedelta(seconds=1)
+    clock.advance(first.lease + timedelta(seconds=1))
     [taken] = await second._claim(1)
 
     # When the first wakes up: it gives its lease back and records its send (a 410)

@@ -17,11 +17,12 @@ import pytest
 from fastapi import FastAPI
 
 from schemas.states import DeliveryState
+from server.clock import FrozenClock
 from server.publishing.client import make_transport
 from server.publishing.worker import DeliveryWorker
 from tests.conftest import create_actor
 from tests.realservers import bound_socket, run_asgi
-from tests.server.test_delivery import Clock, add_remote_followers, deliveries, publish_note
+from tests.server.test_delivery import add_remote_followers, deliveries, publish_note
 
 pytestmark = pytest.mark.slow
 
@@ -72,14 +73,14 @@ async def test_delivery__retries_over_real_http_until_delivered(app: FastAPI) ->
 
     async with run_asgi(inbox, sock):
         client = make_transport(allow_private_networks=True)
-        clock = Clock()
+        clock = FrozenClock()
         worker = DeliveryWorker(
             app.state.communs.db, client, clock=clock, timeouts=httpx.Timeout(1.0, connect=1.0)
         )
         # When the worker runs, time passes, and it runs again
         for round_ in range(4):
             await worker.run_once()
-            clock.now += timedelta(hours=1)
+            clock.advance(timedelta(hours=1))
             if round_ == 1:
                 closed.listen()  # the refusing host comes back
                 refused_server = asyncio.create_task(_accept_once(closed))

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from server.storage.db import utcnow
+from server.clock import utcnow
 from server.storage.models import Activity, Actor, Delivery, Follow
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,

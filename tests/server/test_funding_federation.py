@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from federation.httpsig import verify_request
 from federation.keys import load_public_key
 from schemas.states import FollowState
+from server.clock import utcnow
 from server.publishing.client import make_transport
 from server.publishing.worker import DeliveryWorker
-from server.storage.db import utcnow
 from server.storage.models import Actor, Follow
 from tests.conftest import create_actor
 from tests.publications import PUBLIC, bearer, call_body, pledge_body, project_body

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from server.clock import FrozenClock
 from server.domain.housekeeping import housekeep
-from server.storage.db import utcnow
 from server.storage.models import Activity, FundingCall, IdempotencyRecord
 from tests.conftest import create_actor
 
@@ -31,16 +31,11 @@ async def test_housekeep__closes_expired_calls_once_and_purges_keys(
     )
     assert created.status_code == 201
     state = app.state.communs
-    async with state.db.session() as session:
-        await session.execute(update(FundingCall).values(deadline=date.today() - timedelta(days=1)))
-        await session.execute(
-            update(IdempotencyRecord).values(created_at=utcnow() - timedelta(days=2))
-        )
-        await session.commit()
+    the_day_after = FrozenClock(datetime(2099, 1, 2, tzinfo=UTC))
 
-    # When housekeeping runs twice
-    assert await housekeep(state.db, state.urls) == 1
-    assert await housekeep(state.db, state.urls) == 0
+    # When housekeeping runs twice, the day after the deadline
+    assert await housekeep(state.db, state.urls, the_day_after) == 1
+    assert await housekeep(state.db, state.urls, the_day_after) == 0
 
     # Then the call is stored closed, one Update was published, and the key is gone
     async with state.db.session() as session:

@@ -340,7 +340,7 @@ async def test_post_project__idempotency_key_expires_and_is_checked(
 ) -> None:
     from datetime import timedelta
 
-    from server.storage.db import utcnow
+    from server.clock import utcnow
     from server.storage.models import IDEMPOTENCY_KEY_LIFETIME as KEY_LIFETIME
     from server.storage.models import IdempotencyRecord
 
