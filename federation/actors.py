@@ -15,9 +15,11 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from federation.errors import FederationError, KeyResolutionError
 from federation.fetch import Fetcher
+from federation.httpsig import verify_signature
 from federation.keys import load_public_key
 from federation.ports import ActorStore, KnownKey, RemoteActor
 from federation.sanitize import sanitize_html
+from federation.sigtypes import SignedRequest, Verification
 from schemas.actors import ACTOR_TYPES
 from schemas.base import as_list, get_id
 
@@ -89,6 +91,10 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
     )
 
 
+#: Verification failures that another key could turn into a success.
+_KEY_FAILURES = frozenset({"bad_signature", "key_type_mismatch"})
+
+
 class ResolvedKey:
     """A verified public key and where it came from (``cached`` keys may be stale)."""
 
@@ -123,6 +129,25 @@ class KeyResolver:
         known = await self._fetch(key_id)
         self._remember(known)
         return ResolvedKey(known, cached=False)
+
+    async def verify(
+        self, signed: SignedRequest, *, body: bytes | None
+    ) -> tuple[Verification, ResolvedKey]:
+        """Return the verification of ``signed`` and the key it was checked with.
+
+        A cached key that does not verify the signature (or is of another type than its
+        algorithm) is fetched again, once: its actor may have rotated it. Other failures
+        (digest, coverage) would fail with any key, so they are answered without a fetch. The
+        inbox and signed GETs both verify through here.
+
+        Raises ``KeyResolutionError`` when no trustworthy key can be found.
+        """
+        key = await self.resolve(signed.key_id)
+        verification = verify_signature(signed, key.public_key, body=body)
+        if not verification.ok and key.cached and verification.reason in _KEY_FAILURES:
+            key = await self.resolve(signed.key_id, refresh=True)
+            verification = verify_signature(signed, key.public_key, body=body)
+        return verification, key
 
     def _remember(self, known: KnownKey) -> None:
         self._cache[known.key_id] = known

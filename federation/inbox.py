@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from federation.actors import KeyResolver
 from federation.errors import KeyResolutionError
-from federation.httpsig import Verification, parse_signature, verify_signature
+from federation.httpsig import Verification, parse_signature
 from federation.ports import ActorStore, InboxStore
 from federation.rfc9421 import fold_fields
 from federation.storable import UnstorableText
@@ -154,11 +154,7 @@ async def accept_activity(
     if await store.is_blocked(_known_host(signed.key_id) or ""):
         return InboxOutcome("blocked", "the signer's domain is blocked")
     try:
-        key = await resolver.resolve(signed.key_id)
-        verification = verify_signature(signed, key.public_key, body=body)
-        if not verification.ok and key.cached and verification.reason == "bad_signature":
-            key = await resolver.resolve(signed.key_id, refresh=True)
-            verification = verify_signature(signed, key.public_key, body=body)
+        verification, key = await resolver.verify(signed, body=body)
     except KeyResolutionError as exc:
         return InboxOutcome("unknown_key", str(exc))
     if not verification.ok:

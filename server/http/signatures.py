@@ -9,7 +9,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from federation.errors import KeyResolutionError
-from federation.httpsig import Verification, parse_signature, verify_signature
+from federation.httpsig import Verification, parse_signature
 from federation.inbox import MAX_INBOX_BODY
 from server.http.deps import AppState, StateDep, wants_as2
 
@@ -61,13 +61,8 @@ async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, st
     signed = parse_signature(method="GET", url=url, headers=headers, now=state.clock.now())
     if isinstance(signed, Verification):
         return f"a valid HTTP signature is required ({signed.reason})"
-    resolver = state.federation.resolver
     try:
-        key = await resolver.resolve(signed.key_id)
-        verification = verify_signature(signed, key.public_key, body=None)
-        if not verification.ok and key.cached:
-            key = await resolver.resolve(signed.key_id, refresh=True)
-            verification = verify_signature(signed, key.public_key, body=None)
+        verification, _ = await state.federation.resolver.verify(signed, body=None)
     except KeyResolutionError as exc:
         return f"signature key could not be resolved: {exc}"
     return None if verification.ok else f"invalid HTTP signature ({verification.reason})"

@@ -35,9 +35,9 @@ AS2_TYPE = "application/activity+json"
 AS2_ACCEPT = {"Accept": AS2_TYPE}
 
 
-def bob_document() -> dict[str, Any]:
+def bob_document(key: SigningKey = BOB_KEY) -> dict[str, Any]:
     pem = (
-        BOB_KEY.private_key.public_key()
+        key.private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
@@ -56,11 +56,12 @@ class RemoteServer:
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
+        self.key = BOB_KEY  # bob's current key: a test rotates it
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if request.url.host == "remote.example" and request.url.path == "/users/bob":
-            body = json.dumps(bob_document()).encode()
+            body = json.dumps(bob_document(self.key)).encode()
             return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
         return httpx.Response(404)
 
@@ -163,6 +164,27 @@ async def test_authorized_fetch__signed_by_unpublished_key_refused(
     response = await client.get(path, headers=signed_get(path, STRANGER_KEY))
     assert response.status_code == 401
     assert "invalid HTTP signature" in response.json()["detail"]
+
+
+async def test_authorized_fetch__rotated_key_is_fetched_again_once(
+    client: httpx.AsyncClient, remote: RemoteServer
+) -> None:
+    # Given bob's key is cached, and bob then rotates it (same keyId, as Mastodon does)
+    path = "/actors/coop/followers"
+    assert (await client.get(path, headers=signed_get(path))).status_code == 200
+    remote.key = STRANGER_KEY
+
+    # When bob signs a GET with his new key
+    response = await client.get(path, headers=signed_get(path, STRANGER_KEY))
+
+    # Then the stale key fails, the key is fetched again exactly once, and the GET is served
+    assert response.status_code == 200, response.text
+    assert [str(r.url) for r in remote.requests] == [BOB, BOB]
+
+    # And the old key no longer verifies: one more fetch, then a refusal
+    response = await client.get(path, headers=signed_get(path))
+    assert response.status_code == 401
+    assert len(remote.requests) == 3
 
 
 async def test_authorized_fetch__signature_for_another_path_refused(

@@ -291,6 +291,24 @@ async def test_inbox__unsigned(
     assert remote.requests == []
 
 
+async def test_inbox__digest_mismatch_with_a_cached_key_fetches_nothing(
+    app: FastAPI, client: httpx.AsyncClient, remote: RemoteServer
+) -> None:
+    # Given bob's key is known
+    first = encode(activity(number=1))
+    assert (await post(client, first, signed_headers(first))).status_code == 202
+
+    # When bob's next request carries another body than the one he signed
+    signed_body = encode(activity(number=2))
+    sent_body = encode(activity(number=3))
+    response = await post(client, sent_body, signed_headers(signed_body))
+
+    # Then it is refused without fetching the key again: no key would make the digest match
+    assert response.status_code == 401
+    assert "digest_mismatch" in response.json()["detail"]
+    assert remote.key_fetches == 1
+
+
 async def test_inbox__digest_mismatch(app: FastAPI, client: httpx.AsyncClient) -> None:
     # Given a signature over one body, sent with another of the same length
     signed_body = encode(activity(number=1))
