@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate, InstancePublic
@@ -17,17 +15,13 @@ from server.domain.actors import (
     instance_username,
     update_actor,
 )
-from server.domain.tokens import Principal
 from server.errors import Forbidden
-from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.deps import Admin, SessionDep, StateDep, Writer
 from server.http.doccache import actor_key
 from server.http.jsonroute import StorableJSONRoute
 from server.storage.models import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["instance and actors"], route_class=StorableJSONRoute)
-
-Admin = Annotated[Principal, Depends(require_scope("admin"))]
-Writer = Annotated[Principal, Depends(require_scope("write"))]
 
 
 @router.get("/instance")

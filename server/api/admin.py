@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from server.domain.moderation import (
     ActorModeration,
@@ -16,14 +16,12 @@ from server.domain.moderation import (
     suspend_actor,
     unsuspend_actor,
 )
-from server.domain.tokens import Principal
-from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.deps import Admin, SessionDep, StateDep
 from server.http.doccache import actor_key
 from server.http.jsonroute import StorableJSONRoute
 
 router = APIRouter(prefix="/api/v1/admin", tags=["moderation"], route_class=StorableJSONRoute)
 
-Admin = Annotated[Principal, Depends(require_scope("admin"))]
 Host = Annotated[str, Path(max_length=300, description="host[:port], e.g. spam.example")]
 
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from schemas.states import DeliveryState
 from server.domain.listing import link_to_next, one_page
 from server.domain.tokens import Principal
 from server.errors import NotFound
-from server.http.deps import BigRowId, SessionDep, StateDep, require_scope
+from server.http.deps import BigRowId, Reader, SessionDep, StateDep, Writer
 from server.publishing.status import DeliveryPublic, list_deliveries, retry_deliveries
 from server.storage.db import MAX_BIG_ID
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
-
-Reader = Annotated[Principal, Depends(require_scope("read"))]
-Writer = Annotated[Principal, Depends(require_scope("write"))]
 
 
 class Retried(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from server.domain.directory import (
     DirectoryEntry,
@@ -14,12 +14,9 @@ from server.domain.directory import (
     list_directory,
 )
 from server.domain.lookup import lookup
-from server.domain.tokens import Principal
-from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.deps import Reader, SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
-
-Reader = Annotated[Principal, Depends(require_scope("read"))]
 
 
 @router.get("/directory")

@@ -20,17 +20,13 @@ from server.domain.follows import (
 )
 from server.domain.listing import Limit, link_to_next, one_page
 from server.domain.lookup import resolve_actor
-from server.domain.tokens import Principal
 from server.errors import NotFound
-from server.http.deps import RowId, SessionDep, StateDep, require_scope
+from server.http.deps import Reader, RowId, SessionDep, StateDep, Writer
 from server.http.jsonroute import StorableJSONRoute
 from server.storage.db import MAX_ID
 from server.storage.models import Actor, Follow
 
 router = APIRouter(prefix="/api/v1", tags=["follows"], route_class=StorableJSONRoute)
-
-Writer = Annotated[Principal, Depends(require_scope("write"))]
-Reader = Annotated[Principal, Depends(require_scope("read"))]
 
 
 class FollowCreate(BaseModel):

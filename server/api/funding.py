@@ -18,7 +18,6 @@ from schemas.commons import (
     PledgesPublic,
 )
 from schemas.states import FundingStatus
-from server.api.projects import Writer
 from server.clock import utcnow
 from server.domain.access import acting_actor, owner_for_change
 from server.domain.funding import (
@@ -31,7 +30,7 @@ from server.domain.funding import (
 )
 from server.domain.pledges import list_pledges, pledge_public, record_pledge
 from server.domain.tokens import Principal
-from server.http.deps import SessionDep, StateDep
+from server.http.deps import SessionDep, StateDep, Writer
 from server.http.etags import json_with_etag
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute

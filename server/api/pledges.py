@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -14,17 +14,13 @@ from server.domain.listing import Limit, link_to_next
 from server.domain.lookup import lookup
 from server.domain.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
 from server.domain.pledges import list_pledges
-from server.domain.tokens import Principal
 from server.errors import NotFound
-from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.deps import Reader, SessionDep, StateDep, Writer
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute
 from server.storage.models import FundingCall, Pledge
 
 router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONRoute)
-
-Reader = Annotated[Principal, Depends(require_scope("read"))]
-Writer = Annotated[Principal, Depends(require_scope("write"))]
 
 
 async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectsPublic, ProjectUpdate
@@ -19,7 +19,7 @@ from server.domain.projects import (
     update_project,
 )
 from server.domain.tokens import Principal
-from server.http.deps import SessionDep, StateDep, require_scope
+from server.http.deps import SessionDep, StateDep, Writer
 from server.http.etags import json_with_etag
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute
@@ -28,8 +28,6 @@ from server.storage.models import Actor, Project
 __all__ = ["Writer", "acting_actor", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=StorableJSONRoute)
-
-Writer = Annotated[Principal, Depends(require_scope("write"))]
 
 
 async def _owned(session: SessionDep, caller: Principal, object_id: str) -> tuple[Actor, Project]:

@@ -23,12 +23,15 @@ from server.storage.models import Actor
 from server.urls import Urls
 
 __all__ = [
+    "Admin",
     "AppState",
     "BigRowId",
     "Machinery",
+    "Reader",
     "RowId",
     "SessionDep",
     "StateDep",
+    "Writer",
     "get_state",
     "require_scope",
     "wants_as2",
@@ -137,6 +140,12 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         return principal
 
     return dependency
+
+
+#: The caller of a route, by the scope it needs: read, write (publishing) or admin.
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+Admin = Annotated[Principal, Depends(require_scope("admin"))]
 
 
 def wants_as2(request: Request) -> bool:
