@@ -202,7 +202,7 @@ def deliveries(
                 count = await retry_deliveries(session, activity=activity)
                 typer.echo(f"{count} deliveries queued again")
                 return
-            rows = await list_deliveries(session, activity=activity, state=state, limit=limit)
+            rows, _ = await list_deliveries(session, activity=activity, state=state, limit=limit)
         for row in rows:
             status = row.last_status if row.last_status is not None else "-"
             error = (row.last_error or "").replace("\n", " ")[:80]

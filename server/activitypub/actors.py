@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from schemas.states import FollowState
-from server.activitypub.collections import collection_or_page, keyset_page
+from server.activitypub.paged import collection_or_page
 from server.domain.actors import ensure_instance_actor, follow_counts, get_local_actor
 from server.domain.render import actor_to_ap, key_only
 from server.http.deps import SessionDep, StateDep, wants_as2
@@ -72,24 +72,17 @@ async def follow_collection(
     mine = Follow.followed_id if is_followers else Follow.follower_id
     other = Follow.follower_id if is_followers else Follow.followed_id
 
-    async def load(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
-        query = (
-            select(Follow.id, Actor.uri)
-            .join(Actor, Actor.id == other)
-            .where(mine == found.id, Follow.state == FollowState.accepted)
-        )
-        return await keyset_page(
-            session,
-            query,
-            key=col(Follow.id),
-            cursor=cursor,
-            limit=limit,
-            item=lambda r: r[1],
-        )
-
+    query = (
+        select(Actor.uri)
+        .join(Follow, Actor.id == other)
+        .where(mine == found.id, Follow.state == FollowState.accepted)
+    )
     uri = state.urls.actor_collection(username, "followers" if is_followers else "following")
     total = followers if is_followers else following
-    return AS2Response(dump(await collection_or_page(uri, total=total, page=page, load=load)))
+    document = await collection_or_page(
+        session, uri, total=total, page=page, query=query, key=col(Follow.id)
+    )
+    return AS2Response(dump(document))
 
 
 @signed.get("/actors/{username}/outbox")
@@ -110,19 +103,16 @@ async def outbox(
         await session.execute(select(func.count()).select_from(Activity).where(*public))
     ).scalar_one()
 
-    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
-        query = select(Activity.id, Activity.body).where(*public)
-        return await keyset_page(
-            session,
-            query,
-            key=col(Activity.id),
-            cursor=cursor,
-            limit=limit,
-            item=lambda r: _without_context(json.loads(r[1])),
-        )
-
-    uri = state.urls.actor_collection(username, "outbox")
-    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+    document = await collection_or_page(
+        session,
+        state.urls.actor_collection(username, "outbox"),
+        total=int(total),
+        page=page,
+        query=select(Activity.body).where(*public),
+        key=col(Activity.id),
+        item=lambda row: _without_context(json.loads(row[0])),
+    )
+    return AS2Response(dump(document))
 
 
 @signed.get("/actors/{username}/featured")
@@ -143,17 +133,15 @@ async def featured(
         await session.execute(select(func.count()).select_from(Project).where(*pinned))
     ).scalar_one()
 
-    async def load(cursor: str | None, limit: int) -> tuple[list[object], str | None]:
-        query = select(Project.id, Project.uri).where(*pinned).order_by(col(Project.id).desc())
-        if cursor is not None:
-            query = query.where(col(Project.id) < cursor)
-        rows = (await session.execute(query.limit(limit + 1))).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return [uri for _, uri in rows], (rows[-1][0] if more else None)
-
-    uri = state.urls.actor_collection(username, "featured")
-    return AS2Response(dump(await collection_or_page(uri, total=int(total), page=page, load=load)))
+    document = await collection_or_page(
+        session,
+        state.urls.actor_collection(username, "featured"),
+        total=int(total),
+        page=page,
+        query=select(Project.uri).where(*pinned),
+        key=col(Project.id),
+    )
+    return AS2Response(dump(document))
 
 
 def _without_context(document: dict[str, object]) -> dict[str, object]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from server.activitypub.collections import collection_or_page, keyset_page
+from server.activitypub.paged import collection_or_page
 from server.domain.interactions import count_interactions
 from server.errors import NotFound
 from server.http.deps import SessionDep
@@ -44,18 +44,14 @@ async def interactions(
         raise NotFound("no such object")
     total = await count_interactions(session, uri, interaction_kind)
 
-    async def load(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
-        query = select(Interaction.id, Interaction.uri).where(
+    document = await collection_or_page(
+        session,
+        f"{uri}/{collection}",
+        total=total,
+        page=page,
+        query=select(Interaction.uri).where(
             Interaction.object_uri == uri, Interaction.kind == interaction_kind
-        )
-        return await keyset_page(
-            session,
-            query,
-            key=col(Interaction.id),
-            cursor=cursor,
-            limit=limit,
-            item=lambda r: r[1],
-        )
-
-    document = await collection_or_page(f"{uri}/{collection}", total=total, page=page, load=load)
+        ),
+        key=col(Interaction.id),
+    )
     return AS2Response(dump(document))

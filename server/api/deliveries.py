@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from schemas.states import DeliveryState
-from server.domain.listing import link_to_next, one_page
 from server.domain.tokens import Principal
 from server.errors import NotFound
 from server.http.deps import BigRowId, Reader, SessionDep, StateDep, Writer
+from server.http.paging import link_to_next
 from server.publishing.status import DeliveryPublic, list_deliveries, retry_deliveries
 from server.storage.db import MAX_BIG_ID
 
@@ -40,15 +40,9 @@ async def get_deliveries(
 ) -> list[DeliveryPublic]:
     """Each delivery's state, attempts, last status and last error, newest first; ``Link``
     names the next page."""
-    rows = await list_deliveries(
-        session,
-        activity=activity,
-        state=state,
-        actor_id=_scope(caller),
-        cursor=cursor,
-        limit=limit + 1,
+    deliveries, after = await list_deliveries(
+        session, activity=activity, state=state, actor_id=_scope(caller), cursor=cursor, limit=limit
     )
-    deliveries, after = one_page(rows, limit)
     link_to_next(request, response, after)
     return deliveries
 

@@ -18,13 +18,14 @@ from server.domain.follows import (
     start_follow,
     stop_follow,
 )
-from server.domain.listing import Limit, link_to_next, one_page
 from server.domain.lookup import resolve_actor
 from server.errors import NotFound
 from server.http.deps import Reader, RowId, SessionDep, StateDep, Writer
 from server.http.jsonroute import StorableJSONRoute
+from server.http.paging import Limit, link_to_next
 from server.storage.db import MAX_ID
 from server.storage.models import Actor, Follow
+from server.storage.paging import keyset_page
 
 router = APIRouter(prefix="/api/v1", tags=["follows"], route_class=StorableJSONRoute)
 
@@ -65,21 +66,18 @@ async def _list(
     session: SessionDep, page: _Page, mine: object, other: object, state: str | None
 ) -> list[FollowPublic]:
     """One page of follows, newest first; ``Link`` names the next one."""
-    query = (
-        select(Follow, Actor.uri)
-        .join(Actor, Actor.id == other)
-        .where(mine)
-        .order_by(col(Follow.id).desc())
-        .limit(page.limit + 1)
-    )
+    query = select(Follow, Actor.uri).join(Actor, Actor.id == other).where(mine)
     if state is not None:
         query = query.where(Follow.state == state)
-    if page.cursor is not None:
-        query = query.where(col(Follow.id) < page.cursor)
-    rows = (await session.execute(query)).all()
-    follows, after = one_page(
-        [FollowPublic(id=f.id or 0, state=f.state, actor=uri, uri=f.uri) for f, uri in rows],
-        page.limit,
+    follows, after = await keyset_page(
+        session,
+        query,
+        key=col(Follow.id),
+        cursor=page.cursor,
+        limit=page.limit,
+        item=lambda row: FollowPublic(
+            id=row[0].id or 0, state=row[0].state, actor=row[1], uri=row[0].uri
+        ),
     )
     link_to_next(page.request, page.response, after)
     return follows

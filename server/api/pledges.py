@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from schemas.commons import OfferedPledgePublic, PledgeOffer
 from server.domain.access import acting_actor
-from server.domain.listing import Limit, link_to_next
 from server.domain.lookup import lookup
 from server.domain.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
 from server.domain.pledges import list_pledges
@@ -18,6 +17,7 @@ from server.errors import NotFound
 from server.http.deps import Reader, SessionDep, StateDep, Writer
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute
+from server.http.paging import Limit, link_to_next
 from server.storage.models import FundingCall, Pledge
 
 router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONRoute)

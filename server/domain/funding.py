@@ -20,12 +20,13 @@ from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpd
 from schemas.states import FundingStatus, PledgeState, Sector
 from server.clock import utcnow
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
-from server.domain.listing import by_actor, by_tag, by_text, keyset
+from server.domain.listing import by_actor, by_tag, by_text
 from server.domain.money import MoneyError, percent_of, to_decimal_string, to_minor
 from server.domain.notes import funding_call_note
 from server.domain.text import render_markdown
 from server.errors import Invalid, refuse_nulls
 from server.storage.models import Actor, FundingCall, Pledge, Project
+from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
 
 __all__ = [
@@ -278,7 +279,7 @@ async def list_funding_calls(
         query = query.where(FundingCall.currency == currency.upper())
     if project_id:
         query = query.where(FundingCall.project_id == project_id)
-    return await keyset(session, query, FundingCall.id, cursor=cursor, limit=limit)
+    return await keyset_page(session, query, key=col(FundingCall.id), cursor=cursor, limit=limit)
 
 
 async def funding_calls_of(

@@ -1,24 +1,16 @@
-"""Filters and keyset pages shared by the lists of the JSON API."""
+"""Filters shared by the lists of the JSON API, the pages and the directory."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Protocol, TypeVar, cast
+from typing import Any
 
-from fastapi import Query, Request, Response
-from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlmodel import col
 
 from server.storage.models import Actor, ObjectTag
 
-__all__ = ["Limit", "by_actor", "by_tag", "by_text", "keyset", "link_to_next", "one_page"]
-
-#: Items per page of a bare-list read (follows, followers, requests, own pledges).
-Limit = Annotated[int, Query(ge=1, le=200)]
-
-T = TypeVar("T")
+__all__ = ["by_actor", "by_tag", "by_text"]
 
 
 def by_actor(actor_column: Any, handle: str, local_domain: str) -> ColumnElement[bool]:
@@ -43,45 +35,3 @@ def by_text(columns: Sequence[Any], q: str) -> ColumnElement[bool]:
     escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     return or_(*(col(c).ilike(pattern, escape="\\") for c in columns))
-
-
-async def keyset(
-    session: AsyncSession,
-    query: Select[tuple[T]],
-    id_column: InstrumentedAttribute[str],
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[T], str | None]:
-    """Return one page, newest first (ids sort by creation time), and the next cursor."""
-    if cursor:
-        query = query.where(col(id_column) < cursor)
-    result = await session.execute(query.order_by(col(id_column).desc()).limit(limit + 1))
-    rows = cast(list[T], list(result.scalars().all()))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (str(getattr(rows[-1], id_column.key)) if more and rows else None)
-
-
-def link_to_next(request: Request, response: Response, cursor: str | None) -> None:
-    """Point a bare JSON list's reader to its next page, if any, as Mastodon's API does:
-    ``Link: <…?cursor=…>; rel="next"``."""
-    if cursor is not None:
-        after = request.url.include_query_params(cursor=cursor)
-        response.headers["Link"] = f'<{after}>; rel="next"'
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> object: ...
-
-
-Row = TypeVar("Row", bound=_Identified)
-
-
-def one_page(rows: list[Row], limit: int) -> tuple[list[Row], str | None]:
-    """Trim ``rows``, read with one more than ``limit`` newest first, to one page; return it
-    and the cursor of the next one (its last row's ``id``), or None when there is no more."""
-    if len(rows) <= limit:
-        return rows, None
-    return rows[:limit], str(rows[limit - 1].id)

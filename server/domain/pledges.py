@@ -11,14 +11,15 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from schemas.commons import Money, PledgeCreate, PledgePublic
 from schemas.states import FundingStatus, PledgeState
 from server.domain.funding import effective_status, publish_call_update, recompute_progress
-from server.domain.listing import keyset
 from server.domain.money import MoneyError, to_decimal_string, to_minor
 from server.errors import Conflict, Invalid, NotFound
 from server.storage.models import Actor, FundingCall, Pledge
+from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
 
 __all__ = ["funder_of", "get_pledge", "list_pledges", "pledge_public", "record_pledge"]
@@ -108,7 +109,7 @@ async def list_pledges(
         query = select(Pledge).where(Pledge.funding_call_id == of.id)
     else:
         query = select(Pledge).where(Pledge.pledger_id == of.id)
-    return await keyset(session, query, Pledge.id, cursor=cursor, limit=limit)
+    return await keyset_page(session, query, key=col(Pledge.id), cursor=cursor, limit=limit)
 
 
 async def funder_of(session: AsyncSession, pledge: Pledge) -> tuple[Actor | None, str]:

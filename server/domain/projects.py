@@ -16,11 +16,12 @@ from sqlmodel import col
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
 from server.clock import utcnow
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
-from server.domain.listing import by_actor, by_tag, by_text, keyset
+from server.domain.listing import by_actor, by_tag, by_text
 from server.domain.notes import project_note
 from server.domain.text import render_markdown
 from server.errors import Invalid, refuse_nulls
 from server.storage.models import Actor, Project
+from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
 
 __all__ = [
@@ -159,7 +160,7 @@ async def list_projects(
         query = query.where(Project.status == status)
     if q:
         query = query.where(by_text([Project.name, Project.summary, Project.description], q))
-    return await keyset(session, query, Project.id, cursor=cursor, limit=limit)
+    return await keyset_page(session, query, key=col(Project.id), cursor=cursor, limit=limit)
 
 
 async def projects_of(session: AsyncSession, actor_id: int, *, limit: int = 50) -> list[Project]:

@@ -14,6 +14,7 @@ from schemas.states import DeliveryState
 from server.clock import utcnow
 from server.storage.db import affected
 from server.storage.models import Activity, Delivery
+from server.storage.paging import keyset_page
 
 __all__ = ["DeliveryPublic", "list_deliveries", "retry_deliveries"]
 
@@ -57,31 +58,32 @@ async def list_deliveries(
     actor_id: int | None = None,
     cursor: int | None = None,
     limit: int = 100,
-) -> list[DeliveryPublic]:
-    """Return deliveries, newest first; ``actor_id`` restricts to one sender's activities."""
+) -> tuple[list[DeliveryPublic], str | None]:
+    """Return one page of deliveries, newest first, and the next cursor; ``actor_id``
+    restricts to one sender's activities."""
     query = select(Delivery, Activity.uri, Activity.type).join(
         Activity, Activity.id == Delivery.activity_id
     )
     query = _filtered(query, activity=activity, state=state, actor_id=actor_id)
-    if cursor is not None:
-        query = query.where(col(Delivery.id) < cursor)
-    ordered = query.order_by(col(Delivery.id).desc()).limit(limit)
-    rows: list[Any] = list((await session.execute(ordered)).all())
-    return [
-        DeliveryPublic(
-            id=d.id or 0,
-            activity=uri,
-            activity_type=kind,
-            inbox=d.inbox_uri,
-            state=d.state,
-            attempts=d.attempts,
-            last_status=d.last_status,
-            last_error=d.last_error,
-            next_attempt_at=d.next_attempt_at,
-            updated_at=d.updated_at,
-        )
-        for d, uri, kind in rows
-    ]
+    return await keyset_page(
+        session, query, key=col(Delivery.id), cursor=cursor, limit=limit, item=_public
+    )
+
+
+def _public(row: Any) -> DeliveryPublic:
+    delivery, uri, kind = row[:3]
+    return DeliveryPublic(
+        id=delivery.id or 0,
+        activity=uri,
+        activity_type=kind,
+        inbox=delivery.inbox_uri,
+        state=delivery.state,
+        attempts=delivery.attempts,
+        last_status=delivery.last_status,
+        last_error=delivery.last_error,
+        next_attempt_at=delivery.next_attempt_at,
+        updated_at=delivery.updated_at,
+    )
 
 
 async def retry_deliveries(
