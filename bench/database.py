@@ -6,25 +6,20 @@ server of ``COMMUNS_TEST_POSTGRES_URL``, migrated with Alembic and dropped after
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 from schemas.api import ActorCreate
 from schemas.states import FollowState
 from server.clock import utcnow
 from server.domain.actors import create_local_actor, ensure_instance_actor
 from server.domain.tokens import issue_token
-from server.settings import Settings
+from server.storage import scratch
 from server.storage.db import Database
-from server.storage.migrations import upgrade
 from server.storage.models import Actor
 from server.urls import Urls
 
@@ -45,40 +40,11 @@ def backends() -> list[str]:
     return ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
 
 
-async def _postgres_admin(statement: str) -> None:
-    import asyncpg
-
-    url = make_url(Settings(database_url=os.environ[POSTGRES_ENV]).database_url)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-@contextmanager
-def scratch_database(backend: str, work_dir: Path) -> Iterator[str]:
-    """Yield the URL of a new migrated database of ``backend``; drop it afterwards."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{work_dir / f'bench-{secrets.token_hex(4)}.db'}"
-        upgrade(url)
-        yield url
-        return
-    name = f"communs_bench_{secrets.token_hex(6)}"
-    asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
-    admin = make_url(Settings(database_url=os.environ[POSTGRES_ENV]).database_url)
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def scratch_database(backend: str, work_dir: Path) -> AbstractContextManager[str]:
+    """Return a context giving the URL of a new migrated database of ``backend``, dropped
+    afterwards."""
+    postgres_url = os.environ[POSTGRES_ENV] if backend == "postgresql" else None
+    return scratch.scratch_database(work_dir, postgres_url=postgres_url, prefix="bench")
 
 
 class Publisher:

@@ -1,7 +1,7 @@
 """Wire formats: ActivityStreams documents, NodeInfo and the JSON API bodies. Pure, no I/O."""
 
 from schemas.actors import ACTOR_TYPES, Actor, PropertyValue, PublicKey, as2_type_of_kind
-from schemas.base import APModel, as_list, get_id
+from schemas.base import APModel, StrictModel, as_list, get_id
 from schemas.collections import OrderedCollection, OrderedCollectionPage
 from schemas.context import ACTOR_CONTEXT, AS2, AS2_PUBLIC, COMMUNS_NS, OBJECT_CONTEXT
 from schemas.states import (
@@ -38,6 +38,7 @@ __all__ = [
     "PropertyValue",
     "PublicKey",
     "Sector",
+    "StrictModel",
     "as2_type_of_kind",
     "as_list",
     "get_id",

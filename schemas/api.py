@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints
 
+from schemas.base import StrictModel
 from schemas.states import ActorKind
 
 __all__ = [
@@ -30,11 +31,7 @@ Language = Annotated[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ActorFields(_Strict):
+class ActorFields(StrictModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     kind: ActorKind = ActorKind.cooperative
     summary: Annotated[str, StringConstraints(max_length=5000)] = ""
@@ -50,7 +47,7 @@ class ActorCreate(ActorFields):
     username: Username
 
 
-class ActorUpdate(_Strict):
+class ActorUpdate(StrictModel):
     name: (
         Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
         | None

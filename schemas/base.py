@@ -1,4 +1,5 @@
-"""Base model for ActivityStreams documents: lenient when reading, strict when writing."""
+"""Base models: ActivityStreams documents (lenient when reading, strict when writing), and
+JSON API bodies (strict: an unknown member is a mistake the client should hear about)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-__all__ = ["APModel", "as_list", "get_id"]
+__all__ = ["APModel", "StrictModel", "as_list", "get_id"]
 
 
 class APModel(BaseModel):
@@ -20,6 +21,12 @@ class APModel(BaseModel):
     def to_wire(self) -> dict[str, Any]:
         """Return the JSON-ready document (aliases, no ``None`` members)."""
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class StrictModel(BaseModel):
+    """A JSON API body: unknown members are refused (422), never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def as_list(value: Any) -> list[Any]:

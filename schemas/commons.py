@@ -16,13 +16,13 @@ from pydantic import (
     AfterValidator,
     AnyHttpUrl,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
+from schemas.base import StrictModel
 from schemas.states import ProjectStatus, Sector
 
 __all__ = [
@@ -58,11 +58,7 @@ Tags = Annotated[
 _DECIMAL = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,18})?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Money(_Strict):
+class Money(StrictModel):
     """An amount of money: a positive decimal string and an ISO 4217 code."""
 
     amount: str = Field(description='A decimal string such as "50000.00"; JSON numbers are refused')
@@ -98,7 +94,7 @@ class Money(_Strict):
         return value.strip().upper()
 
 
-class ProjectFields(_Strict):
+class ProjectFields(StrictModel):
     summary: Summary = ""
     description: Description = ""
     license: Annotated[str, StringConstraints(max_length=200)] | None = Field(
@@ -115,7 +111,7 @@ class ProjectCreate(ProjectFields):
     name: Title
 
 
-class ProjectUpdate(_Strict):
+class ProjectUpdate(StrictModel):
     name: Title | None = None
     summary: Summary | None = None
     description: Description | None = None
@@ -152,7 +148,7 @@ class ProjectsPublic(BaseModel):
     next_cursor: str | None
 
 
-class FundingCallCreate(_Strict):
+class FundingCallCreate(StrictModel):
     title: Title
     summary: Summary = ""
     description: Description = ""
@@ -164,7 +160,7 @@ class FundingCallCreate(_Strict):
     tags: Tags = Field(default_factory=list)
 
 
-class FundingCallUpdate(_Strict):
+class FundingCallUpdate(StrictModel):
     title: Title | None = None
     summary: Summary | None = None
     description: Description | None = None
@@ -207,7 +203,7 @@ class FundingCallsPublic(BaseModel):
     next_cursor: str | None
 
 
-class PledgeCreate(_Strict):
+class PledgeCreate(StrictModel):
     amount: Money
     sector: Sector
     message: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] = ""
@@ -244,7 +240,7 @@ class PledgesPublic(BaseModel):
     next_cursor: str | None
 
 
-class PledgeOffer(_Strict):
+class PledgeOffer(StrictModel):
     """A pledge by the token's actor to a funding call of this or another instance."""
 
     funding_call: Annotated[str, StringConstraints(min_length=8, max_length=2048)] = Field(

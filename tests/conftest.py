@@ -6,9 +6,7 @@ PostgreSQL too (the ``database_url`` fixture is parametrised over both).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,57 +15,22 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from server.main import create_app
 from server.settings import Settings
+from server.storage import scratch
 from server.storage.db import Database
-from server.storage.migrations import upgrade
 
 POSTGRES_URL = os.environ.get("COMMUNS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 TEST_BASE_URL = "http://communs.test"
 
 
-def postgres_admin_url() -> str:
-    """Return the asyncpg URL of the PostgreSQL server given in the environment."""
-    assert POSTGRES_URL
-    return Settings(database_url=POSTGRES_URL).database_url
-
-
-async def _postgres(statement: str) -> None:
-    import asyncpg
-
-    url = make_url(postgres_admin_url())
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 def create_scratch_database(backend: str, tmp_dir: Path) -> tuple[str, Any]:
     """Create and migrate an empty database; return its URL and a function that drops it."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_dir / f'communs-{secrets.token_hex(4)}.db'}"
-        upgrade(url)
-        return url, lambda: None
-    name = f"communs_test_{secrets.token_hex(6)}"
-    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-
-    def drop() -> None:
-        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return url, drop
+    postgres_url = POSTGRES_URL if backend == "postgresql" else None
+    return scratch.create_scratch_database(tmp_dir, postgres_url=postgres_url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
