@@ -45,7 +45,9 @@ async def actor(username: str, request: Request, state: StateDep) -> Response:
     async with state.db.session() as session:
         found = await get_local_actor(session, username)
         if not wants_as2(request):
-            return await render_profile(request, state, session, found)
+            return await render_profile(
+                request, state.settings, session, found, today=state.clock.today()
+            )
     document = actor_to_ap(found, state.urls)
     headers = actor_headers(state.settings.authorized_fetch)
     if await authorized_fetch_refusal(request, state) is not None:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from server.clock import utcnow
 from server.domain.funding import get_funding_call, note_of_call
 from server.domain.interactions import with_interactions
 from server.domain.notes import pledge_document, project_note, tombstone
@@ -53,7 +52,9 @@ async def project(object_id: str, request: Request, state: StateDep) -> Response
         if found.deleted_at is not None:
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
         if not wants_as2(request):
-            return await render_project_page(request, state, session, found, actor)
+            return await render_project_page(
+                request, state.settings, session, found, actor, today=state.clock.today()
+            )
         note = await with_interactions(session, project_note(found, actor, state.urls))
     return _serve_note(request, state, note)
 
@@ -61,7 +62,7 @@ async def project(object_id: str, request: Request, state: StateDep) -> Response
 @router.get("/funding-calls/{object_id}")
 async def funding_call(object_id: str, request: Request, state: StateDep) -> Response:
     """A funding call's Note (or Tombstone) for peers, its page with progress for people."""
-    today = utcnow().date()
+    today = state.clock.today()
     async with state.db.session() as session:
         found = await get_funding_call(session, object_id, allow_deleted=True)
         actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
@@ -69,7 +70,7 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
         if not wants_as2(request):
             return await render_funding_call_page(
-                request, state, session, found, actor, today=today
+                request, state.settings, session, found, actor, today=today
             )
         note = await note_of_call(session, state.urls, found, today=today, actor=actor)
         note = await with_interactions(session, note)

@@ -18,7 +18,6 @@ from schemas.commons import (
     PledgesPublic,
 )
 from schemas.states import FundingStatus
-from server.clock import utcnow
 from server.domain.access import acting_actor, owner_for_change
 from server.domain.funding import (
     create_funding_call,
@@ -60,7 +59,7 @@ async def post_funding_call(
     """Publish a funding call; followers receive a ``Create{Note}``."""
 
     async def create() -> FundingCallPublic:
-        actor, today = await acting_actor(session, caller), utcnow().date()
+        actor, today = await acting_actor(session, caller), state.clock.today()
         call = await create_funding_call(session, state.urls, actor, body, today=today)
         return await funding_call_public(session, call, today=today)
 
@@ -86,7 +85,7 @@ async def read_funding_calls(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """List live funding calls, newest first, with filters and cursor pagination (ETag)."""
-    today = utcnow().date()
+    today = state.clock.today()
     rows, next_cursor = await list_funding_calls(
         session,
         local_domain=state.domain,
@@ -105,10 +104,14 @@ async def read_funding_calls(
 
 
 @router.get("/funding-calls/{object_id}", response_model=FundingCallPublic)
-async def read_funding_call(object_id: str, request: Request, session: SessionDep) -> Response:
+async def read_funding_call(
+    object_id: str, request: Request, state: StateDep, session: SessionDep
+) -> Response:
     """Read one funding call with its progress (410 once deleted; ETag)."""
     call = await get_funding_call(session, object_id)
-    return json_with_etag(request, await funding_call_public(session, call, today=utcnow().date()))
+    return json_with_etag(
+        request, await funding_call_public(session, call, today=state.clock.today())
+    )
 
 
 @router.patch("/funding-calls/{object_id}", response_model=FundingCallPublic)
@@ -117,7 +120,7 @@ async def patch_funding_call(
 ) -> FundingCallPublic:
     """Change or cancel (``{"status": "cancelled"}``) a call; followers receive an ``Update``."""
     actor, call = await _owned(session, caller, object_id)
-    today = utcnow().date()
+    today = state.clock.today()
     call = await update_funding_call(session, state.urls, actor, call, body, today=today)
     public = await funding_call_public(session, call, today=today)
     await session.commit()
@@ -150,7 +153,9 @@ async def post_pledge(
 
     async def create() -> PledgePublic:
         owner, call = await _owned(session, caller, object_id)
-        pledge = await record_pledge(session, state.urls, owner, call, body, today=utcnow().date())
+        pledge = await record_pledge(
+            session, state.urls, owner, call, body, today=state.clock.today()
+        )
         return await pledge_public(session, pledge)
 
     response = await answer_once(

@@ -13,14 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.clock import utcnow
 from server.domain.funding import effective_status, funding_calls_of
 from server.domain.interactions import interaction_counts, replies_of
 from server.domain.money import format_money
 from server.domain.notes import SECTOR_LABELS, figures, long_date
 from server.domain.pledges import funder_of, list_pledges
-from server.http.deps import AppState
 from server.pages.templating import render_page
+from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Project
 
 __all__ = ["render_funding_call_page", "render_project_page"]
@@ -32,11 +31,16 @@ def _alternate(response: Response, uri: str) -> Response:
 
 
 async def render_project_page(
-    request: Request, state: AppState, session: AsyncSession, project: Project, actor: Actor
+    request: Request,
+    settings: Settings,
+    session: AsyncSession,
+    project: Project,
+    actor: Actor,
+    *,
+    today: date,
 ) -> Response:
     """Render a project with its funding calls."""
     calls = await funding_calls_of(session, project_id=project.id)
-    today = utcnow().date()
     context = {
         "project": project,
         "actor": actor,
@@ -46,12 +50,12 @@ async def render_project_page(
         "counts": await interaction_counts(session, project.uri),
         "replies": await replies_of(session, project.uri),
     }
-    return _alternate(render_page(request, state, "project.html", context), project.uri)
+    return _alternate(render_page(request, settings, "project.html", context), project.uri)
 
 
 async def render_funding_call_page(
     request: Request,
-    state: AppState,
+    settings: Settings,
     session: AsyncSession,
     call: FundingCall,
     actor: Actor,
@@ -86,4 +90,4 @@ async def render_funding_call_page(
         "counts": await interaction_counts(session, call.uri),
         "replies": await replies_of(session, call.uri),
     }
-    return _alternate(render_page(request, state, "funding_call.html", context), call.uri)
+    return _alternate(render_page(request, settings, "funding_call.html", context), call.uri)

@@ -46,7 +46,7 @@ async def home(
         query = {k: v for k, v in filters.model_dump().items() if v} | {"cursor": page.next_cursor}
         more = "/?" + urlencode(query)
     context = {"entries": page.items, "filters": filters, "next_url": more}
-    return render_page(request, state, "home.html", context)
+    return render_page(request, state.settings, "home.html", context)
 
 
 @router.get("/@{username}")
@@ -54,4 +54,10 @@ async def profile(
     username: str, request: Request, state: StateDep, session: SessionDep
 ) -> Response:
     """An actor's profile page, linking its AS2 document."""
-    return await render_profile(request, state, session, await get_local_actor(session, username))
+    return await render_profile(
+        request,
+        state.settings,
+        session,
+        await get_local_actor(session, username),
+        today=state.clock.today(),
+    )

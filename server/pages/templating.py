@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import __version__
-from server.clock import utcnow
 from server.domain.actors import follow_counts
 from server.domain.funding import effective_status, funding_calls_of
 from server.domain.notes import figures
 from server.domain.projects import projects_of
-from server.http.deps import AppState
+from server.settings import Settings
 from server.storage.models import Actor
 
 __all__ = ["render_page", "render_profile"]
@@ -26,7 +26,7 @@ _templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 def render_page(
     request: Request,
-    state: AppState,
+    settings: Settings,
     name: str,
     context: dict[str, Any],
     *,
@@ -34,10 +34,10 @@ def render_page(
 ) -> Response:
     """Render a template with the instance-wide context; AS2 is linked via ``Link`` headers."""
     full = {
-        "instance_name": state.settings.instance_name,
-        "instance_description": state.settings.instance_description,
+        "instance_name": settings.instance_name,
+        "instance_description": settings.instance_description,
         "version": __version__,
-        "domain": state.domain,
+        "domain": settings.domain,
         **context,
     }
     response = _templates.TemplateResponse(request, name, full, status_code=status)
@@ -56,7 +56,7 @@ _KIND_LABELS = {
 
 
 async def render_profile(
-    request: Request, state: AppState, session: AsyncSession, actor: Actor
+    request: Request, settings: Settings, session: AsyncSession, actor: Actor, *, today: date
 ) -> Response:
     """Render an actor's profile page (served at ``/@name`` and, for browsers, at its id)."""
     assert actor.id is not None
@@ -69,8 +69,8 @@ async def render_profile(
         "projects": await projects_of(session, actor.id),
         "calls": await funding_calls_of(session, actor_id=actor.id),
         "call_figures": figures,
-        "call_status": lambda call: effective_status(call, utcnow().date()),
+        "call_status": lambda call: effective_status(call, today),
     }
-    response = render_page(request, state, "profile.html", context)
+    response = render_page(request, settings, "profile.html", context)
     response.headers["Link"] = f'<{actor.uri}>; rel="alternate"; type="application/activity+json"'
     return response

@@ -13,11 +13,25 @@ from fastapi import FastAPI
 from tests.realservers import bound_socket, run_asgi
 
 
+async def _probe(prober: httpx.AsyncClient, latencies: list[float], until: asyncio.Event) -> None:
+    """Ask ``/healthz`` again and again until ``until`` is set, recording each latency."""
+    while not until.is_set():
+        started = time.perf_counter()
+        assert (await prober.get("/healthz")).status_code == 200
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(0.005)
+
+
+def _p99(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100)[98]
+
+
 async def test_create_actors__healthz_answers_meanwhile(app: FastAPI, admin_token: str) -> None:
-    # Given the app served on a real socket
+    # Given the app served on a real socket, and /healthz's latency on this machine when idle
     sock = bound_socket()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    latencies: list[float] = []
+    idle: list[float] = []
+    busy: list[float] = []
     async with (
         run_asgi(app, sock),
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
@@ -27,14 +41,9 @@ async def test_create_actors__healthz_answers_meanwhile(app: FastAPI, admin_toke
             base_url=base_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
         ) as prober,
     ):
-        created = asyncio.Event()
-
-        async def probe() -> None:
-            while not created.is_set():
-                started = time.perf_counter()
-                assert (await prober.get("/healthz")).status_code == 200
-                latencies.append(time.perf_counter() - started)
-                await asyncio.sleep(0.005)
+        done = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.5, done.set)
+        await _probe(prober, idle, done)
 
         async def create(number: int) -> int:
             response = await http.post(
@@ -45,14 +54,16 @@ async def test_create_actors__healthz_answers_meanwhile(app: FastAPI, admin_toke
             return response.status_code
 
         # When 20 actors are created concurrently, while /healthz is asked again and again
-        probing = asyncio.create_task(probe())
+        done = asyncio.Event()
+        probing = asyncio.create_task(_probe(prober, busy, done))
         statuses = await asyncio.gather(*(create(n) for n in range(20)))
-        created.set()
+        done.set()
         await probing
 
-    # Then every actor was created, and /healthz kept answering within 50 ms at the 99th
-    # percentile (RSA key generation on the event loop held it ~50 ms per actor)
+    # Then every actor was created, and /healthz kept answering: p99 under 50 ms (RSA key
+    # generation on the event loop held it ~40 ms per actor, 0.7 s in all). On a machine
+    # loaded by other work, the bound is three times the idle p99, when that is larger.
     assert statuses == [201] * 20
-    assert len(latencies) >= 20
-    p99 = statistics.quantiles(latencies, n=100)[98]
-    assert p99 < 0.050, f"/healthz p99 {p99 * 1000:.1f} ms over {len(latencies)} probes"
+    assert len(busy) >= 20
+    bound = max(0.050, 3 * _p99(idle))
+    assert _p99(busy) < bound, f"/healthz p99 {_p99(busy) * 1000:.1f} ms, bound {bound * 1000:.1f}"
