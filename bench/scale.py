@@ -1,6 +1,6 @@
 """Scenario 4, scale: enqueueing one publication for 100 000 followers, in-process.
 
-``server.publishing.publish(..., to_followers=True)`` inside a transaction, committed; timed
+``server.publishing.outbox.publish(..., to_followers=True)`` inside a transaction, committed; timed
 without tracing, then again under ``tracemalloc`` for the Python heap's peak. The RSS delta
 is the process's peak resident memory during the timed run (VmHWM reset first) minus its
 resident memory before: it also sees SQLite's own allocations, which tracemalloc cannot.

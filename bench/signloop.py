@@ -1,7 +1,7 @@
 """The delivery limit: sign (RSA-2048, key loaded once) and POST the same bytes, no database.
 
 Run as ``python -m bench.signloop SPEC`` (a JSON file); prints one JSON line. Uses aiohttp on
-uvloop — the fastest Python client measured here (DESIGN.md §12) — with the same concurrency
+uvloop — the fastest Python client measured here (docs/performance.md) — with the same concurrency
 as the delivery worker, each request to its own inbox path, exactly like a fan-out.
 """
 

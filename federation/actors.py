@@ -1,8 +1,8 @@
 """Remote actors: reading their documents, and resolving a ``keyId`` to a verified key.
 
-Resolution order (DESIGN.md §3): in-memory cache → database → signed GET of the key id (an
-actor document, or a key document whose owner is then fetched). The key's ``id`` must equal
-the ``keyId`` and its ``owner`` the actor's ``id``.
+Resolution order (docs/architecture.md, "The two paths"): in-memory cache → database → signed GET
+of the key id (an actor document, or a key document whose owner is then fetched). The key's ``id``
+must equal the ``keyId`` and its ``owner`` the actor's ``id``.
 """
 
 from __future__ import annotations

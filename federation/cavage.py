@@ -3,7 +3,7 @@
 Mastodon still signs and accepts the pre-RFC draft-cavage scheme, whose header syntax and
 signing string differ entirely from RFC 9421's; they live here so that ``federation.httpsig``
 keeps only the policy shared by both schemes. The acceptance rules are Mastodon's
-(mastodon-interop.md §3.1).
+(FEDERATION.md, "Signatures, fetching and delivery").
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Fetching remote documents with Mastodon's rules (mastodon-interop.md §2, DESIGN.md §8).
+"""Fetching remote documents with Mastodon's rules (FEDERATION.md, "Signatures, fetching and
+delivery").
 
 A remote server decides what we download, so every fetch is bounded: at most three redirects,
 1 MiB of body, 5 s to connect, 10 s between reads and 30 s in all. ActivityStreams documents

@@ -2,9 +2,10 @@
 
 Signing adds Host, Date, a body digest and the signature headers over the exact bytes sent.
 Verification is split so that a key is fetched only for a request worth checking:
-``parse_signature`` needs no key (syntax, coverage, time window), then ``verify_signature``
-checks the body digest and the cryptography. The acceptance rules are Mastodon's
-(mastodon-interop.md §3.1), so what we accept and refuse matches what the fediverse expects.
+``parse_signature`` needs no key (syntax, coverage, time window), then ``verify_signature`` checks
+the body digest and the cryptography. The acceptance rules are Mastodon's (FEDERATION.md,
+"Signatures, fetching and delivery"), so what we accept and refuse matches what the fediverse
+expects.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
-# What we sign, mirroring Mastodon (mastodon-interop.md §3.2).
+# What we sign, mirroring Mastodon (FEDERATION.md, "Signatures, fetching and delivery").
 _CAVAGE_COVERAGE = ("(request-target)", "host", "date")
 _CAVAGE_BODY_COVERAGE = (*_CAVAGE_COVERAGE, "digest", "content-type")
 _RFC9421_COVERAGE = ("@method", "@target-uri")

@@ -1,6 +1,7 @@
-"""Inbox acceptance: authenticate, de-duplicate, store, answer — nothing else (DESIGN.md §3).
+"""Inbox acceptance: authenticate, de-duplicate, store, answer — nothing else
+(docs/architecture.md, "The two paths").
 
-Checks run in the order of issue #3 so that a refused request touches nothing: JSON shape (400),
+Checks run in this order so that a refused request touches nothing: JSON shape (400),
 signature and key (401), signer = actor and same-origin objects (401/403), domain blocks
 (202, dropped), duplicates (202, stored once). Side effects happen later, in a worker.
 """

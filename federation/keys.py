@@ -1,6 +1,6 @@
 """Key pairs: generation, PEM (de)serialisation and a cache of loaded keys.
 
-Loading an RSA private key from PEM validated it and cost ~38–52 ms (DESIGN.md §12). Private
+Loading an RSA private key from PEM validated it and cost ~38–52 ms (docs/performance.md). Private
 keys are only ever ours — generated here, stored in our database — so their validation is
 skipped (0.02 ms); every key object is still loaded once per process and kept.
 """

@@ -1,4 +1,5 @@
-"""Delivery retry policy, never harsher than Mastodon's (DESIGN.md §7, mastodon-interop.md §5).
+"""Delivery retry policy, never harsher than Mastodon's (FEDERATION.md, "Signatures, fetching and
+delivery").
 
 2xx → delivered; 4xx other than 401/408/429 (and 501) → failed at once; everything else
 (401/408/429/5xx, timeouts, network errors) → retried. Retry n (0-based) waits ``n⁴ + 15`` s

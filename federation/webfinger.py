@@ -1,8 +1,8 @@
 """WebFinger both ways: resolving ``user@host`` handles, and the documents our server answers.
 
-Follows Mastodon's client and server (mastodon-interop.md §1): the request is unsigned, the
-resource is not percent-encoded, a 404 falls back once to the host-meta ``lrdd`` template, and
-only a ``self`` link of an ActivityStreams type counts.
+Follows Mastodon's client and server (FEDERATION.md, "Signatures, fetching and delivery"): the
+request is unsigned, the resource is not percent-encoded, a 404 falls back once to the host-meta
+``lrdd`` template, and only a ``self`` link of an ActivityStreams type counts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""JSON-LD contexts: the two well-known URLs plus our terms defined inline (DESIGN.md §6).
+"""JSON-LD contexts: the two well-known URLs plus our terms defined inline (FEDERATION.md,
+"Vocabulary").
 
 Peers resolve only well-known contexts, so the Communs vocabulary is never referenced by URL
 inside ``@context``; its terms are spelled out in a map, as Mastodon does with ``toot:``.

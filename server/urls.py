@@ -1,4 +1,5 @@
-"""Every local IRI, minted in one place from ``COMMUNS_BASE_URL`` (DESIGN.md §5)."""
+"""Every local IRI, minted in one place from ``COMMUNS_BASE_URL`` (docs/architecture.md, "URL
+space")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Real servers on 127.0.0.1 for end-to-end tests: Communs instances and a recording inbox.
 
 Host headers, content lengths, the aiohttp transport and timing only show over real sockets
-(DESIGN.md §11), so these tests never use in-process transports.
+(docs/architecture.md, "Testing"), so these tests never use in-process transports.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Each package re-exports its public API in a sorted ``__all__`` (STYLE.md habit 8)."""
+"""Each package re-exports its public API in a sorted ``__all__`` (docs/architecture.md,
+"Conventions")."""
 
 from __future__ import annotations
 

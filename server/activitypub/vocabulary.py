@@ -1,6 +1,6 @@
 """``GET /ns``: the Communs JSON-LD context, with a short definition of each term.
 
-Our documents define these terms inline (peers never fetch contexts, DESIGN.md §6); this
+Our documents define these terms inline (peers never fetch contexts, FEDERATION.md); this
 document is for people and for JSON-LD tools that follow the namespace IRI
 (``https://w3id.org/communs/ns#`` redirects here). FEDERATION.md explains the terms in full.
 """

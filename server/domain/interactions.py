@@ -1,8 +1,8 @@
 """Replies, likes and boosts received on our objects, and their undoing.
 
-Mastodon sends a ``Like`` to the author's personal inbox and a boost or reply to followers and
-to the author's shared inbox (mastodon-interop.md §4); both reach here from the inbox worker.
-Only interactions with local objects are kept; replies are stored sanitised.
+Mastodon sends a ``Like`` to the author's personal inbox and a boost or reply to followers and to
+the author's shared inbox (FEDERATION.md, "Signatures, fetching and delivery"); both reach here
+from the inbox worker. Only interactions with local objects are kept; replies are stored sanitised.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Projects and funding calls as Mastodon-readable Notes carrying our structured terms.
 
-Mastodon shows only ``content`` of a Note, so the HTML is complete on its own (figures
-included); Communs peers read the ``communs:`` terms defined inline in the ``@context``
-(DESIGN.md §6). ``updated`` appears only once an object was edited: Mastodon marks a status
-carrying it as edited from the start.
+Mastodon shows only ``content`` of a Note, so the HTML is complete on its own (figures included);
+Communs peers read the ``communs:`` terms defined inline in the ``@context`` (FEDERATION.md,
+"Vocabulary"). ``updated`` appears only once an object was edited: Mastodon marks a status carrying
+it as edited from the start.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Remote servers fetch actor documents on every key lookup and Notes on every boost or reply;
 answering from memory skips the database (one ORM query costs more than serving the bytes,
-DESIGN.md §12). Writers in this process forget entries at once — every publication and every
+docs/performance.md). Writers in this process forget entries at once — every publication and every
 processed inbox batch forgets all Notes — and other processes see a change within ``TTL``
 seconds.
 """

@@ -1,6 +1,6 @@
 """Group commit of accepted inbox activities: many requests, one INSERT and one COMMIT.
 
-The database write, not the crypto, bounds the inbox (DESIGN.md §12: ≈ 600 requests/s with a
+The database write, not the crypto, bounds the inbox (docs/performance.md: ≈ 600 requests/s with a
 commit each, ≈ 2 200/s batched). Each request waits until the batch holding its activity is
 committed before it is answered 202, so nothing accepted is ever lost. Ids already stored are
 skipped by ``ON CONFLICT DO NOTHING`` and reported as duplicates.

@@ -1,8 +1,8 @@
 """The one outgoing HTTP client of a process, and the signing keys it uses.
 
-httpx 0.28's own pool collapses under concurrency (≈ 240 req/s at 50 in flight, DESIGN.md §12),
-so requests go through the aiohttp-backed transport of ``httpx-aiohttp``, keeping the httpx API;
-every request passes the SSRF guard first.
+httpx 0.28's own pool collapses under concurrency (≈ 240 req/s at 50 in flight,
+docs/performance.md), so requests go through the aiohttp-backed transport of ``httpx-aiohttp``,
+keeping the httpx API; every request passes the SSRF guard first.
 """
 
 from __future__ import annotations

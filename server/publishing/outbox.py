@@ -1,9 +1,9 @@
 """Publishing: one transaction writes the activity (bytes serialised once) and its deliveries.
 
-Delivery rows are computed set-wise in SQL from the follow table — one per distinct inbox,
-the shared inbox when the follower's server has one — so memory stays flat however many
-followers an actor has (DESIGN.md §3, §10). Local followers read the database directly and
-need no delivery.
+Delivery rows are computed set-wise in SQL from the follow table — one per distinct inbox, the
+shared inbox when the follower's server has one — so memory stays flat however many followers an
+actor has (docs/architecture.md, "The two paths" and "Scaling"). Local followers read the database
+directly and need no delivery.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 It runs inside ``communs serve`` (``COMMUNS_RUN_WORKERS``) or alone in ``communs worker``;
 any number of them share the queue through the database. Outcomes are written in batches
 (one transaction per batch) because the database write, not the crypto, is the cost
-(DESIGN.md §12).
+(docs/performance.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Database engine, sessions and the column types shared by the models.
 
 SQLite gets one connection (one writer: measured p99 of 70–80 ms instead of 0.3–0.8 s with a
-pool, DESIGN.md §12), WAL mode and a busy timeout; PostgreSQL gets a normal pool.
+pool, docs/performance.md), WAL mode and a busy timeout; PostgreSQL gets a normal pool.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SQLModel tables: the data model of DESIGN.md §4.
+"""SQLModel tables: the data model of docs/architecture.md.
 
 Timestamps are ``UTCDateTime`` (aware UTC), money is integer minor units, JSON documents that
 are sent or served are stored as the exact bytes (serialised once).

@@ -1,4 +1,4 @@
-"""The actor document satisfies the checklist "The actor has" (mastodon-interop.md)."""
+"""The actor document satisfies the checklist "The actor has" (FEDERATION.md, "Actors")."""
 
 from __future__ import annotations
 

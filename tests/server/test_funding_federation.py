@@ -3,7 +3,7 @@
 Project and funding call are created, changed, pledged to and deleted through the JSON API;
 the delivery worker sends each activity over real HTTP (the aiohttp-backed client, SSRF guard
 and all); the inbox checks every signature with the actor's public key and every Note against
-Mastodon's rules (mastodon-interop.md, "Outgoing posts").
+Mastodon's rules (FEDERATION.md, "What we publish").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The network is faked at the transport (``create_app(settings, transport=...)``): every request
 the app sends — key fetches included — reaches ``RemoteServer``, which serves bob's actor
 document and records what it was asked. Every refusal also checks that no incoming Activity
-row was written (DESIGN.md §3: a refused request touches nothing).
+row was written (docs/architecture.md: a refused request touches nothing).
 """
 
 from __future__ import annotations

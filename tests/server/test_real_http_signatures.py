@@ -3,7 +3,7 @@
 bob on B follows alice on A: B resolves alice by WebFinger, delivers a signed Follow; A fetches
 bob's key from B, verifies, stores, and its worker answers a signed Accept, which B verifies in
 turn. Then bob unfollows, and A's worker applies the Undo. Host headers, content lengths, the
-aiohttp transport and timing only show over real sockets (DESIGN.md §11).
+aiohttp transport and timing only show over real sockets (docs/architecture.md, "Testing").
 """
 
 from __future__ import annotations

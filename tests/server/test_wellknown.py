@@ -1,4 +1,4 @@
-"""WebFinger, host-meta, NodeInfo and health, as the mastodon-interop checklist asks."""
+"""WebFinger, host-meta, NodeInfo and health, as Mastodon asks (FEDERATION.md)."""
 
 from __future__ import annotations
 
