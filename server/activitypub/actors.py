@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from schemas.states import FollowState
@@ -101,14 +101,9 @@ async def outbox(
         Activity.direction == "out",
         Activity.is_public == True,
     )
-    total = (
-        await session.execute(select(func.count()).select_from(Activity).where(*public))
-    ).scalar_one()
-
     document = await collection_or_page(
         session,
         state.urls.actor_collection(username, "outbox"),
-        total=int(total),
         page=page,
         query=select(Activity.body).where(*public),
         key=col(Activity.id),
@@ -131,14 +126,9 @@ async def featured(
         Project.is_pinned == True,
         Project.deleted_at == None,
     )
-    total = (
-        await session.execute(select(func.count()).select_from(Project).where(*pinned))
-    ).scalar_one()
-
     document = await collection_or_page(
         session,
         state.urls.actor_collection(username, "featured"),
-        total=int(total),
         page=page,
         query=select(Project.uri).where(*pinned),
         key=col(Project.id),

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from sqlmodel import col, select
 
 from server.activitypub.paged import collection_or_page
-from server.domain.interactions import count_interactions
 from server.errors import NotFound
 from server.http.deps import SessionDep
 from server.http.responses import AS2Response
@@ -42,12 +41,10 @@ async def interactions(
     )
     if uri is None:
         raise NotFound("no such object")
-    total = await count_interactions(session, uri, interaction_kind)
 
     document = await collection_or_page(
         session,
         f"{uri}/{collection}",
-        total=total,
         page=page,
         query=select(Interaction.uri).where(
             Interaction.object_uri == uri, Interaction.kind == interaction_kind

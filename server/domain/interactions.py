@@ -23,7 +23,6 @@ from server.urls import Urls
 
 __all__ = [
     "KINDS",
-    "count_interactions",
     "handle_interaction",
     "handle_note_delete",
     "handle_undo_interaction",
@@ -132,16 +131,6 @@ async def handle_note_delete(session: AsyncSession, signer: str, deleted: Any) -
     )
     await session.commit()
     return "removed" if affected(result) else "ignored"
-
-
-async def count_interactions(session: AsyncSession, object_uri: str, kind: str) -> int:
-    """Return how many interactions of one kind an object received."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Interaction)
-        .where(Interaction.object_uri == object_uri, Interaction.kind == kind)
-    )
-    return int(count or 0)
 
 
 async def interaction_counts(session: AsyncSession, object_uri: str) -> dict[str, int]:
