@@ -18,10 +18,10 @@ from sqlmodel import col
 
 from federation.storable import storable
 from server.domain.funding import effective_status
+from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text
 from server.domain.moderation import listed_in_directory
 from server.domain.money import to_decimal_string
-from server.domain.projects import normalize_license
 from server.errors import Invalid
 from server.storage.db import parse_id
 from server.storage.models import Actor, FundingCall, Project
@@ -111,7 +111,7 @@ def _object_query(table: Any, filters: DirectoryFilters) -> Select[Any] | None:
     if filters.tag:
         query = query.where(by_tag(table.uri, filters.tag))
     if filters.license:
-        query = query.where(table.license == normalize_license(filters.license))
+        query = query.where(table.license == normalize_license(filters.license, strict=False))
     if filters.status:
         query = query.where(table.status == filters.status)
     if filters.currency:

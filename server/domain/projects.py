@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from license_expression import get_spdx_licensing
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
 from server.clock import utcnow
+from server.domain.licenses import normalize_license
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
 from server.domain.listing import by_actor, by_tag, by_text
 from server.domain.notes import project_note
 from server.domain.text import render_markdown
-from server.errors import Invalid, refuse_nulls
+from server.errors import refuse_nulls
 from server.storage.models import Actor, Project
 from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
@@ -29,34 +29,10 @@ __all__ = [
     "delete_project",
     "get_project",
     "list_projects",
-    "normalize_license",
     "project_public",
     "projects_of",
     "update_project",
 ]
-
-_licensing = get_spdx_licensing()
-
-#: The longest licence expression the ``project`` table holds.
-LICENSE_MAX = 200
-
-
-def normalize_license(expression: str) -> str:
-    """Return the normalised SPDX expression; raises ``Invalid`` for an unknown licence, and
-    for one whose normal form would not fit its column."""
-    try:
-        info = _licensing.validate(expression, strict=True)
-    except Exception:  # license-expression raises on some inputs it should report (``MIT/``)
-        raise Invalid(f"license: not a valid SPDX license expression: {expression}") from None
-    if info.errors or not info.normalized_expression:
-        raise Invalid(
-            f"license: not a valid SPDX license expression: {'; '.join(info.errors) or expression}"
-        )
-    normalized = str(info.normalized_expression)
-    if len(normalized) > LICENSE_MAX:
-        raise Invalid(f"license: longer than {LICENSE_MAX} characters once normalised")
-    return normalized
-
 
 _REQUIRED = frozenset({"name", "summary", "description", "tags", "status", "is_pinned"})
 
@@ -155,7 +131,7 @@ async def list_projects(
     if tag:
         query = query.where(by_tag(Project.uri, tag))
     if license:
-        query = query.where(Project.license == normalize_license(license))
+        query = query.where(Project.license == normalize_license(license, strict=False))
     if status:
         query = query.where(Project.status == status)
     if q:

@@ -22,9 +22,9 @@ from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
 from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
 from server.clock import utcnow
+from server.domain.licenses import normalize_license
 from server.domain.lifecycle import set_tags
 from server.domain.money import MoneyError, check_currency, to_minor
-from server.domain.projects import normalize_license
 from server.errors import Invalid
 from server.storage.db import affected
 from server.storage.models import Actor, Follow, FundingCall, Project
@@ -106,7 +106,7 @@ def _license(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        return normalize_license(value)
+        return normalize_license(value, strict=False)
     except Invalid:
         return None
 
