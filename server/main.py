@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from server import __version__
 from server.activitypub import actors as activitypub
@@ -126,9 +126,25 @@ class _Communs(FastAPI):
                 response = error_response(400, "the request target holds a NUL character")
                 await response(scope, receive, send)
                 return
+            if scope["method"] == "HEAD":  # answered as its GET, without the body
+                scope, send = {**scope, "method": "GET"}, _without_body(send)
             if await front_door(state, scope, receive, send):
                 return
         await super().__call__(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    """Return ``send`` for a HEAD request: the GET's status and headers (its Content-Length and
+    ETag included, as RFC 9110 asks), and no body. Uptime monitors and caches use HEAD."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
 
 
 def _install_error_handlers(app: FastAPI) -> None:
