@@ -22,6 +22,7 @@ from server.api import actors as api_actors
 from server.api import admin as api_admin
 from server.api import deliveries as api_deliveries
 from server.api import directory as api_directory
+from server.api import docs as api_docs
 from server.api import follows as api_follows
 from server.api import funding as api_funding
 from server.api import monitoring
@@ -31,6 +32,7 @@ from server.clock import Clock
 from server.errors import ServiceError
 from server.frontdoor import front_door
 from server.http.deps import AppState
+from server.http.openapi import document_errors
 from server.http.responses import error_response
 from server.pages import routes as pages
 from server.runtime import Federation
@@ -78,6 +80,9 @@ def create_app(
         version=__version__,
         summary="Federated home for digital commons: projects, funding calls, pledges.",
         lifespan=lifespan,
+        # served from packaged assets by server.api.docs, not from a CDN
+        docs_url=None,
+        redoc_url=None,
         # FastAPI's native OpenTelemetry asks the global providers on every request (≈ 6 % of
         # an inbox POST); Communs reports through its own Prometheus /metrics instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -99,10 +104,13 @@ def create_app(
         api_pledges.router,
         vocabulary.router,
         monitoring.router,
+        api_docs.router,
         pages.router,
     ]
     for router in routers:
+        document_errors(router)
         app.include_router(router)
+    app.mount(api_docs.ASSETS_PATH, StaticFiles(directory=api_docs.ASSETS), name="api-docs")
     app.mount(
         "/static",
         StaticFiles(directory=Path(__file__).parent / "pages" / "static"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,22 +110,34 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+#: The bearer scheme, as the OpenAPI document declares it (the "Authorize" button of /docs);
+#: the dependency below answers a missing or bad token itself, in the JSON error shape.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token from `communs token create`, with the scopes the route needs "
+    "(read, write, admin).",
+)
+
+
 def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise).
 
     A suspended actor's token is refused (403) for every scope but ``read``.
     """
 
-    async def dependency(request: Request, session: SessionDep) -> Principal:
-        header = request.headers.get("authorization", "")
-        kind, _, token = header.partition(" ")
-        if kind.lower() != "bearer" or not token.strip():
+    async def dependency(
+        session: SessionDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    ) -> Principal:
+        token = credentials.credentials.strip() if credentials is not None else ""
+        if not token:
             raise HTTPException(
                 401,
                 "a bearer token is required",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        principal = await authenticate(session, token.strip())
+        principal = await authenticate(session, token)
         if principal is None:
             raise HTTPException(
                 401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
@@ -139,6 +152,7 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
                 raise HTTPException(403, "this actor is suspended")
         return principal
 
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by server.http.openapi
     return dependency
 
 
