@@ -162,10 +162,14 @@ def proofs_of(document: dict[str, Any]) -> list[Proof] | ProofCheck:
 
 def verify_proof(document: dict[str, Any], proof: Proof, key: Ed25519PublicKey) -> bool:
     """Whether ``proof`` (one of ``proofs_of(document)``) is ``key``'s signature of
-    ``document`` as it stands."""
-    unsecured = document
+    ``document`` as it stands.
+
+    A Linked Data Signature (``signature``, as Mastodon and Fedify add after the proof) is
+    left out first, as FEP-8b32 requires.
+    """
+    unsecured = {k: v for k, v in document.items() if k != "signature"}
     if "@context" in proof.options:
-        unsecured = {**document, "@context": proof.options["@context"]}
+        unsecured["@context"] = proof.options["@context"]
     try:
         key.verify(proof.signature, _hash_data(unsecured, proof.options))
     except (InvalidSignature, ValueError):
