@@ -55,9 +55,7 @@ class ResolvedMultikey:
 class MultikeyResolver:
     """Turns a proof's ``verificationMethod`` into its controller's Ed25519 key."""
 
-    def __init__(
-        self, store: MultikeyStore, fetcher: Fetcher, *, cache_size: int = 10_000
-    ) -> None:
+    def __init__(self, store: MultikeyStore, fetcher: Fetcher, *, cache_size: int = 10_000) -> None:
         self._store = store
         self._fetcher = fetcher
         self._cache: OrderedDict[str, KnownMultikey] = OrderedDict()
