@@ -77,6 +77,25 @@ class MultikeyResolver:
         self._remember(known)
         return self._resolved(known, cached=False)
 
+    async def verify(
+        self, document: dict[str, Any], proof: Proof, *, controller: str, now: datetime
+    ) -> bool:
+        """Whether ``proof`` of ``document`` holds with ``controller``'s key.
+
+        A cached key that does not verify it is fetched again, once: its actor may have
+        replaced it.
+
+        Raises ``KeyResolutionError`` when ``controller`` lists no usable key of that id.
+        """
+        method = proof.verification_method
+        key = await self.resolve(method, controller=controller, now=now)
+        if verify_proof(document, proof, key.public_key):
+            return True
+        if not key.cached:
+            return False
+        key = await self.resolve(method, controller=controller, now=now, refresh=True)
+        return verify_proof(document, proof, key.public_key)
+
     @staticmethod
     def _resolved(known: KnownMultikey, *, cached: bool) -> ResolvedMultikey:
         try:
@@ -118,13 +137,7 @@ async def _check_one(
 ) -> ProofVerification | None:
     """Return why ``proof`` fails, or None when ``controller``'s key verifies it."""
     try:
-        key = await keys.resolve(proof.verification_method, controller=controller, now=now)
-        verified = verify_proof(document, proof, key.public_key)
-        if not verified and key.cached:
-            key = await keys.resolve(
-                proof.verification_method, controller=controller, now=now, refresh=True
-            )
-            verified = verify_proof(document, proof, key.public_key)
+        verified = await keys.verify(document, proof, controller=controller, now=now)
     except KeyResolutionError as exc:
         return ProofVerification("unknown_key", str(exc))
     if not verified:

@@ -100,9 +100,8 @@ async def _new_keys(session: AsyncSession, urls: Urls, uri: str) -> dict[str, st
     is held meanwhile (SQLite has one; the caller commits the actor at the end anyway).
     """
     await session.commit()
-    private_pem, public_pem, assertion_private_pem, assertion_public = (
-        await asyncio.get_running_loop().run_in_executor(_KEY_MAKER, _generate_keys)
-    )
+    made = asyncio.get_running_loop().run_in_executor(_KEY_MAKER, _generate_keys)
+    private_pem, public_pem, assertion_private_pem, assertion_public = await made
     return {
         "key_id": urls.key_id(uri),
         "public_key_pem": public_pem,

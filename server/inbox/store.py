@@ -96,9 +96,7 @@ class SqlStore:
             await session.execute(
                 update(Actor)
                 .where(Actor.uri == key.controller, Actor.is_local == False)
-                .values(
-                    assertion_key_id=key.key_id, assertion_public_key=key.public_key_multibase
-                )
+                .values(assertion_key_id=key.key_id, assertion_public_key=key.public_key_multibase)
             )
             await session.commit()
 
