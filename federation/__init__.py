@@ -26,13 +26,24 @@ from federation.httpsig import (
     verify_signature,
 )
 from federation.inbox import MAX_INBOX_BODY, InboxOutcome, accept_activity
-from federation.ports import ActorStore, InboxStore, KnownKey, RemoteActor
+from federation.integrity import MultikeyResolver, ProofVerification, check_proofs
+from federation.multikeys import assertion_key, load_multikey, public_key_multibase
+from federation.ports import (
+    ActorStore,
+    InboxStore,
+    KnownKey,
+    KnownMultikey,
+    MultikeyStore,
+    RemoteActor,
+)
+from federation.proofs import CRYPTOSUITE, proofs_of, sign_document, verify_proof
 from federation.retry import classify_status, next_attempt_at
 from federation.sanitize import sanitize_html
 from federation.webfinger import parse_handle, resolve_handle
 
 __all__ = [
     "AS2_ACCEPT",
+    "CRYPTOSUITE",
     "MAX_INBOX_BODY",
     "ActorStore",
     "DeliveryOutcome",
@@ -48,6 +59,10 @@ __all__ = [
     "KeyResolutionError",
     "KeyResolver",
     "KnownKey",
+    "KnownMultikey",
+    "MultikeyResolver",
+    "MultikeyStore",
+    "ProofVerification",
     "RemoteActor",
     "SchemeMemory",
     "SignatureAuth",
@@ -56,16 +71,23 @@ __all__ = [
     "Verification",
     "WebFingerError",
     "accept_activity",
+    "assertion_key",
+    "check_proofs",
     "classify_status",
     "deliver",
     "is_public_address",
+    "load_multikey",
     "next_attempt_at",
     "parse_actor",
     "parse_handle",
     "parse_signature",
+    "proofs_of",
+    "public_key_multibase",
     "resolve_handle",
     "sanitize_html",
+    "sign_document",
     "sign_request",
+    "verify_proof",
     "verify_request",
     "verify_signature",
 ]

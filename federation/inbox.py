@@ -2,8 +2,9 @@
 (docs/architecture.md, "The two paths").
 
 Checks run in this order so that a refused request touches nothing: JSON shape (400),
-signature and key (401), signer = actor and same-origin objects (401/403), domain blocks
-(202, dropped), duplicates (202, stored once). Side effects happen later, in a worker.
+signature and key (401), signer = actor (401), the activity's Object Integrity Proofs when it
+has any (401, FEP-8b32), same-origin objects (403), domain blocks (202, dropped), duplicates
+(202, stored once). Side effects happen later, in a worker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from federation.actors import KeyResolver
 from federation.errors import KeyResolutionError
 from federation.httpsig import Verification, parse_signature
+from federation.integrity import MultikeyResolver, check_proofs
 from federation.ports import ActorStore, InboxStore
 from federation.rfc9421 import fold_fields
 from federation.storable import UnstorableText
@@ -41,6 +43,7 @@ InboxReason = Literal[
     "bad_signature",
     "unknown_key",
     "actor_mismatch",
+    "bad_proof",
     "origin_mismatch",
 ]
 
@@ -54,6 +57,7 @@ _STATUS: dict[InboxReason, int] = {
     "bad_signature": 401,
     "unknown_key": 401,
     "actor_mismatch": 401,
+    "bad_proof": 401,
     "origin_mismatch": 403,
 }
 
@@ -131,6 +135,7 @@ async def accept_activity(
     body: bytes,
     now: datetime,
     resolver: KeyResolver,
+    multikeys: MultikeyResolver,
     actors: ActorStore,
     store: InboxStore,
 ) -> InboxOutcome:
@@ -162,6 +167,13 @@ async def accept_activity(
         return InboxOutcome("bad_signature", f"{verification.reason}: {verification.detail}")
     if key.actor_uri != actor_uri:
         return InboxOutcome("actor_mismatch", f"signed by {key.actor_uri}, not by {actor_uri}")
+    if "proof" in activity:
+        proved = await check_proofs(activity, controller=actor_uri, keys=multikeys, now=now)
+        # A deleted account's document is gone with its keys: its Delete keeps the HTTP
+        # signature by the key we hold, as one without a proof would.
+        gone = proved.reason == "unknown_key" and activity["type"] == "Delete"
+        if not proved.ok and not (gone and object_uri == actor_uri):
+            return InboxOutcome("bad_proof", f"proof refused, {proved.reason}: {proved.detail}")
     await store.host_is_alive(actor_host)
     embedded = activity.get("object")
     if (

@@ -13,7 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
+from federation.multikeys import public_key_multibase
+
 __all__ = [
+    "generate_ed25519_key",
     "generate_rsa_pem_pair",
     "load_private_key",
     "load_public_key",
@@ -32,6 +35,18 @@ def generate_rsa_pem_pair(bits: int = 2048) -> tuple[str, str]:
         serialization.NoEncryption(),
     ).decode()
     return private_pem, public_pem_of(key)
+
+
+def generate_ed25519_key() -> tuple[str, str]:
+    """Return a new Ed25519 key as (PKCS#8 private PEM, ``publicKeyMultibase``): the key that
+    signs an actor's Object Integrity Proofs (FEP-8b32, FEP-521a)."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return private_pem, public_key_multibase(key.public_key())
 
 
 def public_pem_of(key: PrivateKeyTypes) -> str:

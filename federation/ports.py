@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["ActorStore", "InboxStore", "KnownKey", "RemoteActor"]
+__all__ = [
+    "ActorStore",
+    "InboxStore",
+    "KnownKey",
+    "KnownMultikey",
+    "MultikeyStore",
+    "RemoteActor",
+]
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,15 @@ class KnownKey:
     key_id: str
     actor_uri: str
     public_key_pem: str
+
+
+@dataclass(frozen=True)
+class KnownMultikey:
+    """An actor's Ed25519 assertion key (FEP-521a), as its ``publicKeyMultibase``."""
+
+    key_id: str
+    controller: str
+    public_key_multibase: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,16 @@ class ActorStore(Protocol):
 
     async def knows_actor(self, actor_uri: str) -> bool:
         """Whether this actor is stored."""
+
+
+class MultikeyStore(Protocol):
+    """The assertion keys of actors, which Object Integrity Proofs name."""
+
+    async def find_multikey(self, controller: str) -> KnownMultikey | None:
+        """Return the assertion key stored for the actor ``controller``, if any."""
+
+    async def save_multikey(self, key: KnownMultikey) -> None:
+        """Remember a remote actor's verified assertion key (never a local actor's)."""
 
 
 class InboxStore(Protocol):

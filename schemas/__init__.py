@@ -1,6 +1,13 @@
 """Wire formats: ActivityStreams documents, NodeInfo and the JSON API bodies. Pure, no I/O."""
 
-from schemas.actors import ACTOR_TYPES, Actor, PropertyValue, PublicKey, as2_type_of_kind
+from schemas.actors import (
+    ACTOR_TYPES,
+    Actor,
+    Multikey,
+    PropertyValue,
+    PublicKey,
+    as2_type_of_kind,
+)
 from schemas.base import APModel, StrictModel, as_list, get_id
 from schemas.collections import OrderedCollection, OrderedCollectionPage
 from schemas.context import ACTOR_CONTEXT, AS2, AS2_PUBLIC, COMMUNS_NS, OBJECT_CONTEXT
@@ -31,6 +38,7 @@ __all__ = [
     "DomainBlock",
     "FollowState",
     "FundingStatus",
+    "Multikey",
     "OrderedCollection",
     "OrderedCollectionPage",
     "PledgeState",

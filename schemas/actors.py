@@ -15,6 +15,7 @@ __all__ = [
     "Actor",
     "Endpoints",
     "Image",
+    "Multikey",
     "PropertyValue",
     "PublicKey",
     "as2_type_of_kind",
@@ -30,6 +31,15 @@ class PublicKey(APModel):
     id: str
     owner: str
     public_key_pem: str
+
+
+class Multikey(APModel):
+    """An Ed25519 key in ``assertionMethod`` (FEP-521a): what our Object Integrity Proofs name."""
+
+    id: str
+    type: Literal["Multikey"] = "Multikey"
+    controller: str
+    public_key_multibase: str
 
 
 class Endpoints(APModel):
@@ -64,6 +74,7 @@ class Actor(APModel):
     featured: str | None = None
     endpoints: Endpoints | None = None
     public_key: PublicKey | None = None
+    assertion_method: list[Multikey] | None = None
     manually_approves_followers: bool | None = None
     discoverable: bool | None = None
     indexable: bool | None = None

@@ -15,12 +15,19 @@ __all__ = [
     "AS2_PUBLIC",
     "COMMUNS_NS",
     "COMMUNS_TERMS",
+    "DATA_INTEGRITY",
+    "MULTIKEY",
     "OBJECT_CONTEXT",
     "SECURITY",
+    "with_data_integrity",
 ]
 
 AS2: Final = "https://www.w3.org/ns/activitystreams"
 SECURITY: Final = "https://w3id.org/security/v1"
+#: Defines ``proof`` and ``DataIntegrityProof`` (FEP-8b32); preloaded by Fedify and others.
+DATA_INTEGRITY: Final = "https://w3id.org/security/data-integrity/v1"
+#: Defines ``Multikey``, ``controller`` and ``publicKeyMultibase`` (FEP-521a).
+MULTIKEY: Final = "https://w3id.org/security/multikey/v1"
 AS2_PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
 COMMUNS_NS: Final = "https://w3id.org/communs/ns#"
 
@@ -35,6 +42,12 @@ _MASTODON_TERMS: Final[dict[str, Any]] = {
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
+    # FEP-521a: the keys that sign our objects (only DID/CID contexts define it at top level).
+    "assertionMethod": {
+        "@id": "https://w3id.org/security#assertionMethod",
+        "@type": "@id",
+        "@container": "@set",
+    },
 }
 
 COMMUNS_TERMS: Final[dict[str, Any]] = {
@@ -58,5 +71,15 @@ COMMUNS_TERMS: Final[dict[str, Any]] = {
     "currency": "schema:currency",
 }
 
-ACTOR_CONTEXT: Final[list[Any]] = [AS2, SECURITY, _MASTODON_TERMS]
+ACTOR_CONTEXT: Final[list[Any]] = [AS2, SECURITY, MULTIKEY, _MASTODON_TERMS]
 OBJECT_CONTEXT: Final[list[Any]] = [AS2, COMMUNS_TERMS]
+
+
+def with_data_integrity(context: Any) -> list[Any]:
+    """Return ``context`` with the Data Integrity context after ActivityStreams', so that
+    JSON-LD readers (Fedify among them) see a document's ``proof``."""
+    entries = list(context) if isinstance(context, list) else [context]
+    if DATA_INTEGRITY in entries:
+        return entries
+    at = entries.index(AS2) + 1 if AS2 in entries else 0
+    return [*entries[:at], DATA_INTEGRITY, *entries[at:]]

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Used by scripts/interop-peer after the peer's Follow: make alice publish a project,
-# edit it, and publish a second one (three deliveries).
+# Used by scripts/interop-peer after the peer's Follow: make alice publish a project, edit it,
+# and publish a second one; open a funding call and record a pledge on it (Create and Update
+# with proofs); then, when PEER_DIR holds the peer, the peer's actor offers a pledge (alice's
+# Accept and Update carry proofs) and sends a Fedify-signed Like, then a tampered one.
+# Six deliveries in all.
 set -euo pipefail
 auth="Authorization: Bearer $COMMUNS_TOKEN"
 json="Content-Type: application/json"
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
 id=$(curl -sf -X POST "$COMMUNS_URL/api/v1/projects" -H "$auth" -H "$json" \
   -d '{"name":"Commons Cloud","summary":"A cooperative cloud for public bodies.","license":"AGPL-3.0-or-later","repository_url":"https://code.example/commons-cloud","tags":["commons","cloud"]}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  | field id)
 curl -sf -X PATCH "$COMMUNS_URL/api/v1/projects/$id" -H "$auth" -H "$json" -d '{"status":"maintained"}' >/dev/null
 curl -sf -X POST "$COMMUNS_URL/api/v1/projects" -H "$auth" -H "$json" \
   -d '{"name":"Libre Maps","license":"MIT","tags":["maps"]}' >/dev/null
+call=$(curl -sf -X POST "$COMMUNS_URL/api/v1/funding-calls" -H "$auth" -H "$json" \
+  -d "{\"title\":\"Co-fund Commons Cloud\",\"project_id\":\"$id\",\"goal\":{\"amount\":\"1000.00\",\"currency\":\"EUR\"},\"deadline\":\"2099-01-01\"}")
+call_id=$(echo "$call" | field id)
+call_uri=$(echo "$call" | field uri)
+curl -sf -X POST "$COMMUNS_URL/api/v1/funding-calls/$call_id/pledges" -H "$auth" -H "$json" \
+  -d '{"amount":{"amount":"100.00","currency":"EUR"},"sector":"public","funder_name":"La Région"}' >/dev/null
+if [ -n "${PEER_DIR:-}" ]; then
+  node "$PEER_DIR/proofs.mjs" send --target "$COMMUNS_URL" --call "$call_uri" --peer "$PEER_ACTOR"
+fi

@@ -1,4 +1,4 @@
-"""The federation machinery of one process: HTTP client, fetcher, key resolver, workers."""
+"""The federation machinery of one process: HTTP client, fetcher, key resolvers, workers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import httpx
 
 from federation.actors import KeyResolver
 from federation.fetch import Fetcher
+from federation.integrity import MultikeyResolver
 from server.clock import Clock
 from server.domain.actors import ensure_instance_actor
 from server.domain.housekeeping import run_housekeeping
@@ -53,6 +54,7 @@ class Federation:
         self.store = SqlStore(db)
         self.documents = DocumentCache()
         self.resolver = KeyResolver(self.store, fetcher)
+        self.multikeys = MultikeyResolver(self.store, fetcher)
         self.delivery = DeliveryWorker(
             db,
             transport,

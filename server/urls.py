@@ -69,6 +69,10 @@ class Urls:
     def key_id(self, actor_uri: str) -> str:
         return f"{actor_uri}#main-key"
 
+    def assertion_key_id(self, actor_uri: str) -> str:
+        """The id of an actor's Ed25519 ``Multikey``, which signs its proofs (FEP-521a)."""
+        return f"{actor_uri}#ed25519-key"
+
     def project(self, object_id: str) -> str:
         return f"{self.base}/projects/{object_id}"
 

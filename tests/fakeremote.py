@@ -18,9 +18,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from federation.httpsig import SigningKey, sign_request
+from federation.multikeys import public_key_multibase
 from server.main import create_app
 from server.settings import Settings
 from tests.conftest import TEST_BASE_URL, create_actor
@@ -28,6 +30,7 @@ from tests.conftest import TEST_BASE_URL, create_actor
 REMOTE = "https://remote.example"
 BOB = f"{REMOTE}/users/bob"
 BOB_KEY_ID = f"{BOB}#main-key"
+BOB_MULTIKEY_ID = f"{BOB}#ed25519-key"
 COOP = f"{TEST_BASE_URL}/actors/coop"
 INBOX_PATH = "/actors/coop/inbox"
 AS2 = "https://www.w3.org/ns/activitystreams"
@@ -41,6 +44,8 @@ def _rsa_key() -> rsa.RSAPrivateKey:
 BOB_PRIVATE = _rsa_key()
 OTHER_PRIVATE = _rsa_key()  # never published: signatures made with it must fail
 NEW_PRIVATE = _rsa_key()  # bob's key after a rotation
+#: The Ed25519 key of bob's Object Integrity Proofs, listed in his ``assertionMethod``.
+BOB_ED25519 = Ed25519PrivateKey.generate()
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:
@@ -56,6 +61,7 @@ class RemoteServer:
 
     def __init__(self, key: rsa.RSAPrivateKey = BOB_PRIVATE) -> None:
         self.pem = public_pem(key)
+        self.gone = False  # bob's account deleted: his document answers 410
         self.requests: list[httpx.Request] = []
         #: More AS2 bodies to serve, by URL (raw bytes: tests may send what json.dumps won't).
         self.documents: dict[str, bytes] = {}
@@ -72,6 +78,14 @@ class RemoteServer:
             "followers": f"{uri}/followers",
             "endpoints": {"sharedInbox": f"{REMOTE}/inbox"},
             "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": self.pem},
+            "assertionMethod": [
+                {
+                    "id": f"{uri}#ed25519-key",
+                    "type": "Multikey",
+                    "controller": uri,
+                    "publicKeyMultibase": public_key_multibase(BOB_ED25519.public_key()),
+                }
+            ],
         }
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -81,6 +95,8 @@ class RemoteServer:
             and request.url.host == "remote.example"
             and (request.url.path == "/users/bob")
         ):
+            if self.gone:
+                return httpx.Response(410, json={"type": "Tombstone"})
             body = json.dumps(self.actor_document("bob")).encode()
             return httpx.Response(200, content=body, headers={"Content-Type": AS2_TYPE})
         if request.method == "GET" and str(request.url) in self.documents:

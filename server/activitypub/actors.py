@@ -107,7 +107,7 @@ async def outbox(
         page=page,
         query=select(Activity.body).where(*public),
         key=col(Activity.id),
-        item=lambda row: _without_context(json.loads(row[0])),
+        item=lambda row: _as_listed(json.loads(row[0])),
     )
     return AS2Response(dump(document))
 
@@ -136,6 +136,9 @@ async def featured(
     return AS2Response(dump(document))
 
 
-def _without_context(document: dict[str, object]) -> dict[str, object]:
-    document.pop("@context", None)
+def _as_listed(document: dict[str, object]) -> dict[str, object]:
+    """An activity as the outbox embeds it: without its ``@context``, unless it carries a
+    proof, which was made over the ``@context`` too and holds only with it."""
+    if "proof" not in document:
+        document.pop("@context", None)
     return document

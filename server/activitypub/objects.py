@@ -22,6 +22,7 @@ from server.http.responses import AS2Response
 from server.http.signatures import require_signed_get
 from server.pages.objects import render_funding_call_page, render_project_page
 from server.publishing.outbox import dump
+from server.publishing.proofs import signed
 from server.storage.models import Activity, Actor
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_signed_get)])
@@ -78,8 +79,11 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
 
 
 @router.get("/pledges/{object_id}")
-async def pledge(object_id: str, request: Request, session: SessionDep) -> Response:
-    """A pledge as AS2 for peers; people are sent to its line on the call's page."""
+async def pledge(
+    object_id: str, request: Request, state: StateDep, session: SessionDep
+) -> Response:
+    """A pledge as AS2 for peers, signed by the local actors it names (its pledger, the
+    call's owner); people are sent to its line on the call's page."""
     found = await get_pledge(session, object_id)
     call = await get_funding_call(session, found.funding_call_id, allow_deleted=True)
     if call.deleted_at is not None:
@@ -88,7 +92,10 @@ async def pledge(object_id: str, request: Request, session: SessionDep) -> Respo
     if not wants_as2(request):
         return RedirectResponse(f"{call.url or call.uri}#pledge-{found.id}", status_code=303)
     pledger, name = await funder_of(session, found)
+    owner = await session.get(Actor, call.actor_id)
+    signers = {a.id: a for a in (pledger, owner) if a is not None and a.is_local}
     document = pledge_document(found, call, pledger=pledger, funder=name)
+    document = signed(document, signers.values(), created=state.clock.now())
     return with_etag(request, AS2Response(dump(document)))
 
 

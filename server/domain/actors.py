@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from federation.keys import generate_rsa_pem_pair
+from federation.keys import generate_ed25519_key, generate_rsa_pem_pair
 from schemas.actors import as2_type_of_kind
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate
 from schemas.context import AS2_PUBLIC
@@ -52,7 +52,7 @@ async def ensure_instance_actor(session: AsyncSession, urls: Urls, domain: str) 
     )
     if found is not None:
         return found
-    private_pem, public_pem = await _new_key_pair(session)
+    keys = await _new_keys(session, urls, urls.instance_actor)
     actor = Actor(
         uri=urls.instance_actor,
         username=instance_username(urls),
@@ -65,10 +65,8 @@ async def ensure_instance_actor(session: AsyncSession, urls: Urls, domain: str) 
         inbox_uri=urls.shared_inbox,
         shared_inbox_uri=urls.shared_inbox,
         outbox_uri=urls.url("/actor/outbox"),
-        key_id=urls.key_id(urls.instance_actor),
-        public_key_pem=public_pem,
-        private_key_pem=private_pem,
         discoverable=False,
+        **keys,
     )
     actor.summary_html = render_markdown(actor.summary_source or "")
     session.add(actor)
@@ -88,29 +86,43 @@ async def ensure_instance_actor(session: AsyncSession, urls: Urls, domain: str) 
 _KEY_MAKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="communs-keys")
 
 
-async def _new_key_pair(session: AsyncSession) -> tuple[str, str]:
-    """Return a new RSA-2048 key pair as PEM (private, public).
+def _generate_keys() -> tuple[str, str, str, str]:
+    return (*generate_rsa_pem_pair(), *generate_ed25519_key())
 
-    It takes ~50 ms of CPU. It is made in a thread of its own, so that the event loop answers
-    other requests meanwhile, one key at a time, so that a burst of sign-ups leaves the other
-    core to the requests. ``session``'s transaction ends first, so that no connection is held
-    meanwhile (SQLite has one; the caller commits the actor at the end anyway).
+
+async def _new_keys(session: AsyncSession, urls: Urls, uri: str) -> dict[str, str]:
+    """Return the key columns of a new local actor: RSA-2048 for HTTP signatures (as PEM),
+    Ed25519 for Object Integrity Proofs (PEM and ``publicKeyMultibase``).
+
+    RSA takes ~50 ms of CPU. The keys are made in a thread of their own, so that the event loop
+    answers other requests meanwhile, one actor at a time, so that a burst of sign-ups leaves
+    the other core to the requests. ``session``'s transaction ends first, so that no connection
+    is held meanwhile (SQLite has one; the caller commits the actor at the end anyway).
     """
     await session.commit()
-    return await asyncio.get_running_loop().run_in_executor(_KEY_MAKER, generate_rsa_pem_pair)
+    made = asyncio.get_running_loop().run_in_executor(_KEY_MAKER, _generate_keys)
+    private_pem, public_pem, assertion_private_pem, assertion_public = await made
+    return {
+        "key_id": urls.key_id(uri),
+        "public_key_pem": public_pem,
+        "private_key_pem": private_pem,
+        "assertion_key_id": urls.assertion_key_id(uri),
+        "assertion_public_key": assertion_public,
+        "assertion_private_key_pem": assertion_private_pem,
+    }
 
 
 async def create_local_actor(
     session: AsyncSession, urls: Urls, domain: str, data: ActorCreate
 ) -> Actor:
-    """Create a local actor with a new RSA-2048 key pair.
+    """Create a local actor with new RSA-2048 and Ed25519 key pairs.
 
     Raises ``Invalid`` for a reserved username and ``Conflict`` when the username is taken.
     """
     if data.username == instance_username(urls):
         raise Invalid(f"username {data.username!r} is reserved for the instance actor")
-    private_pem, public_pem = await _new_key_pair(session)
     uri = urls.actor(data.username)
+    keys = await _new_keys(session, urls, uri)
     actor = Actor(
         uri=uri,
         username=data.username,
@@ -124,9 +136,7 @@ async def create_local_actor(
         followers_uri=urls.actor_collection(data.username, "followers"),
         following_uri=urls.actor_collection(data.username, "following"),
         featured_uri=urls.actor_collection(data.username, "featured"),
-        key_id=urls.key_id(uri),
-        public_key_pem=public_pem,
-        private_key_pem=private_pem,
+        **keys,
     )
     _apply(actor, data.model_dump(exclude={"username"}))
     session.add(actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from schemas.actors import PROPERTY_MAX, Endpoints, Image, PropertyValue, PublicKey
+from schemas.actors import PROPERTY_MAX, Endpoints, Image, Multikey, PropertyValue, PublicKey
 from schemas.actors import Actor as APActor
 from schemas.collections import OrderedCollection, OrderedCollectionPage
 from server.domain.text import escape
@@ -51,6 +51,18 @@ def _attribution_domains(actor: Actor, urls: Urls) -> list[str]:
     return list(dict.fromkeys(host for url in urls_of_actor if (host := urlsplit(url).hostname)))
 
 
+def _assertion_method(actor: Actor) -> list[Multikey] | None:
+    """The actor's Ed25519 key, which signs its Object Integrity Proofs (FEP-521a)."""
+    if not actor.assertion_key_id or not actor.assertion_public_key:
+        return None
+    key = Multikey(
+        id=actor.assertion_key_id,
+        controller=actor.uri,
+        public_key_multibase=actor.assertion_public_key,
+    )
+    return [key]
+
+
 def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
     """Return the AS2 document of a local actor (checklist "The actor has")."""
     assert actor.key_id and actor.public_key_pem and actor.inbox_uri
@@ -68,6 +80,7 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
         featured=actor.featured_uri,
         endpoints=Endpoints(shared_inbox=actor.shared_inbox_uri),
         public_key=PublicKey(id=actor.key_id, owner=actor.uri, public_key_pem=actor.public_key_pem),
+        assertion_method=_assertion_method(actor),
         manually_approves_followers=actor.manually_approves_followers,
         discoverable=actor.discoverable,
         indexable=actor.discoverable,
@@ -81,8 +94,17 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
 
 
 #: What an actor document keeps for a GET that authorized fetch does not let see it whole:
-#: enough to verify the actor's signatures and write to it, as Mastodon serves it.
-_KEY_ONLY = ("@context", "id", "type", "preferredUsername", "inbox", "publicKey", "endpoints")
+#: enough to verify the actor's signatures (HTTP and proofs) and write to it, as on Mastodon.
+_KEY_ONLY = (
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "publicKey",
+    "assertionMethod",
+    "endpoints",
+)
 
 
 def key_only(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import KeyResolver
 from federation.fetch import Fetcher
-from federation.ports import ActorStore, InboxStore
+from federation.integrity import MultikeyResolver
+from federation.ports import ActorStore, InboxStore, MultikeyStore
 from server.clock import Clock
 from server.domain.lookup import Finder
 from server.domain.tokens import Principal, authenticate
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-class Store(ActorStore, InboxStore, Protocol):
+class Store(ActorStore, InboxStore, MultikeyStore, Protocol):
     """The SQL store of ``federation.ports``, whose domain rules admins can refresh."""
 
     def forget_domains(self) -> None: ...
@@ -54,6 +55,7 @@ class Machinery(Protocol):
     documents: DocumentCache
     fetcher: Fetcher
     resolver: KeyResolver
+    multikeys: MultikeyResolver
     store: Store
 
     def wake_delivery(self) -> None: ...

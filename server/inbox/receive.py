@@ -41,6 +41,7 @@ async def receive_activity(
         body=body,
         now=state.clock.now(),
         resolver=federation.resolver,
+        multikeys=federation.multikeys,
         actors=federation.store,
         store=federation.store,
     )

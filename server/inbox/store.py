@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from federation.ports import KnownKey, RemoteActor
+from federation.ports import KnownKey, KnownMultikey, RemoteActor
 from schemas.states import DomainBlock
 from server.clock import utcnow
 from server.domain.remote_actors import store_remote_actor
@@ -77,6 +77,28 @@ class SqlStore:
         if row is None or row[2] is None:
             return None
         return KnownKey(key_id=key_id, actor_uri=row[1], public_key_pem=row[2])
+
+    async def find_multikey(self, controller: str) -> KnownMultikey | None:
+        async with self.db.session() as session:
+            row = (
+                await session.execute(
+                    select(Actor.assertion_key_id, Actor.assertion_public_key).where(
+                        Actor.uri == controller
+                    )
+                )
+            ).first()
+        if row is None or row[0] is None or row[1] is None:
+            return None
+        return KnownMultikey(key_id=row[0], controller=controller, public_key_multibase=row[1])
+
+    async def save_multikey(self, key: KnownMultikey) -> None:
+        async with self.db.session() as session:
+            await session.execute(
+                update(Actor)
+                .where(Actor.uri == key.controller, Actor.is_local == False)
+                .values(assertion_key_id=key.key_id, assertion_public_key=key.public_key_multibase)
+            )
+            await session.commit()
 
     async def knows_actor(self, actor_uri: str) -> bool:
         async with self.db.session() as session:

@@ -1,4 +1,5 @@
-"""Publishing: one transaction writes the activity (bytes serialised once) and its deliveries.
+"""Publishing: one transaction writes the activity (bytes serialised once, receipts signed
+once) and its deliveries.
 
 Delivery rows are computed set-wise in SQL from the follow table — one per distinct inbox, the
 shared inbox when the follower's server has one — so memory stays flat however many followers an
@@ -21,6 +22,7 @@ from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
 from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
 from server.clock import utcnow
+from server.publishing.proofs import needs_proof, signed
 from server.storage.db import UTCDateTime
 from server.storage.domains import block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
@@ -65,10 +67,13 @@ async def publish(
     """Store an outgoing activity and enqueue its deliveries; the caller commits.
 
     ``to_followers`` fans out to every accepted remote follower's (shared) inbox; ``inboxes``
-    adds personal inboxes (Accept, Follow, Offer…).
+    adds personal inboxes (Accept, Follow, Offer…). Receipts (``needs_proof``) are signed
+    here with the actor's Ed25519 key, once for every recipient.
     """
     assert actor.id is not None
     now = utcnow()
+    if needs_proof(document):
+        document = signed(document, [actor], created=now)
     activity_id = str(document["id"]).rsplit("/", 1)[-1]
     audience = [*as_list(document.get("to")), *as_list(document.get("cc"))]
     activity = Activity(

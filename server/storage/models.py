@@ -90,6 +90,13 @@ class Actor(SQLModel, table=True):
     key_id: str | None = Field(default=None, max_length=2048, unique=True)
     public_key_pem: str | None = _text()
     private_key_pem: str | None = _text()
+    #: The Ed25519 key of Object Integrity Proofs (FEP-521a ``Multikey``): ``#ed25519-key`` of
+    #: a local actor, or the key a remote actor's proofs were last checked with.
+    assertion_key_id: str | None = Field(default=None, max_length=2048)
+    #: Its ``publicKeyMultibase`` (``z6Mk…``).
+    assertion_public_key: str | None = Field(default=None, max_length=128)
+    #: PKCS#8 PEM, local actors only; like ``private_key_pem``, it never leaves the database.
+    assertion_private_key_pem: str | None = _text()
     manually_approves_followers: bool = Field(default=False)
     discoverable: bool = Field(default=True)
     #: BCP 47 tag of what a local actor publishes (its Notes' ``contentMap``).

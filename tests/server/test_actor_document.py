@@ -137,7 +137,7 @@ async def test_actor__attribution_domains_credit_our_pages_and_the_website(
     # Then Mastodon may credit it for link previews of our pages and of that website
     document = await fetch_actor(client)
     assert document["attributionDomains"] == ["communs.test", "coop.example"]
-    assert document["@context"][2]["attributionDomains"] == {
+    assert document["@context"][-1]["attributionDomains"] == {
         "@id": "toot:attributionDomains",
         "@type": "@id",
     }

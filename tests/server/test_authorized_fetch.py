@@ -108,7 +108,16 @@ def signed_get(path: str, key: SigningKey = BOB_KEY) -> dict[str, str]:
     return AS2_ACCEPT | signed
 
 
-KEY_ONLY = {"@context", "id", "type", "preferredUsername", "inbox", "publicKey", "endpoints"}
+KEY_ONLY = {
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "publicKey",
+    "assertionMethod",
+    "endpoints",
+}
 
 
 @pytest.mark.parametrize("path", ["/actors/coop/followers", "/actors/coop/outbox"])

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from schemas.context import AS2, COMMUNS_TERMS
+from schemas.context import AS2, COMMUNS_TERMS, DATA_INTEGRITY
 from tests.conftest import create_actor
 from tests.publications import AS2_ACCEPT, bearer, post_call, post_project
 
@@ -76,12 +76,17 @@ async def test_vocabulary__every_term_our_objects_use_is_defined_inline(
         (await client.get(uri, headers=AS2_ACCEPT)).json()
         for uri in (project["uri"], call["uri"], pledge["uri"])
     ]
-    # Then the only context URL is ActivityStreams', and every other term is defined inline
+    # Then the only context URLs are ActivityStreams' and, on a document carrying a proof, Data
+    # Integrity's (which defines `proof`); every other term is defined inline
     for document in documents:
         context = document["@context"]
-        assert context[0] == AS2 and all(isinstance(c, dict) for c in context[1:])
-        inline = set().union(*(c.keys() for c in context[1:]))
-        assert terms_of(document, set()) - AS2_TERMS <= inline
+        urls = [c for c in context if isinstance(c, str)]
+        assert context[0] == AS2
+        assert urls == ([AS2, DATA_INTEGRITY] if "proof" in document else [AS2])
+        inline = set().union(*(c.keys() for c in context if isinstance(c, dict)))
+        unsigned = {k: v for k, v in document.items() if k != "proof"}
+        assert terms_of(unsigned, set()) - AS2_TERMS <= inline
+    assert "proof" in documents[2]
 
 
 def test_federation_md__documents_every_term() -> None:
