@@ -63,9 +63,10 @@ async def mail_invitation(
     else:
         line = gettext("You are invited to administer this instance.")
     url = visitor.state.urls.url(f"/invitations/{secret}")
-    body = f"{line}\n\n{gettext('Open this link within seven days:')}\n\n{url}\n"
+    within = gettext("Open this link within seven days:")
+    body = f"{line}\n\n{within}\n\n{url}\n"
     await send_mail(
-        visitor.state.settings, to=email, subject=f"{name}: {gettext('Invitation')}", body=body
+        visitor.state.settings, to=email, subject=name + ": " + gettext("Invitation"), body=body
     )
 
 
