@@ -19,7 +19,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.mails: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.mails.append(message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"
 

@@ -17,7 +17,7 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "ungette
 def extract_messages(root: Path) -> Catalog:
     """Return a template catalog of every string marked in the files ``root/babel.cfg`` names."""
     with (root / "babel.cfg").open() as file:
-        method_map, options_map = parse_mapping_cfg(file)
+        method_map, options_map = parse_mapping_cfg(file)  # type: ignore[no-untyped-call]
     template = Catalog(project="communs", charset="utf-8")
     found = extract_from_dir(root, method_map, options_map, keywords=KEYWORDS)
     for filename, lineno, message, comments, context in found:
