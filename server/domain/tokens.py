@@ -20,6 +20,7 @@ __all__ = [
     "hash_token",
     "issue_token",
     "list_tokens",
+    "new_token_secret",
     "revoke_token",
 ]
 
@@ -49,6 +50,11 @@ class Principal:
         return self.is_admin or scope in self.scopes
 
 
+def new_token_secret() -> str:
+    """Return a new token secret (``cm_`` and 256 random bits)."""
+    return "cm_" + secrets.token_urlsafe(32)
+
+
 def hash_token(token: str) -> str:
     """Return the stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -62,16 +68,17 @@ async def issue_token(
     name: str = "",
     account_id: int | None = None,
     app_id: int | None = None,
+    secret: str | None = None,
 ) -> str:
-    """Create a token and return its secret, which is never stored in clear; the token acts
-    for ``account_id``'s membership of the actor when given.
+    """Create a token and return its secret (``secret`` when given), which is never stored in
+    clear; the token acts for ``account_id``'s membership of the actor when given.
 
     Raises ``ValueError`` for an unknown scope.
     """
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
         raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown)) or '(none given)'}")
-    token = "cm_" + secrets.token_urlsafe(32)
+    token = secret or new_token_secret()
     session.add(
         ApiToken(
             token_hash=hash_token(token),

@@ -7,13 +7,24 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from server.webapp import account, admin, dashboard, members, network, publications, signin, tokens
+from server.webapp import (
+    account,
+    admin,
+    dashboard,
+    members,
+    network,
+    oauth,
+    publications,
+    signin,
+    tokens,
+)
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
-for module in (signin, account, dashboard, publications, network, members, tokens, admin):
+router = APIRouter()
+for module in (signin, account, dashboard, publications, network, members, tokens, admin, oauth):
     router.include_router(module.router)
+router.include_router(oauth.api)
 
 _STATIC = Path(__file__).parent / "static"
 
