@@ -218,3 +218,29 @@ async def test_members__the_last_owner_cannot_leave_nor_step_down(app, db: Datab
         await remove_member(session, ada.id, actor.id)
         await session.commit()
         assert await session.get(Membership, (ada.id, actor.id)) is None
+
+
+async def test_housekeeping__drops_spent_secrets_and_keeps_live_ones(db: Database) -> None:
+    from sqlalchemy import func, select
+
+    from server.domain.housekeeping import purge_spent_secrets
+    from server.storage.accounts import AccountLink, AccountSession
+
+    clock = FrozenClock()
+    account = await _account(db, clock)
+    async with db.session() as session:
+        old = await open_session(session, account, now=clock.now(), verified=True)
+        await issue_link(session, account, LinkPurpose.reset, now=clock.now())
+        await session.commit()
+        clock.advance(timedelta(days=31))
+        live = await open_session(session, account, now=clock.now(), verified=True)
+        await session.commit()
+
+        await purge_spent_secrets(session, clock.now())
+        await session.commit()
+
+        sessions = await session.scalar(select(func.count()).select_from(AccountSession))
+        links = await session.scalar(select(func.count()).select_from(AccountLink))
+        assert await find_session(session, live, now=clock.now()) is not None
+        assert await find_session(session, old, now=clock.now()) is None
+    assert (sessions, links) == (1, 0)
