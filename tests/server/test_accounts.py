@@ -232,7 +232,7 @@ async def test_housekeeping__drops_spent_secrets_and_keeps_live_ones(db: Databas
         old = await open_session(session, account, now=clock.now(), verified=True)
         await issue_link(session, account, LinkPurpose.reset, now=clock.now())
         await session.commit()
-        clock.advance(timedelta(days=31))
+        clock.advance(timedelta(days=32))
         live = await open_session(session, account, now=clock.now(), verified=True)
         await session.commit()
 
