@@ -119,3 +119,20 @@ async def test_signin__throttled_after_repeated_failures(
     response = await sign_in(client, "ada@example.org")
     assert response.status_code == 429
     assert "Too many failed attempts. Try again in 1 minute." in response.text
+
+
+async def test_signin__cookies_are_secure_and_host_only_on_https(settings) -> None:  # type: ignore[no-untyped-def]
+    from server.main import create_app
+
+    secure = create_app(settings.model_copy(update={"base_url": "https://communs.test"}))
+    async with secure.router.lifespan_context(secure):
+        await make_account(secure, "ada@example.org")
+        transport = httpx.ASGITransport(app=secure)
+        async with httpx.AsyncClient(transport=transport, base_url="https://communs.test") as http:
+            page = await http.get("/signin")
+            assert page.headers["set-cookie"].startswith("__Host-communs_csrf=")
+            response = await sign_in(http, "ada@example.org")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-communs_session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Path=/" in cookie and "Domain" not in cookie
