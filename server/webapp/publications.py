@@ -29,6 +29,7 @@ from server.domain.funding import (
     get_funding_call,
     update_funding_call,
 )
+from server.domain.licenses import normalize_license
 from server.domain.lookup import funding_call_by_uri
 from server.domain.money import MoneyError, to_decimal_string, to_minor
 from server.domain.notes import funding_call_note, project_note
@@ -38,7 +39,6 @@ from server.domain.projects import (
     create_project,
     delete_project,
     get_project,
-    normalize_license,
     projects_of,
     update_project,
 )
