@@ -86,7 +86,7 @@ async def test_journey__create_a_project_open_a_call_record_a_pledge(
     # A project: an error shown next to its field, a preview, then published
     await browser.open("/app/@coop/projects/new")
     await browser.submit({"name": "Repair map", "license": "Not-A-Licence"}, button="Publish")
-    assert "not a valid SPDX license expression" in await browser.text()
+    assert "not an SPDX licence identifier" in await browser.text()
     await browser.submit({"license": "AGPL-3.0-or-later", "tags": "repair maps"}, button="Preview")
     assert "Preview of the post on Mastodon" in await browser.text()
     await browser.submit(button="Publish")

@@ -36,7 +36,7 @@ async def test_project_form__errors_show_next_to_their_field_and_nothing_is_writ
     assert _field_error(empty.text, "repository_url") == "This is not a valid web address."
     licence = await post_form(client, page, page, {"name": "Map", "license": "Nonsense-1.0"})
     assert licence.status_code == 422
-    assert "not a valid SPDX license expression" in _field_error(licence.text, "license")
+    assert "not an SPDX licence identifier" in _field_error(licence.text, "license")
     assert 'value="Map"' in licence.text
     assert (await client.get("/api/v1/projects?actor=coop")).json()["items"] == []
 
