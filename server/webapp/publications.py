@@ -1,5 +1,5 @@
 """Projects and funding calls: create, edit (with a preview of the Note as Mastodon shows it)
-and delete; pledges: record an offline funder's, or pledge as the actor to a call by URL.
+and delete.
 
 Every write goes through ``server.domain.access`` with the member's principal, as the JSON API
 does, and calls the same services; nothing is written when the form has errors.
@@ -16,12 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.commons import (
     FundingCallCreate,
     FundingCallUpdate,
-    PledgeCreate,
-    PledgeOffer,
     ProjectCreate,
     ProjectUpdate,
 )
-from schemas.states import ProjectStatus, Sector
+from schemas.states import ProjectStatus
 from server.domain.access import acting_actor, owner_for_change
 from server.domain.funding import (
     create_funding_call,
@@ -30,11 +28,8 @@ from server.domain.funding import (
     update_funding_call,
 )
 from server.domain.licenses import normalize_license
-from server.domain.lookup import funding_call_by_uri
 from server.domain.money import MoneyError, to_decimal_string, to_minor
 from server.domain.notes import funding_call_note, project_note
-from server.domain.pledge_offers import offer_pledge
-from server.domain.pledges import record_pledge
 from server.domain.projects import (
     create_project,
     delete_project,
@@ -43,14 +38,14 @@ from server.domain.projects import (
     update_project,
 )
 from server.domain.text import render_markdown
-from server.errors import Conflict, Forbidden, Invalid, ServiceError
+from server.errors import Invalid
 from server.http.deps import SessionDep
 from server.i18n import N_
 from server.storage.models import FundingCall, Project
 from server.webapp.forms import Errors, FormDep, WebRoute, field_error, see_other, validate
 from server.webapp.visitors import Member, MemberDep
 
-__all__ = ["router"]
+__all__ = ["own_call", "router"]
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
@@ -59,12 +54,6 @@ STATUSES = [
     (ProjectStatus.active, N_("Active")),
     (ProjectStatus.maintained, N_("Maintained")),
     (ProjectStatus.archived, N_("Archived")),
-]
-SECTORS = [
-    (Sector.public, N_("Public")),
-    (Sector.private, N_("Private")),
-    (Sector.civil_society, N_("Civil society")),
-    (Sector.individual, N_("Individual")),
 ]
 
 
@@ -322,7 +311,8 @@ async def post_call(member: MemberDep, session: SessionDep, form: FormDep) -> Re
     return await _save_call(member, session, form, None)
 
 
-async def _own_call(member: Member, session: AsyncSession, object_id: str) -> FundingCall:
+async def own_call(member: Member, session: AsyncSession, object_id: str) -> FundingCall:
+    """Return a funding call of the member's actor (403 for another actor's, 404 unknown)."""
     call = await get_funding_call(session, object_id)
     await owner_for_change(session, member.principal, call, "funding call")
     return call
@@ -331,7 +321,7 @@ async def _own_call(member: Member, session: AsyncSession, object_id: str) -> Fu
 @router.get("/app/@{username}/calls/{object_id}/edit")
 async def edit_call(object_id: str, member: MemberDep, session: SessionDep) -> Response:
     """The form of an existing funding call."""
-    call = await _own_call(member, session, object_id)
+    call = await own_call(member, session, object_id)
     action = f"/app/@{member.actor.username}/calls/{object_id}/edit"
     return await _call_page(member, session, _call_form(call), {}, action=action)
 
@@ -341,7 +331,7 @@ async def save_call(
     object_id: str, member: MemberDep, session: SessionDep, form: FormDep
 ) -> Response:
     """Preview or save a funding call (``Update{Note}``)."""
-    return await _save_call(member, session, form, await _own_call(member, session, object_id))
+    return await _save_call(member, session, form, await own_call(member, session, object_id))
 
 
 @router.post("/app/@{username}/calls/{object_id}/delete")
@@ -349,81 +339,9 @@ async def remove_call(
     object_id: str, member: MemberDep, session: SessionDep, form: FormDep
 ) -> Response:
     """Delete a funding call (``Delete``; its URL answers 410)."""
-    call = await _own_call(member, session, object_id)
+    call = await own_call(member, session, object_id)
     actor = await owner_for_change(session, member.principal, call, "funding call")
     await delete_funding_call(session, member.visitor.state.urls, actor, call)
     await session.commit()
     member.visitor.state.federation.wake_delivery()
     return see_other(f"/app/@{member.actor.username}")
-
-
-def _pledge_fields(form: dict[str, str]) -> dict[str, Any]:
-    return {
-        "amount": {"amount": form.get("amount", ""), "currency": form.get("currency", "")},
-        "sector": form.get("sector", ""),
-        "message": form.get("message", ""),
-    }
-
-
-@router.get("/app/@{username}/calls/{object_id}/pledges")
-async def pledge_page(object_id: str, member: MemberDep, session: SessionDep) -> Response:
-    """Record the pledge of a funder outside the fediverse."""
-    call = await _own_call(member, session, object_id)
-    form = {"currency": call.currency}
-    return member.page(
-        "pledge_form.html", {"call": call, "form": form, "errors": {}, "sectors": SECTORS}
-    )
-
-
-@router.post("/app/@{username}/calls/{object_id}/pledges")
-async def post_recorded_pledge(
-    object_id: str, member: MemberDep, session: SessionDep, form: FormDep
-) -> Response:
-    """Record an accepted pledge; progress changes and followers get the call's ``Update``."""
-    call = await _own_call(member, session, object_id)
-    fields = _pledge_fields(form) | {"funder_name": form.get("funder_name") or None}
-    data, errors = validate(PledgeCreate, fields)
-    if data is not None:
-        state = member.visitor.state
-        try:
-            owner = await owner_for_change(session, member.principal, call, "funding call")
-            await record_pledge(session, state.urls, owner, call, data, today=state.clock.today())
-            await session.commit()
-        except (Invalid, Conflict) as error:
-            errors = field_error(error)
-        else:
-            state.federation.wake_delivery()
-            return see_other(f"/app/@{member.actor.username}")
-    context = {"call": call, "form": form, "errors": errors, "sectors": SECTORS}
-    return member.page("pledge_form.html", context, status=422)
-
-
-@router.get("/app/@{username}/pledge")
-async def offer_page(member: MemberDep) -> Response:
-    """Pledge as this actor to a funding call of this or another instance."""
-    context = {"form": {"currency": "EUR"}, "errors": {}, "sectors": SECTORS}
-    return member.page("offer_form.html", context)
-
-
-@router.post("/app/@{username}/pledge")
-async def post_offer(member: MemberDep, session: SessionDep, form: FormDep) -> Response:
-    """Send the pledge (``Offer{Pledge}`` to a remote call, recorded at once for a local one)."""
-    fields = _pledge_fields(form) | {"funding_call": form.get("funding_call", "").strip()}
-    data, errors = validate(PledgeOffer, fields)
-    if data is not None:
-        state = member.visitor.state
-        today = state.clock.today()
-        try:
-            actor = await acting_actor(session, member.principal)
-            call = await funding_call_by_uri(session, state.finder, data.funding_call, today=today)
-            await offer_pledge(session, state.urls, actor, call, data, today=today)
-            await session.commit()
-        except Forbidden:
-            raise
-        except ServiceError as error:
-            errors = field_error(error) if error.status == 422 else {"funding_call": error.detail}
-        else:
-            state.federation.wake_delivery()
-            return see_other(f"/app/@{member.actor.username}")
-    context = {"form": form, "errors": errors, "sectors": SECTORS}
-    return member.page("offer_form.html", context, status=422)

@@ -14,6 +14,7 @@ from server.webapp import (
     members,
     network,
     oauth,
+    pledges,
     publications,
     signin,
     tokens,
@@ -22,7 +23,18 @@ from server.webapp import (
 __all__ = ["router"]
 
 router = APIRouter()
-for module in (signin, account, dashboard, publications, network, members, tokens, admin, oauth):
+for module in (
+    signin,
+    account,
+    dashboard,
+    publications,
+    pledges,
+    network,
+    members,
+    tokens,
+    admin,
+    oauth,
+):
     router.include_router(module.router)
 router.include_router(oauth.api)
 
