@@ -103,7 +103,9 @@ async def post_app(body: AppCreate, session: SessionDep) -> AppPublic:
     )
 
 
-def _consent(visitor: Visitor, request: Request, params: dict[str, str], app: OAuthApp | None):  # type: ignore[no-untyped-def]
+def _consent(
+    visitor: Visitor, request: Request, params: dict[str, str], app: OAuthApp | None
+) -> tuple[Exchange, Any]:
     """Validate an authorization request with Authlib; return the exchange and its grant."""
     exchange = Exchange(app=app, now=visitor.state.clock.now())
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -69,7 +69,6 @@ class Visitor:
     pending: AccountSession | None = None
     #: A CSRF cookie to set on the response (first visit).
     new_csrf_cookie: str | None = None
-    flash: list[str] = field(default_factory=list)
 
     def page(self, name: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
         """Render a page for this visitor (instance name, account, language, CSRF token)."""
