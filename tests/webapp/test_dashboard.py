@@ -181,3 +181,27 @@ async def test_pages__french_from_the_browser_or_the_account(
     french = await client.get("/signin", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
     assert '<html lang="en">' in english.text and "Sign in" in english.text
     assert '<html lang="fr">' in french.text and "Se connecter" in french.text
+
+
+async def test_pages__the_account_s_language_wins_over_the_browser(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await make_account(app, "ada@example.org")
+    await sign_in(client, "ada@example.org")
+    await post_form(client, "/account", "/account/language", {"language": "fr"})
+    page = await client.get("/account", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in page.text and "Mon compte" in page.text
+
+
+async def test_admin__suspends_an_actor_and_lifts_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    await make_account(app, "root@example.org", admin=True)
+    await sign_in(client, "root@example.org")
+    page = await client.get("/admin")
+    await client.post("/admin/actors/coop/suspend", data={"csrf": csrf_in(page.text)})
+    assert (await client.get("/api/v1/directory?type=actor")).json()["items"] == []
+    assert "Lift the suspension" in (await client.get("/admin")).text
+    await client.post("/admin/actors/coop/unsuspend", data={"csrf": csrf_in(page.text)})
+    assert len((await client.get("/api/v1/directory?type=actor")).json()["items"]) == 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 
-from tests.conftest import create_actor
+from server.main import create_app
+from server.settings import Settings
+from tests.conftest import TEST_BASE_URL, create_actor
 from tests.mailbox import Mailbox
-from tests.webapp.people import PASSWORD, make_account, post_form, sign_in
+from tests.webapp.people import PASSWORD, csrf_in, make_account, post_form, sign_in
 
 
 async def test_invitation__a_mailed_link_makes_a_new_member_who_publishes(
@@ -90,3 +94,38 @@ async def test_password_reset__the_mailed_link_sets_a_new_password_once(
     await post_form(mail_client, "/app", "/signout", {})
     assert (await sign_in(mail_client, "ada@example.org")).status_code == 401
     assert (await sign_in(mail_client, "ada@example.org", new)).status_code == 303
+
+
+async def test_signup__approval_waits_for_an_admin(
+    settings: Settings, mailbox: tuple[Mailbox, str]
+) -> None:
+    configured = settings.model_copy(update={"smtp_url": mailbox[1], "registrations": "approval"})
+    app = create_app(configured)
+    async with app.router.lifespan_context(app):
+        await make_account(app, "root@example.org", admin=True)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as client:
+            # Given a person who signs up and confirms the address
+            fields = {"email": "dan@example.org", "password": PASSWORD, "password_again": PASSWORD}
+            await post_form(client, "/signup", "/signup", fields)
+            link = mailbox[0].link_to("dan@example.org")
+            confirmed = await post_form(client, link, link, {})
+            assert "waits for an admin" in confirmed.text
+            assert (await sign_in(client, "dan@example.org")).status_code == 401
+
+            # When an admin approves the account
+            await sign_in(client, "root@example.org")
+            page = await client.get("/admin")
+            approve = first_action(page.text, "/approve")
+            await client.post(approve, data={"csrf": csrf_in(page.text)})
+            await post_form(client, "/admin", "/signout", {})
+
+            # Then it signs in
+            assert (await sign_in(client, "dan@example.org")).status_code == 303
+
+
+def first_action(html: str, ending: str) -> str:
+    """Return the first form action of the page that ends with ``ending``."""
+    found = re.search(rf'action="([^"]+{re.escape(ending)})"', html)
+    assert found, f"no form posting to …{ending}"
+    return found.group(1)
