@@ -18,6 +18,11 @@ from pydantic import ValidationError
 
 from schemas.api import ActorCreate
 from schemas.states import ActorKind, DeliveryState, DomainBlock
+from server.accounts.accounts import create_account, normalize_email
+from server.accounts.links import LinkPurpose, issue_link
+from server.accounts.members import add_member
+from server.clock import utcnow
+from server.domain.access import Role
 from server.domain.actors import (
     create_local_actor,
     delete_local_actor,
@@ -46,6 +51,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 actor_app = typer.Typer(no_args_is_help=True, help="Manage local actors.")
 token_app = typer.Typer(no_args_is_help=True, help="Manage API tokens.")
 domain_app = typer.Typer(no_args_is_help=True, help="Block, silence or unblock remote domains.")
+account_app = typer.Typer(no_args_is_help=True, help="Manage the accounts people sign in with.")
+app.add_typer(account_app, name="account")
 app.add_typer(actor_app, name="actor")
 app.add_typer(token_app, name="token")
 app.add_typer(domain_app, name="domain")
@@ -110,9 +117,14 @@ def serve(
     settings = load_settings()
     upgrade(settings.database_url)
     if demo:
-        from server.demo import seed_demo
+        from server.demo import seed_demo, seed_demo_account
 
         run_with_db(seed_demo)
+        email, password = run_with_db(seed_demo_account)
+        typer.echo(
+            f"Demo account: sign in at {settings.base_url}/signin as {email} "
+            f"with the password {password}"
+        )
     uvicorn.run(
         "server.cli:served_app",
         factory=True,
@@ -212,6 +224,34 @@ def deliveries(
             )
 
     run_with_db(work)
+
+
+@account_app.command("create")
+def account_create(
+    email: Annotated[str, typer.Argument(help="The person's email address.")],
+    admin: Annotated[bool, typer.Option("--admin", help="An instance admin.")] = False,
+    member_of: Annotated[
+        str | None, typer.Option(help="Make it the owner of this local actor.")
+    ] = None,
+) -> None:
+    """Create an account; a single-use sign-in link (valid two days) is printed on the last
+    line: whoever opens it signs in and chooses a password."""
+    address = normalize_email(email)
+    if address is None:
+        raise fail(f"not an email address: {email}", 2)
+
+    async def work(settings: Settings, db: Database, urls: Urls) -> str:
+        async with db.session() as session:
+            now = utcnow()
+            account = await create_account(session, address, is_admin=admin, now=now)
+            if member_of is not None:
+                actor = await get_local_actor(session, member_of)
+                await add_member(session, account.id or 0, actor.id or 0, Role.owner)
+            secret = await issue_link(session, account, LinkPurpose.signin, now=now)
+            await session.commit()
+            return urls.url(f"/signin/link/{secret}")
+
+    typer.echo(run_with_db(work))
 
 
 @actor_app.command("create")

@@ -5,6 +5,7 @@ One actor, one project and one funding call; a later run leaves existing data as
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,7 +13,10 @@ from sqlalchemy import select
 from schemas.api import ActorCreate
 from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.states import ActorKind
+from server.accounts.accounts import create_account, find_account, set_password
+from server.accounts.members import add_member
 from server.clock import Clock
+from server.domain.access import Role
 from server.domain.actors import create_local_actor, ensure_instance_actor
 from server.domain.funding import create_funding_call
 from server.domain.projects import create_project
@@ -21,9 +25,10 @@ from server.storage.db import Database
 from server.storage.models import Actor
 from server.urls import Urls
 
-__all__ = ["DEMO_USERNAME", "seed_demo"]
+__all__ = ["DEMO_EMAIL", "DEMO_USERNAME", "seed_demo", "seed_demo_account"]
 
 DEMO_USERNAME = "demo"
+DEMO_EMAIL = "demo@example.org"
 
 
 async def seed_demo(
@@ -81,3 +86,25 @@ async def seed_demo(
             today=today,
         )
         await session.commit()
+
+
+async def seed_demo_account(
+    settings: Settings, db: Database, urls: Urls, *, clock: Clock | None = None
+) -> tuple[str, str]:
+    """Make the demo account (an admin, owner of the demo actor) with a new random password;
+    return its email and password, to be printed (only the hash is stored)."""
+    now = (clock or Clock()).now()
+    password = secrets.token_urlsafe(12)
+    async with db.session() as session:
+        account = await find_account(session, DEMO_EMAIL)
+        if account is None:
+            account = await create_account(
+                session, DEMO_EMAIL, password=password, is_admin=True, confirmed=True, now=now
+            )
+        else:
+            await set_password(session, account, password, now=now)
+        actor = await session.scalar(select(Actor).where(Actor.username == DEMO_USERNAME))
+        if actor is not None and account.id is not None and actor.id is not None:
+            await add_member(session, account.id, actor.id, Role.owner)
+        await session.commit()
+    return DEMO_EMAIL, password

@@ -39,6 +39,7 @@ from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
 from server.urls import Urls
+from server.webapp.routes import router as webapp
 
 __all__ = ["create_app"]
 
@@ -106,6 +107,7 @@ def create_app(
         monitoring.router,
         api_docs.router,
         pages.router,
+        webapp,
     ]
     for router in routers:
         document_errors(router)

@@ -67,6 +67,22 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log verbosity."
     )
+    registrations: Literal["closed", "approval", "open"] = Field(
+        "closed",
+        description="Who may create an account: only those invited (closed), anyone once an "
+        "admin approves (approval), or anyone (open).",
+    )
+    smtp_url: str | None = Field(
+        None,
+        description="smtp://user:password@host:port (STARTTLS when offered) or smtps://…; "
+        "unset: mails are written to the log.",
+    )
+    mail_from: str | None = Field(
+        None, max_length=254, description="Sender of the mails (default: communs@<host>)."
+    )
+    default_language: Literal["en", "fr"] = Field(
+        "en", description="Language of the pages when neither the account nor the browser says."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -89,6 +105,25 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must be smtp://[user:password@]host[:port] or smtps://…")
+        try:
+            parts.port  # noqa: B018  (raises for a port that is not a number)
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        return value
+
+    @field_validator("registrations", "default_language", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_log_level(cls, value: object) -> object:
@@ -98,6 +133,16 @@ class Settings(BaseSettings):
     def domain(self) -> str:
         """The handle domain: host[:port] of the base URL."""
         return urlsplit(self.base_url).netloc
+
+    @property
+    def is_https(self) -> bool:
+        """Whether the public URL is https (session cookies are then ``Secure``)."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def sender(self) -> str:
+        """The address mails come from."""
+        return self.mail_from or f"communs@{urlsplit(self.base_url).hostname}"
 
     @property
     def is_sqlite(self) -> bool:

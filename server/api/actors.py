@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate, InstancePublic
 from server import __version__
+from server.domain.access import Role, require_role
 from server.domain.actors import (
     actor_public,
     create_local_actor,
@@ -15,7 +16,6 @@ from server.domain.actors import (
     instance_username,
     update_actor,
 )
-from server.errors import Forbidden
 from server.http.deps import Admin, SessionDep, StateDep, Writer
 from server.http.doccache import actor_key
 from server.http.jsonroute import StorableJSONRoute
@@ -64,8 +64,7 @@ async def delete_actor(username: str, caller: Writer, state: StateDep, session: 
     """Delete a local actor for good (its own token, or an admin): followers' and followed
     servers get ``Delete``, its URLs answer 410 and its username is never reused."""
     actor = await get_local_actor(session, username)
-    if not caller.is_admin and caller.actor_id != actor.id:
-        raise Forbidden("this token may only delete its own actor")
+    require_role(caller, actor, Role.owner)
     await delete_local_actor(session, state.urls, actor)
     state.documents.forget(actor_key(username))
     state.federation.wake_delivery()
@@ -77,8 +76,7 @@ async def patch_actor(
 ) -> ActorPublic:
     """Update a local actor (its own token, or an admin)."""
     actor = await get_local_actor(session, username)
-    if not caller.is_admin and caller.actor_id != actor.id:
-        raise Forbidden("this token may only change its own actor")
+    require_role(caller, actor, Role.owner)
     actor = await update_actor(session, state.urls, actor, body)
     state.documents.forget(actor_key(username))
     state.federation.wake_delivery()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from schemas.states import FollowState
-from server.domain.access import acting_actor
+from server.domain.access import Role, acting_actor
 from server.domain.follows import (
     accept_follow_request,
     reject_follow_request,
@@ -88,7 +88,7 @@ async def post_follow(
     body: FollowCreate, caller: Writer, state: StateDep, session: SessionDep
 ) -> FollowPublic:
     """Follow a local or remote actor; pending until the remote side accepts."""
-    actor = await acting_actor(session, caller)
+    actor = await acting_actor(session, caller, role=Role.owner)
     target = await resolve_actor(session, state.finder, body.target)
     follow = await start_follow(session, state.urls, actor, target)
     state.federation.wake_delivery()
@@ -107,7 +107,7 @@ async def delete_follow(
     follow_id: RowId, caller: Writer, state: StateDep, session: SessionDep
 ) -> None:
     """Unfollow (sends ``Undo{Follow}`` to a remote actor)."""
-    actor = await acting_actor(session, caller)
+    actor = await acting_actor(session, caller, role=Role.owner)
     follow = await session.get(Follow, follow_id)
     if follow is None or follow.follower_id != actor.id:
         raise NotFound("no such follow")

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from schemas.commons import OfferedPledgePublic, PledgeOffer
 from server.domain.access import acting_actor
-from server.domain.lookup import lookup
+from server.domain.lookup import funding_call_by_uri
 from server.domain.pledge_offers import offer_pledge, offered_pledge_public, withdraw_pledge
 from server.domain.pledges import list_pledges
 from server.errors import NotFound
@@ -18,20 +17,9 @@ from server.http.deps import Reader, SessionDep, StateDep, Writer
 from server.http.idempotency import IdempotencyKeyHeader, answer_once
 from server.http.jsonroute import StorableJSONRoute
 from server.http.paging import Limit, link_to_next
-from server.storage.models import FundingCall, Pledge
+from server.storage.models import Pledge
 
 router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONRoute)
-
-
-async def _call(session: SessionDep, state: StateDep, uri: str) -> FundingCall:
-    query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
-    call = (await session.execute(query)).scalar_one_or_none()
-    if call is None:
-        entry = await lookup(session, state.finder, uri, today=state.clock.today())
-        if entry.type != "funding_call":
-            raise NotFound(f"{uri} is not a funding call")
-        call = (await session.execute(query)).scalar_one()
-    return call
 
 
 @router.post("/pledges", status_code=202, response_model=OfferedPledgePublic)
@@ -47,7 +35,9 @@ async def post_pledge(
 
     async def create() -> OfferedPledgePublic:
         actor = await acting_actor(session, caller)
-        call = await _call(session, state, body.funding_call)
+        call = await funding_call_by_uri(
+            session, state.finder, body.funding_call, today=state.clock.today()
+        )
         pledge = await offer_pledge(
             session, state.urls, actor, call, body, today=state.clock.today()
         )

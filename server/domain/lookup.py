@@ -22,7 +22,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.storage.models import Actor, FundingCall, Project
 from server.urls import Urls
 
-__all__ = ["Finder", "lookup", "resolve_actor"]
+__all__ = ["Finder", "funding_call_by_uri", "lookup", "resolve_actor"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,20 @@ async def _stored_object(session: AsyncSession, uri: str) -> tuple[Kind, Any] | 
         if row is not None:
             return kind, row
     return None
+
+
+async def funding_call_by_uri(
+    session: AsyncSession, finder: Finder, uri: str, *, today: date
+) -> FundingCall:
+    """Return the live funding call at ``uri``, fetching a remote one first if unknown.
+
+    Raises ``NotFound`` when ``uri`` names something else, and what ``lookup`` raises.
+    """
+    query = select(FundingCall).where(FundingCall.uri == uri, FundingCall.deleted_at == None)
+    call = (await session.execute(query)).scalar_one_or_none()
+    if call is None:
+        entry = await lookup(session, finder, uri, today=today)
+        if entry.type != "funding_call":
+            raise NotFound(f"{uri} is not a funding call")
+        call = (await session.execute(query)).scalar_one()
+    return call

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from server.clock import utcnow
+from server.storage.accounts import Account, Membership
 from server.storage.models import ApiToken
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "hash_token",
     "issue_token",
     "list_tokens",
+    "new_token_secret",
     "revoke_token",
 ]
 
@@ -27,11 +29,17 @@ SCOPES = ("read", "write", "admin")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request acts as: a local actor (``actor_id``) or an admin token, and its scopes."""
+    """Who a request acts as: a local actor (``actor_id``) or an admin token, and its scopes.
+
+    ``role`` is what the actor's member (``account_id``) may do for it: ``owner`` or
+    ``editor``; tokens made from the command line belong to no account and act as the owner.
+    """
 
     token_hash: str
     actor_id: int | None
     scopes: frozenset[str]
+    account_id: int | None = None
+    role: str = "owner"
 
     @property
     def is_admin(self) -> bool:
@@ -42,28 +50,43 @@ class Principal:
         return self.is_admin or scope in self.scopes
 
 
+def new_token_secret() -> str:
+    """Return a new token secret (``cm_`` and 256 random bits)."""
+    return "cm_" + secrets.token_urlsafe(32)
+
+
 def hash_token(token: str) -> str:
     """Return the stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def issue_token(
-    session: AsyncSession, *, actor_id: int | None, scopes: list[str], name: str = ""
+    session: AsyncSession,
+    *,
+    actor_id: int | None,
+    scopes: list[str],
+    name: str = "",
+    account_id: int | None = None,
+    app_id: int | None = None,
+    secret: str | None = None,
 ) -> str:
-    """Create a token and return its secret, which is never stored in clear.
+    """Create a token and return its secret (``secret`` when given), which is never stored in
+    clear; the token acts for ``account_id``'s membership of the actor when given.
 
     Raises ``ValueError`` for an unknown scope.
     """
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
         raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown)) or '(none given)'}")
-    token = "cm_" + secrets.token_urlsafe(32)
+    token = secret or new_token_secret()
     session.add(
         ApiToken(
             token_hash=hash_token(token),
             actor_id=actor_id,
             scopes=" ".join(s for s in SCOPES if s in scopes),
             name=name,
+            account_id=account_id,
+            app_id=app_id,
         )
     )
     await session.commit()
@@ -71,7 +94,11 @@ async def issue_token(
 
 
 async def authenticate(session: AsyncSession, token: str) -> Principal | None:
-    """Return the principal of a valid, unrevoked token, or ``None``."""
+    """Return the principal of a valid, unrevoked token, or ``None``.
+
+    A token of an account is valid while that account is active and still a member of the
+    actor, with the role it has now.
+    """
     digest = hash_token(token)
     row = (
         (
@@ -84,7 +111,29 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
     )
     if row is None:
         return None
-    return Principal(token_hash=digest, actor_id=row.actor_id, scopes=frozenset(row.scopes.split()))
+    role = "owner"
+    if row.account_id is not None:
+        found = (
+            await session.execute(
+                select(Membership.role)
+                .join(Account, col(Account.id) == Membership.account_id)
+                .where(
+                    Membership.account_id == row.account_id,
+                    Membership.actor_id == row.actor_id,
+                    Account.status == "active",
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        role = found[0]
+    return Principal(
+        token_hash=digest,
+        actor_id=row.actor_id,
+        scopes=frozenset(row.scopes.split()),
+        account_id=row.account_id,
+        role=role,
+    )
 
 
 async def list_tokens(session: AsyncSession, *, actor_id: int | None) -> list[ApiToken]:

@@ -30,6 +30,7 @@ from schemas.states import (
     ProjectStatus,
 )
 from server.clock import utcnow
+from server.storage import accounts as _accounts  # noqa: F401  (the tables api_token refers to)
 from server.storage.db import UTCDateTime
 
 __all__ = [
@@ -118,6 +119,11 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     actor_id: int | None = Field(default=None, foreign_key="actor.id", index=True)
+    #: The person the token acts for (``actor_id`` with that member's role); None for tokens
+    #: made from the command line, which act as the actor's owner.
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    #: The OAuth app it was granted to, if any.
+    app_id: int | None = Field(default=None, foreign_key="oauth_app.id")
     scopes: str = Field(max_length=100)
     name: str = Field(default="", max_length=200)
     created_at: datetime = _created()

@@ -1,0 +1,65 @@
+"""Languages of the pages: gettext catalogs (``locale/<lang>/LC_MESSAGES/messages.po``),
+compiled in memory the first time a language is used, so a fresh install needs no build step.
+
+The language of a page is the account's choice, else the browser's ``Accept-Language``, else
+``COMMUNS_DEFAULT_LANGUAGE``. Python code marks strings for people with ``N_`` (they are
+translated where shown); templates use ``_``/``gettext``/``ngettext`` and ``{% trans %}``.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+__all__ = ["LANGUAGES", "LOCALE_DIR", "N_", "negotiate", "translations"]
+
+LANGUAGES = ("en", "fr")
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+@cache
+def translations(language: str) -> Translations:
+    """Return the catalog of ``language`` (one of ``LANGUAGES``), compiled once per process."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as file:
+        catalog = read_po(file, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def _accepted(header: str) -> list[str]:
+    """Return the primary language subtags of an Accept-Language header, best first."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(header.split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, index, tag.split("-")[0].lower()))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def negotiate(*, chosen: str | None, accept_language: str, default: str) -> str:
+    """Return the language of a page: the account's choice, else the browser's, else default."""
+    if chosen in LANGUAGES:
+        return chosen
+    for tag in _accepted(accept_language):
+        if tag in LANGUAGES:
+            return tag
+    return default
