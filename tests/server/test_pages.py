@@ -46,15 +46,14 @@ async def test_funding_call_page__progress_pledges_and_metadata(
 ) -> None:
     # Given a call for a project with pledges from a local actor and an offline funder
     _, token = await create_actor(app, "coop", name="La Coop")
-    await create_actor(app, "region", name="La Région", kind="public_body")
+    _, region = await create_actor(app, "region", name="La Région", kind="public_body")
     project = await post_project(client, token)
     call = await post_call(client, token, project_id=project["id"], deadline="2099-03-01")
     path = f"/api/v1/funding-calls/{call['id']}/pledges"
     await client.post(path, json=pledge_body("10000"), headers=bearer(token))
+    own = {"funding_call": call["uri"], "amount": {"amount": "2500", "currency": "EUR"}}
     await client.post(
-        path,
-        json=pledge_body("2500", sector="individual", funder_name=None, pledger="region"),
-        headers=bearer(token),
+        "/api/v1/pledges", json=own | {"sector": "individual"}, headers=bearer(region)
     )
     # When a browser opens the call's URL
     response = await client.get(f"/funding-calls/{call['id']}", headers={"Accept": "text/html"})
