@@ -75,6 +75,12 @@ def pledge_body(amount: Any = "12500.00", **fields: Any) -> dict[str, Any]:
     return body
 
 
+def offer_body(call_uri: str, amount: str = "10.00", sector: str = "private") -> dict[str, Any]:
+    """Return a pledge the token's actor makes itself (``POST /api/v1/pledges``), in EUR."""
+    money = {"amount": amount, "currency": "EUR"}
+    return {"funding_call": call_uri, "amount": money, "sector": sector}
+
+
 async def post_call(client: httpx.AsyncClient, token: str, **fields: Any) -> dict[str, Any]:
     """Create a funding call through the API and return its JSON."""
     response = await client.post(

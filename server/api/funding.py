@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,33 +154,45 @@ async def post_pledge(object_id: str, body: PledgeCreate, post: PublishingPost) 
     return await post.answer(body, status_code=201, create=create)
 
 
-@router.get("/funding-calls/{object_id}/pledges", response_model=PledgesPublic)
-async def read_pledges(
+@dataclass(frozen=True)
+class CallList:
+    """What reading a page of a call's pledges or history takes: the call's id, a session,
+    the cursor and the page size."""
+
+    object_id: str
+    session: AsyncSession
+    cursor: str | None
+    limit: int
+
+
+async def _call_list(
     object_id: str,
-    request: Request,
     session: SessionDep,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Response:
+) -> CallList:
+    return CallList(object_id, session, cursor, limit)
+
+
+CallListDep = Annotated[CallList, Depends(_call_list)]
+
+
+@router.get("/funding-calls/{object_id}/pledges", response_model=PledgesPublic)
+async def read_pledges(request: Request, page: CallListDep) -> Response:
     """List a call's pledges, newest first: accepted ones, and withdrawn ones, which are never
     counted (ETag)."""
-    call = await get_funding_call(session, object_id)
-    rows, next_cursor = await list_pledges(session, call, cursor=cursor, limit=limit)
-    items = [await pledge_public(session, p) for p in rows]
-    return json_with_etag(request, PledgesPublic(items=items, next_cursor=next_cursor))
+    call = await get_funding_call(page.session, page.object_id)
+    rows, after = await list_pledges(page.session, call, cursor=page.cursor, limit=page.limit)
+    items = [await pledge_public(page.session, p) for p in rows]
+    return json_with_etag(request, PledgesPublic(items=items, next_cursor=after))
 
 
 @router.get("/funding-calls/{object_id}/history", response_model=FundingCallHistoryPublic)
-async def read_history(
-    object_id: str,
-    request: Request,
-    session: SessionDep,
-    cursor: Cursor = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Response:
+async def read_history(request: Request, page: CallListDep) -> Response:
     """List every change to a call's figures or status, newest first: who, when, and the
-    figures after it (ETag). History rows are never edited nor deleted."""
-    call = await get_funding_call(session, object_id, allow_deleted=True)
-    rows, next_cursor = await list_history(session, call, cursor=cursor, limit=limit)
-    items = [await event_public(session, event) for event in rows]
-    return json_with_etag(request, FundingCallHistoryPublic(items=items, next_cursor=next_cursor))
+    figures after it; still readable once the call is deleted (ETag). History rows are never
+    edited nor deleted."""
+    call = await get_funding_call(page.session, page.object_id, allow_deleted=True)
+    rows, after = await list_history(page.session, call, cursor=page.cursor, limit=page.limit)
+    items = [await event_public(page.session, event) for event in rows]
+    return json_with_etag(request, FundingCallHistoryPublic(items=items, next_cursor=after))

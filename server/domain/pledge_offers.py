@@ -73,17 +73,7 @@ async def offer_pledge(
     """
     owner = await _owner(session, call)
     if call.is_local:
-        return await accept_pledge(
-            session,
-            urls,
-            owner,
-            call,
-            amount=data.amount,
-            sector=data.sector,
-            message=data.message,
-            pledger=pledger,
-            today=today,
-        )
+        return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
     if call.status not in _TAKES_PLEDGES:
         raise Conflict(f"the funding call is {call.status}; it takes no more pledges")
     if data.amount.currency != call.currency:

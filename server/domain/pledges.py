@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from schemas.commons import Money, PledgeCreate, PledgePublic
+from schemas.commons import PledgeCreate, PledgeOffer, PledgePublic
 from schemas.states import CallEventKind, FundingStatus, PledgeState
 from server.domain.figures import check_room_for, effective_status, lock_call, publish_change
 from server.domain.history import Change
@@ -61,15 +61,13 @@ async def accept_pledge(
     urls: Urls,
     owner: Actor,
     call: FundingCall,
+    terms: PledgeCreate | PledgeOffer,
     *,
-    amount: Money,
-    sector: str,
-    message: str,
     pledger: Actor | None,
-    funder_name: str | None = None,
     today: date,
 ) -> Pledge:
-    """Count a pledge by ``pledger`` itself, or recorded by the owner for ``funder_name``.
+    """Count a pledge of ``terms`` (amount, sector, message) by ``pledger`` itself, or, with
+    no pledger, recorded by the owner for the funder that ``terms`` names.
 
     Raises ``Invalid`` for a currency other than the call's or the owner pledging to its own
     call, ``Conflict`` when the call is closed or cancelled or its total would pass the
@@ -79,11 +77,12 @@ async def accept_pledge(
     status = effective_status(call, today)
     if status in (FundingStatus.closed, FundingStatus.cancelled):
         raise Conflict(f"funding call {call.id!r} is {status}; it takes no more pledges")
-    if amount.currency != call.currency:
-        raise Invalid(f"amount.currency: the call is in {call.currency}, not {amount.currency}")
+    currency = terms.amount.currency
+    if currency != call.currency:
+        raise Invalid(f"amount.currency: the call is in {call.currency}, not {currency}")
     if pledger is not None and pledger.id == owner.id:
         raise Invalid("pledger: must be another actor than the call's owner")
-    minor = amount.minor()
+    minor = terms.amount.minor()
     check_room_for(call, minor)
     object_id = new_id()
     pledge = Pledge(
@@ -91,12 +90,12 @@ async def accept_pledge(
         uri=urls.pledge(object_id),
         funding_call_id=call.id,
         pledger_id=pledger.id if pledger else None,
-        funder_name=funder_name,
+        funder_name=terms.funder_name if isinstance(terms, PledgeCreate) else None,
         recorded_by_owner=pledger is None,
-        sector=sector,
+        sector=terms.sector,
         amount_minor=minor,
         currency=call.currency,
-        message=message,
+        message=terms.message,
         state=PledgeState.accepted,
     )
     session.add(pledge)
@@ -127,18 +126,7 @@ async def record_pledge(
             f"pledger: only {pledger.username} can pledge in its own name, with its own token "
             "(POST /api/v1/pledges); record a funder outside the fediverse with funder_name"
         )
-    return await accept_pledge(
-        session,
-        urls,
-        owner,
-        call,
-        amount=data.amount,
-        sector=data.sector,
-        message=data.message,
-        pledger=pledger,
-        funder_name=data.funder_name,
-        today=today,
-    )
+    return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
 
 
 async def get_pledge(session: AsyncSession, object_id: str) -> Pledge:

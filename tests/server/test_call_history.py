@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from server.domain.funding import close_expired_calls
 from server.storage.models import FundingCall, FundingCallEvent
 from tests.conftest import create_actor
-from tests.publications import bearer, pledge_body, post_call, today
+from tests.publications import bearer, offer_body, pledge_body, post_call, today
 from tests.server.test_funding import move_deadline
 
 
@@ -21,11 +21,6 @@ async def history(client: httpx.AsyncClient, call_id: str, **params: Any) -> dic
     response = await client.get(f"/api/v1/funding-calls/{call_id}/history", params=params)
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def own_pledge(call: dict[str, Any], amount: str) -> dict[str, Any]:
-    money = {"amount": amount, "currency": "EUR"}
-    return {"funding_call": call["uri"], "amount": money, "sector": "private"}
 
 
 async def test_history__every_change_with_who_when_and_the_figures_after_it(
@@ -38,7 +33,9 @@ async def test_history__every_change_with_who_when_and_the_figures_after_it(
     calls = f"/api/v1/funding-calls/{call['id']}"
     # When region pledges 60.00, coop records 50.00 for a region outside the fediverse, region
     # withdraws its pledge, coop retitles the call, raises its goal, then cancels it
-    mine = await client.post("/api/v1/pledges", json=own_pledge(call, "60"), headers=bearer(token))
+    mine = await client.post(
+        "/api/v1/pledges", json=offer_body(call["uri"], "60"), headers=bearer(token)
+    )
     recorded = await client.post(f"{calls}/pledges", json=pledge_body("50"), headers=bearer(owner))
     await client.delete(f"/api/v1/pledges/{mine.json()['id']}", headers=bearer(token))
     await client.patch(calls, json={"title": "A new title"}, headers=bearer(owner))

@@ -22,7 +22,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
     deliver_and_process,
     remote,
 )
-from tests.publications import AS2_ACCEPT, bearer, pledge_body
+from tests.publications import AS2_ACCEPT, bearer, offer_body, pledge_body
 from tests.server.test_pledge_offers import offer, open_call
 
 
@@ -44,11 +44,9 @@ async def test_figures__page_api_and_note_agree_and_leave_out_what_is_not_counte
     _, region = await create_actor(app, "region", name="La Région")
     # And pledges of every fate: region's own (kept and withdrawn), one coop recorded,
     # one of bob's Offers accepted and one rejected
-    mine = {"funding_call": call["uri"], "sector": "private"}
     for amount in ("30", "5"):
-        money = {"amount": amount, "currency": "EUR"}
         made = await client.post(
-            "/api/v1/pledges", json=mine | {"amount": money}, headers=bearer(region)
+            "/api/v1/pledges", json=offer_body(call["uri"], amount), headers=bearer(region)
         )
     withdrawn = made.json()["id"]
     assert (await client.delete(f"/api/v1/pledges/{withdrawn}", headers=bearer(region))).is_success

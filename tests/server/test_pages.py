@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.conftest import create_actor
-from tests.publications import bearer, pledge_body, post_call, post_project
+from tests.publications import bearer, offer_body, pledge_body, post_call, post_project
 
 
 class Page(HTMLParser):
@@ -51,10 +51,8 @@ async def test_funding_call_page__progress_pledges_and_metadata(
     call = await post_call(client, token, project_id=project["id"], deadline="2099-03-01")
     path = f"/api/v1/funding-calls/{call['id']}/pledges"
     await client.post(path, json=pledge_body("10000"), headers=bearer(token))
-    own = {"funding_call": call["uri"], "amount": {"amount": "2500", "currency": "EUR"}}
-    await client.post(
-        "/api/v1/pledges", json=own | {"sector": "individual"}, headers=bearer(region)
-    )
+    own = offer_body(call["uri"], "2500", "individual")
+    await client.post("/api/v1/pledges", json=own, headers=bearer(region))
     # When a browser opens the call's URL
     response = await client.get(f"/funding-calls/{call['id']}", headers={"Accept": "text/html"})
     # Then it gets the page, with the AS2 alternate as a tag and as a Link header

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from schemas.states import PledgeState
 from server.storage.models import Pledge
 from tests.conftest import create_actor
-from tests.publications import AS2_ACCEPT, bearer, pledge_body, post_call, sent
+from tests.publications import AS2_ACCEPT, bearer, offer_body, pledge_body, post_call, sent
 
 
 async def pledge(
@@ -111,9 +111,10 @@ async def test_pledges__an_actor_pledging_itself_is_named_and_attributed(
     _, region = await create_actor(app, "region", name="La Région", kind="public_body")
     call = await post_call(client, token)
     # When region pledges with its own token
-    body = {"funding_call": call["uri"], "amount": {"amount": "12500.00", "currency": "EUR"}}
     response = await client.post(
-        "/api/v1/pledges", json=body | {"sector": "public"}, headers=bearer(region)
+        "/api/v1/pledges",
+        json=offer_body(call["uri"], "12500.00", "public"),
+        headers=bearer(region),
     )
     assert response.status_code == 202, response.text
     made = response.json()
@@ -202,15 +203,6 @@ async def test_post_pledge__progress_is_recomputed_from_accepted_pledges(
         ({"funder_name": None}, "exactly one of pledger"),
         ({"funder_name": None, "pledger": "ghost"}, "no local actor 'ghost'"),
         ({"funder_name": None, "pledger": "coop"}, "another actor"),
-        ({"amount": {"amount": "1e-999999999", "currency": "EUR"}}, "no sign, exponent"),
-        ({"amount": {"amount": "9e999999", "currency": "EUR"}}, "no sign, exponent"),
-        ({"amount": {"amount": "1." + "0" * 600 + "1", "currency": "EUR"}}, "at most 2 decimal"),
-        (
-            {"amount": {"amount": "1000000000000.000000000000000001", "currency": "EUR"}},
-            "at most 2 decimal places",
-        ),
-        ({"amount": {"amount": "10000000000000.01", "currency": "EUR"}}, "above the maximum"),
-        ({"amount": {"amount": "-5", "currency": "EUR"}}, "greater than zero"),
         ({"message": "x" * 2001}, "message"),
     ],
 )
@@ -294,9 +286,10 @@ async def test_read_own_pledges__paged_with_a_link_to_the_next_page(
     call = await post_call(client, owner)
     made = []
     for amount in ("100.00", "200.00", "300.00"):
-        body = {"funding_call": call["uri"], "amount": {"amount": amount, "currency": "EUR"}}
         response = await client.post(
-            "/api/v1/pledges", json=body | {"sector": "public"}, headers=bearer(region)
+            "/api/v1/pledges",
+            json=offer_body(call["uri"], amount, "public"),
+            headers=bearer(region),
         )
         assert response.status_code == 202, response.text
         made.append(response.json()["id"])
