@@ -61,10 +61,11 @@ async def get_pledges(
 async def delete_pledge(
     pledge_id: str, caller: Writer, state: StateDep, session: SessionDep
 ) -> OfferedPledgePublic:
-    """Withdraw a pledge while its call is open (sends ``Undo{Offer}`` to a remote call)."""
+    """Withdraw a pledge the actor made while its call is open (sends ``Undo{Offer}`` to a
+    remote call); a second withdrawal is a 409 and sends nothing."""
     actor = await acting_actor(session, caller)
     pledge = await session.get(Pledge, pledge_id)
-    if pledge is None or pledge.pledger_id != actor.id:
+    if pledge is None or pledge.pledger_id != actor.id or pledge.recorded_by_owner:
         raise NotFound("no such pledge of yours")
     pledge = await withdraw_pledge(session, state.urls, pledge, today=state.clock.today())
     await session.commit()
