@@ -152,11 +152,16 @@ async def close_expired_calls(session: AsyncSession, urls: Urls, *, today: date)
     change (or another worker) settled meanwhile is left alone. Returns how many calls were
     closed; the caller commits.
     """
-    query = select(FundingCall).where(
-        FundingCall.status == FundingStatus.open,
-        FundingCall.deadline < today,
-        FundingCall.deleted_at == None,
-        FundingCall.is_local == True,
+    # In id order: two workers closing at once take the calls' locks in the same order.
+    query = (
+        select(FundingCall)
+        .where(
+            FundingCall.status == FundingStatus.open,
+            FundingCall.deadline < today,
+            FundingCall.deleted_at == None,
+            FundingCall.is_local == True,
+        )
+        .order_by(col(FundingCall.id))
     )
     closed = 0
     for call in (await session.execute(query)).scalars().all():
