@@ -50,9 +50,10 @@ async def test_migrations__every_step_downgrades_and_upgrades_again(database_url
 async def test_migration_0008__marks_owner_recorded_pledges_and_starts_every_history(
     database_url: str,
 ) -> None:
-    # Given a database at 0007 with a local call, pledged to in every way, and a remote call
+    # Given a database just before 0008 with a local call, pledged to in every way, and a
+    # remote call
     config = alembic_config(database_url)
-    await asyncio.to_thread(command.downgrade, config, "0007")
+    await asyncio.to_thread(command.downgrade, config, "0008-1")
     db = Database(database_url)
     pledge = sa.table(
         "pledge",
