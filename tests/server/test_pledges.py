@@ -97,6 +97,8 @@ async def test_post_pledge__an_offline_funder_is_marked_recorded_by_the_owner(
     assert [p["recorded_by_owner"] for p in listed] == [True]
     document = (await client.get(f"/pledges/{made['id']}", headers=AS2_ACCEPT)).json()
     assert document["recordedBy"] == coop.uri and "attributedTo" not in document
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    assert [p["verificationMethod"] for p in proofs] == [f"{coop.uri}#ed25519-key"]
     assert document["name"] == "Région Auvergne-Rhône-Alpes"
     page = await client.get(call["url"], headers={"Accept": "text/html"})
     line = page.text.split(f'id="pledge-{made["id"]}"')[1].split("</li>")[0]
