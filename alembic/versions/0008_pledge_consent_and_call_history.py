@@ -1,8 +1,8 @@
 """pledge.recorded_by_owner and funding_call_event: consent and an append-only call history
 
 Revision ID: 0008
-Revises: 0009 (0007 when written; chained after the proofs' 0009, merged first, so that a
-database already at 0009 still gets this one)
+Revises: 0011 (0007 when written; chained after the revisions main merged first, 0009 and
+0011, so that a database already at one of them still gets this one)
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
