@@ -1,6 +1,7 @@
 """Each hostile amount of issue 17, at each edge that reads money: the JSON API, an Offer on
-the inbox, a remote call pushed or looked up, and the pages. One parser answers them all: a
-422 naming the field, a ``Reject`` with the reason, or nothing stored; never a 500."""
+the inbox, a remote call pushed or looked up, the web app's forms and the pages. One parser
+answers them all: a 422 naming the field, a ``Reject`` with the reason, an error next to the
+form's field, or nothing stored; never a 500."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from schemas.states import ActivityState
-from server.storage.models import Activity, FundingCall, Pledge
+from server.storage.models import Activity, Actor, FundingCall, Pledge
 from tests.fakeremote import (  # noqa: F401  (fixtures)
+    COOP,
     REMOTE,
     RemoteServer,
     app,
@@ -26,6 +28,7 @@ from tests.fakeremote import (  # noqa: F401  (fixtures)
 from tests.publications import call_body, offer_body, pledge_body
 from tests.server.test_pledge_offers import answers, offer, open_call, raised
 from tests.server.test_remote_objects import call_note, coop_follows_bob, create
+from tests.webapp.people import make_account, post_form, sign_in
 
 #: The values the issue found accepted, rounded or crashing, and the limits around them.
 HOSTILE = {
@@ -169,3 +172,34 @@ async def test_pages__the_largest_amounts_render(app: FastAPI, client: httpx.Asy
     assert page.status_code == home.status_code == note.status_code == 200
     assert "10\u202f000\u202f000\u202f000\u202f000,00\xa0€" in page.text
     assert note.json()["raised"]["value"] == largest == note.json()["goal"]["value"]
+
+
+@CASES
+async def test_web_app__a_hostile_amount_is_an_error_next_to_its_field(
+    app: FastAPI, client: httpx.AsyncClient, value: str
+) -> None:
+    # Given ada, a member of coop signed in to the web app, and coop's open call
+    async with app.state.communs.db.session() as session:
+        coop = (await session.execute(select(Actor).where(Actor.uri == COOP))).scalar_one()
+    await make_account(app, "ada@example.org", member_of=coop)
+    await sign_in(client, "ada@example.org")
+    call = await open_call(app, client)
+    before = (await count(app, FundingCall), await count(app, Pledge), await count(app, Activity))
+    new_call, pledges = "/app/@coop/calls/new", f"/app/@coop/calls/{call['id']}/pledges"
+    forms = [
+        (new_call, {"title": "Upkeep", "goal": value, "currency": "EUR", "deadline": "2099-01-01"}),
+        (
+            pledges,
+            {"funder_name": "Région", "amount": value, "currency": "EUR", "sector": "public"},
+        ),
+    ]
+    for page, fields in forms:
+        # When the amount is posted through the form
+        answer = await post_form(client, page, page, fields)
+        # Then the form comes back with an error next to that field
+        assert answer.status_code == 422, (page, answer.text[:200])
+        field = "goal" if "goal" in fields else "amount"
+        assert f'id="{field}-error"' in answer.text, page
+    # And nothing was written or sent
+    after = (await count(app, FundingCall), await count(app, Pledge), await count(app, Activity))
+    assert after == before
