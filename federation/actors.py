@@ -23,7 +23,15 @@ from federation.sigtypes import SignedRequest, Verification
 from schemas.actors import ACTOR_TYPES
 from schemas.base import as_list, get_id
 
-__all__ = ["HOST_MAX", "URI_MAX", "KeyResolver", "ResolvedKey", "http_uri", "parse_actor"]
+__all__ = [
+    "HOST_MAX",
+    "URI_MAX",
+    "KeyResolver",
+    "ResolvedKey",
+    "http_uri",
+    "http_uri_host",
+    "parse_actor",
+]
 
 _NAME_LIMIT = 2048
 _SUMMARY_LIMIT = 20_000
@@ -47,6 +55,13 @@ def http_uri(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return uri if len(parts.netloc) <= HOST_MAX else None
+
+
+def http_uri_host(value: object) -> str | None:
+    """Return the lower-cased host[:port] of an http(s) IRI string ``http_uri`` takes, or
+    None: what an object's id is compared on with its actor's."""
+    uri = http_uri(value) if isinstance(value, str) else None
+    return urlsplit(uri).netloc.lower() if uri else None
 
 
 def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> RemoteActor:

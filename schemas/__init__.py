@@ -14,6 +14,7 @@ from schemas.context import ACTOR_CONTEXT, AS2, AS2_PUBLIC, COMMUNS_NS, OBJECT_C
 from schemas.states import (
     ActivityState,
     ActorKind,
+    CallEventKind,
     DeliveryState,
     DomainBlock,
     FollowState,
@@ -34,6 +35,7 @@ __all__ = [
     "ActivityState",
     "Actor",
     "ActorKind",
+    "CallEventKind",
     "DeliveryState",
     "DomainBlock",
     "FollowState",

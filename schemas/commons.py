@@ -1,15 +1,14 @@
 """JSON API bodies of projects, funding calls and pledges (the Create/Update/Public families).
 
 Money travels as ``{"amount": "50000.00", "currency": "EUR"}``: the amount is a decimal
-**string**, never a JSON number, so no value ever passes through a binary float. Whether the
-currency exists and how many decimals it allows is checked by ``server.money`` (babel).
+**string**, never a JSON number, so no value ever passes through a binary float. It is read by
+``schemas.money``, the one money parser, whatever the edge.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,10 +22,14 @@ from pydantic import (
 )
 
 from schemas.base import StrictModel
-from schemas.states import ProjectStatus, Sector
+from schemas.money import check_currency, parse_amount
+from schemas.states import CallEventKind, ProjectStatus, Sector
 
 __all__ = [
+    "Amount",
     "FundingCallCreate",
+    "FundingCallEventPublic",
+    "FundingCallHistoryPublic",
     "FundingCallPublic",
     "FundingCallUpdate",
     "FundingCallsPublic",
@@ -55,13 +58,19 @@ Tags = Annotated[
     list[Tag], Field(max_length=20), AfterValidator(lambda tags: list(dict.fromkeys(tags)))
 ]
 
-_DECIMAL = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,18})?$")
-
 
 class Money(StrictModel):
-    """An amount of money: a positive decimal string and an ISO 4217 code."""
+    """An amount of money: a positive decimal string and an ISO 4217 code.
 
-    amount: str = Field(description='A decimal string such as "50000.00"; JSON numbers are refused')
+    The amount is read by ``schemas.money.parse_amount``, the parser of every edge: a value
+    it refuses is a 422 naming the field, never rounded.
+    """
+
+    amount: str = Field(
+        description='A decimal string such as "50000.00", with at most the currency\'s '
+        "decimals, above zero and at most 10000000000000.00 EUR (10^15 minor units); "
+        "JSON numbers and exponents are refused"
+    )
     currency: str = Field(description="An ISO 4217 code such as EUR")
 
     @field_validator("amount", mode="before")
@@ -72,26 +81,30 @@ class Money(StrictModel):
                 'amount must be a decimal string such as "50000.00", not a JSON number '
                 "(money never passes through a float)"
             )
-        text = value.strip()
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"amount {value!r} is not a decimal number") from None
-        if number.is_finite() and number <= 0:
-            raise ValueError("amount must be greater than zero")
-        if not _DECIMAL.match(text):
-            raise ValueError(
-                f"amount {value!r} must be digits with an optional decimal point "
-                "(at most 15 before it), such as 50000.00"
-            )
-        return text
+        return value
 
     @field_validator("currency", mode="before")
     @classmethod
     def _code(cls, value: Any) -> str:
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
             raise ValueError("currency must be a three-letter ISO 4217 code such as EUR")
-        return value.strip().upper()
+        return check_currency(value.strip().upper())
+
+    @model_validator(mode="after")
+    def _parsed(self) -> Money:
+        parse_amount(self.amount, self.currency)
+        return self
+
+    def minor(self) -> int:
+        """Return the amount in integer minor units of its currency."""
+        return parse_amount(self.amount, self.currency)
+
+
+class Amount(BaseModel):
+    """An amount as the API answers it: a decimal string (a total may be ``"0.00"``)."""
+
+    amount: str = Field(description='A decimal string such as "50000.00"')
+    currency: str = Field(description="An ISO 4217 code such as EUR")
 
 
 class ProjectFields(StrictModel):
@@ -186,8 +199,8 @@ class FundingCallPublic(BaseModel):
     summary: str
     description: str
     description_html: str
-    goal: Money
-    raised: Money
+    goal: Amount
+    raised: Amount
     raised_by_sector: dict[str, str] = Field(description="Sector → decimal string")
     progress_percent: int
     deadline: date
@@ -208,12 +221,19 @@ class PledgeCreate(StrictModel):
     sector: Sector
     message: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] = ""
     pledger: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
-        None, description="Username of the local actor who pledges"
+        None,
+        description="Only the token's own actor: a pledge carries an actor's name only if "
+        "that actor made it (403 otherwise); other actors pledge with their own token "
+        "(POST /api/v1/pledges)",
     )
     funder_name: (
         Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
         | None
-    ) = Field(None, description="A funder outside the fediverse: a region, a company…")
+    ) = Field(
+        None,
+        description="A funder outside the fediverse (a region, a company…): the pledge is "
+        "marked as recorded by the call's owner",
+    )
 
     @model_validator(mode="after")
     def _one_pledger(self) -> PledgeCreate:
@@ -226,17 +246,47 @@ class PledgePublic(BaseModel):
     id: str
     uri: str
     funding_call_id: str
-    pledger: str | None = Field(description="The pledging actor's URI, if any")
-    funder_name: str | None
+    pledger: str | None = Field(
+        description="The URI of the actor who made the pledge itself (with its own token or "
+        "its own signed Offer); None when the call's owner recorded it"
+    )
+    funder_name: str | None = Field(description="The funder's name, as the call's owner gave it")
+    recorded_by_owner: bool = Field(
+        description="Recorded by the call's owner for a funder outside the fediverse"
+    )
     sector: str
-    amount: Money
+    amount: Amount
     message: str
-    status: str
+    status: str = Field(
+        description="accepted, or withdrawn (listed, never counted); rejected ones are not listed"
+    )
     created_at: datetime
 
 
 class PledgesPublic(BaseModel):
     items: list[PledgePublic]
+    next_cursor: str | None
+
+
+class FundingCallEventPublic(BaseModel):
+    """One change to a call's figures or status, with the figures right after it."""
+
+    id: str
+    at: datetime
+    kind: CallEventKind
+    actor: str | None = Field(
+        description="The URI of the actor who made the change; None for this instance itself "
+        "(a deadline passing, the start of the history)"
+    )
+    pledge: str | None = Field(description="The pledge accepted or withdrawn, if any")
+    amount: Amount | None = Field(description="That pledge's amount")
+    goal: Amount
+    raised: Amount
+    status: str
+
+
+class FundingCallHistoryPublic(BaseModel):
+    items: list[FundingCallEventPublic]
     next_cursor: str | None
 
 
@@ -257,7 +307,7 @@ class OfferedPledgePublic(BaseModel):
     id: str
     uri: str
     funding_call: str
-    amount: Money
+    amount: Amount
     sector: str
     message: str
     state: str

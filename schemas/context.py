@@ -63,6 +63,7 @@ COMMUNS_TERMS: Final[dict[str, Any]] = {
     "raisedBySector": {"@id": "communs:raisedBySector", "@container": "@index"},
     "project": {"@id": "communs:project", "@type": "@id"},
     "fundingCall": {"@id": "communs:fundingCall", "@type": "@id"},
+    "recordedBy": {"@id": "communs:recordedBy", "@type": "@id"},
     "license": "schema:license",
     "codeRepository": {"@id": "schema:codeRepository", "@type": "@id"},
     "MonetaryAmount": "schema:MonetaryAmount",

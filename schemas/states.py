@@ -7,6 +7,7 @@ from enum import StrEnum
 __all__ = [
     "ActivityState",
     "ActorKind",
+    "CallEventKind",
     "DeliveryState",
     "DomainBlock",
     "FollowState",
@@ -78,3 +79,16 @@ class PledgeState(StrEnum):
     accepted = "accepted"
     rejected = "rejected"
     withdrawn = "withdrawn"
+
+
+class CallEventKind(StrEnum):
+    """What changed a funding call's figures or status, in its history."""
+
+    history_started = "history_started"
+    created = "created"
+    pledged = "pledged"
+    withdrawn = "withdrawn"
+    edited = "edited"
+    cancelled = "cancelled"
+    closed = "closed"
+    updated_remotely = "updated_remotely"

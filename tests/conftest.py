@@ -7,6 +7,7 @@ PostgreSQL too (the ``database_url`` fixture is parametrised over both).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from server.main import create_app
@@ -44,16 +46,18 @@ def migrated_database(
 
 
 @pytest.fixture
-async def database_url(migrated_database: str) -> AsyncIterator[str]:
-    """The scratch database, emptied before each test."""
+async def database_url(migrated_database: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The scratch database, empty: a copy of the migrated SQLite file, or the PostgreSQL
+    database truncated (a DELETE would meet the triggers that keep history rows forever)."""
+    if migrated_database.startswith("sqlite"):
+        copy = tmp_path / "communs.db"
+        shutil.copyfile(make_url(migrated_database).database or "", copy)
+        yield f"sqlite+aiosqlite:///{copy}"
+        return
     db = Database(migrated_database)
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     async with db.engine.begin() as conn:
-        if db.is_sqlite:
-            for table in tables:
-                await conn.execute(text(f'DELETE FROM "{table}"'))
-        else:
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
     await db.dispose()
     yield migrated_database
 

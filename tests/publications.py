@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlmodel import col
 
+from schemas.states import FollowState
 from server.clock import utcnow
-from server.storage.models import Activity
+from server.storage.models import Activity, Actor, Follow
 
 AS2_ACCEPT = {"Accept": "application/activity+json"}
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -73,6 +75,12 @@ def pledge_body(amount: Any = "12500.00", **fields: Any) -> dict[str, Any]:
     return body
 
 
+def offer_body(call_uri: str, amount: str = "10.00", sector: str = "private") -> dict[str, Any]:
+    """Return a pledge the token's actor makes itself (``POST /api/v1/pledges``), in EUR."""
+    money = {"amount": amount, "currency": "EUR"}
+    return {"funding_call": call_uri, "amount": money, "sector": sector}
+
+
 async def post_call(client: httpx.AsyncClient, token: str, **fields: Any) -> dict[str, Any]:
     """Create a funding call through the API and return its JSON."""
     response = await client.post(
@@ -105,3 +113,28 @@ async def sent(app: FastAPI, object_uri: str | None = None) -> list[dict[str, An
 
 def today() -> date:
     return utcnow().date()
+
+
+async def follow_from(app: FastAPI, followed: Actor, inbox_base: str) -> None:
+    """Store a remote actor whose inbox is the recorder, as an accepted follower."""
+    host = urlsplit(inbox_base).netloc
+    async with app.state.communs.db.session() as session:
+        remote = Actor(
+            uri=f"{inbox_base}/users/bob",
+            username="bob",
+            domain=host,
+            type="Person",
+            inbox_uri=f"{inbox_base}/users/bob/inbox",
+            shared_inbox_uri=f"{inbox_base}/inbox",
+        )
+        session.add(remote)
+        await session.flush()
+        session.add(
+            Follow(
+                uri=f"{inbox_base}/follows/1",
+                follower_id=remote.id or 0,
+                followed_id=followed.id or 0,
+                state=FollowState.accepted,
+            )
+        )
+        await session.commit()

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from server.domain.funding import get_funding_call, note_of_call
+from server.domain.figures import note_of_call
+from server.domain.funding import get_funding_call
 from server.domain.interactions import with_interactions
 from server.domain.notes import pledge_document, project_note, tombstone
 from server.domain.pledges import funder_of, get_pledge
@@ -94,7 +95,8 @@ async def pledge(
     pledger, name = await funder_of(session, found)
     owner = await session.get(Actor, call.actor_id)
     signers = {a.id: a for a in (pledger, owner) if a is not None and a.is_local}
-    document = pledge_document(found, call, pledger=pledger, funder=name)
+    recorded_by = owner if found.recorded_by_owner else None
+    document = pledge_document(found, call, pledger=pledger, funder=name, recorded_by=recorded_by)
     document = signed(document, signers.values(), created=state.clock.now())
     return with_etag(request, AS2Response(dump(document)))
 

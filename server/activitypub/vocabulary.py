@@ -28,6 +28,8 @@ _DEFINITIONS: Final = {
     "sector": "The sector of a funder: public, private, civil_society or individual.",
     "project": "The project (a Note with objectType Project) a funding call is for.",
     "fundingCall": "The funding call a pledge is for.",
+    "recordedBy": "The call's owner, on a pledge it recorded for a funder outside the "
+    "fediverse: no actor vouches for such a pledge (it has a name and no attributedTo).",
 }
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.commons import (
     FundingCallCreate,
+    FundingCallHistoryPublic,
     FundingCallPublic,
     FundingCallsPublic,
     FundingCallUpdate,
@@ -27,11 +29,12 @@ from server.domain.funding import (
     list_funding_calls,
     update_funding_call,
 )
+from server.domain.history import event_public, list_history
 from server.domain.pledges import list_pledges, pledge_public, record_pledge
 from server.domain.tokens import Principal
 from server.http.deps import SessionDep, StateDep, Writer
 from server.http.etags import json_with_etag
-from server.http.idempotency import IdempotencyKeyHeader, answer_once
+from server.http.idempotency import PublishingPost
 from server.http.jsonroute import StorableJSONRoute
 from server.storage.models import Actor, FundingCall
 
@@ -48,26 +51,16 @@ async def _owned(
 
 
 @router.post("/funding-calls", status_code=201, response_model=FundingCallPublic)
-async def post_funding_call(
-    body: FundingCallCreate,
-    request: Request,
-    caller: Writer,
-    state: StateDep,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
+async def post_funding_call(body: FundingCallCreate, post: PublishingPost) -> Response:
     """Publish a funding call; followers receive a ``Create{Note}``."""
 
     async def create() -> FundingCallPublic:
-        actor, today = await acting_actor(session, caller), state.clock.today()
-        call = await create_funding_call(session, state.urls, actor, body, today=today)
+        session, today = post.session, post.state.clock.today()
+        actor = await acting_actor(session, post.caller)
+        call = await create_funding_call(session, post.state.urls, actor, body, today=today)
         return await funding_call_public(session, call, today=today)
 
-    response = await answer_once(
-        request, session, caller, idempotency_key, body, status_code=201, create=create
-    )
-    state.federation.wake_delivery()
-    return response
+    return await post.answer(body, status_code=201, create=create)
 
 
 @router.get("/funding-calls", response_model=FundingCallsPublic)
@@ -140,41 +133,66 @@ async def remove_funding_call(
 
 
 @router.post("/funding-calls/{object_id}/pledges", status_code=201, response_model=PledgePublic)
-async def post_pledge(
-    object_id: str,
-    body: PledgeCreate,
-    request: Request,
-    caller: Writer,
-    state: StateDep,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    """Record an accepted pledge (owner or admin); followers receive the call's ``Update``."""
+async def post_pledge(object_id: str, body: PledgeCreate, post: PublishingPost) -> Response:
+    """Record a pledge for a funder outside the fediverse (owner or admin), marked as recorded
+    by the call's owner; followers receive the call's ``Update``."""
 
     async def create() -> PledgePublic:
-        owner, call = await _owned(session, caller, object_id)
+        session = post.session
+        owner, call = await _owned(session, post.caller, object_id)
         pledge = await record_pledge(
-            session, state.urls, owner, call, body, today=state.clock.today()
+            session,
+            post.state.urls,
+            owner,
+            call,
+            body,
+            caller_actor_id=post.caller.actor_id,
+            today=post.state.clock.today(),
         )
         return await pledge_public(session, pledge)
 
-    response = await answer_once(
-        request, session, caller, idempotency_key, body, status_code=201, create=create
-    )
-    state.federation.wake_delivery()
-    return response
+    return await post.answer(body, status_code=201, create=create)
 
 
-@router.get("/funding-calls/{object_id}/pledges", response_model=PledgesPublic)
-async def read_pledges(
+@dataclass(frozen=True)
+class CallList:
+    """What reading a page of a call's pledges or history takes: the call's id, a session,
+    the cursor and the page size."""
+
+    object_id: str
+    session: AsyncSession
+    cursor: str | None
+    limit: int
+
+
+async def _call_list(
     object_id: str,
-    request: Request,
     session: SessionDep,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Response:
-    """List a call's pledges, newest first (ETag)."""
-    call = await get_funding_call(session, object_id)
-    rows, next_cursor = await list_pledges(session, call, cursor=cursor, limit=limit)
-    items = [await pledge_public(session, p) for p in rows]
-    return json_with_etag(request, PledgesPublic(items=items, next_cursor=next_cursor))
+) -> CallList:
+    return CallList(object_id, session, cursor, limit)
+
+
+CallListDep = Annotated[CallList, Depends(_call_list)]
+
+
+@router.get("/funding-calls/{object_id}/pledges", response_model=PledgesPublic)
+async def read_pledges(request: Request, page: CallListDep) -> Response:
+    """List a call's pledges, newest first: accepted ones, and withdrawn ones, which are never
+    counted (ETag)."""
+    call = await get_funding_call(page.session, page.object_id)
+    rows, after = await list_pledges(page.session, call, cursor=page.cursor, limit=page.limit)
+    items = [await pledge_public(page.session, p) for p in rows]
+    return json_with_etag(request, PledgesPublic(items=items, next_cursor=after))
+
+
+@router.get("/funding-calls/{object_id}/history", response_model=FundingCallHistoryPublic)
+async def read_history(request: Request, page: CallListDep) -> Response:
+    """List every change to a call's figures or status, newest first: who, when, and the
+    figures after it; still readable once the call is deleted (ETag). History rows are never
+    edited nor deleted."""
+    call = await get_funding_call(page.session, page.object_id, allow_deleted=True)
+    rows, after = await list_history(page.session, call, cursor=page.cursor, limit=page.limit)
+    items = [await event_public(page.session, event) for event in rows]
+    return json_with_etag(request, FundingCallHistoryPublic(items=items, next_cursor=after))

@@ -14,7 +14,7 @@ from server.domain.pledge_offers import offer_pledge, offered_pledge_public, wit
 from server.domain.pledges import list_pledges
 from server.errors import NotFound
 from server.http.deps import Reader, SessionDep, StateDep, Writer
-from server.http.idempotency import IdempotencyKeyHeader, answer_once
+from server.http.idempotency import PublishingPost
 from server.http.jsonroute import StorableJSONRoute
 from server.http.paging import Limit, link_to_next
 from server.storage.models import Pledge
@@ -23,18 +23,12 @@ router = APIRouter(prefix="/api/v1", tags=["pledges"], route_class=StorableJSONR
 
 
 @router.post("/pledges", status_code=202, response_model=OfferedPledgePublic)
-async def post_pledge(
-    body: PledgeOffer,
-    request: Request,
-    caller: Writer,
-    state: StateDep,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
+async def post_pledge(body: PledgeOffer, post: PublishingPost) -> Response:
     """Pledge to a funding call; ``offered`` until its instance accepts or rejects it."""
 
     async def create() -> OfferedPledgePublic:
-        actor = await acting_actor(session, caller)
+        session, state = post.session, post.state
+        actor = await acting_actor(session, post.caller)
         call = await funding_call_by_uri(
             session, state.finder, body.funding_call, today=state.clock.today()
         )
@@ -44,11 +38,7 @@ async def post_pledge(
         await session.flush()
         return await offered_pledge_public(session, pledge)
 
-    response = await answer_once(
-        request, session, caller, idempotency_key, body, status_code=202, create=create
-    )
-    state.federation.wake_delivery()
-    return response
+    return await post.answer(body, status_code=202, create=create)
 
 
 @router.get("/pledges")
@@ -71,10 +61,11 @@ async def get_pledges(
 async def delete_pledge(
     pledge_id: str, caller: Writer, state: StateDep, session: SessionDep
 ) -> OfferedPledgePublic:
-    """Withdraw a pledge while its call is open (sends ``Undo{Offer}`` to a remote call)."""
+    """Withdraw a pledge the actor made while its call is open (sends ``Undo{Offer}`` to a
+    remote call); a second withdrawal is a 409 and sends nothing."""
     actor = await acting_actor(session, caller)
     pledge = await session.get(Pledge, pledge_id)
-    if pledge is None or pledge.pledger_id != actor.id:
+    if pledge is None or pledge.pledger_id != actor.id or pledge.recorded_by_owner:
         raise NotFound("no such pledge of yours")
     pledge = await withdraw_pledge(session, state.urls, pledge, today=state.clock.today())
     await session.commit()

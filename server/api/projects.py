@@ -21,7 +21,7 @@ from server.domain.projects import (
 from server.domain.tokens import Principal
 from server.http.deps import SessionDep, StateDep, Writer
 from server.http.etags import json_with_etag
-from server.http.idempotency import IdempotencyKeyHeader, answer_once
+from server.http.idempotency import PublishingPost
 from server.http.jsonroute import StorableJSONRoute
 from server.storage.models import Actor, Project
 
@@ -36,25 +36,15 @@ async def _owned(session: SessionDep, caller: Principal, object_id: str) -> tupl
 
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic)
-async def post_project(
-    body: ProjectCreate,
-    request: Request,
-    caller: Writer,
-    state: StateDep,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
+async def post_project(body: ProjectCreate, post: PublishingPost) -> Response:
     """Publish a project; followers receive a ``Create{Note}``."""
 
     async def create() -> ProjectPublic:
-        actor = await acting_actor(session, caller)
-        return await project_public(session, await create_project(session, state.urls, actor, body))
+        actor = await acting_actor(post.session, post.caller)
+        project = await create_project(post.session, post.state.urls, actor, body)
+        return await project_public(post.session, project)
 
-    response = await answer_once(
-        request, session, caller, idempotency_key, body, status_code=201, create=create
-    )
-    state.federation.wake_delivery()
-    return response
+    return await post.answer(body, status_code=201, create=create)
 
 
 @router.get("/projects", response_model=ProjectsPublic)

@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from federation.storable import storable
-from server.domain.funding import effective_status
+from schemas.commons import Amount
+from server.domain.figures import effective_status
 from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text
 from server.domain.moderation import listed_in_directory
-from server.domain.money import to_decimal_string
+from server.domain.money import money_view
 from server.errors import Invalid
 from server.storage.db import parse_id
 from server.storage.models import Actor, FundingCall, Project
@@ -61,8 +62,8 @@ class DirectoryEntry(BaseModel):
     tags: list[str] = []
     license: str | None = None
     status: str | None = None
-    goal: dict[str, str] | None = None
-    raised: dict[str, str] | None = None
+    goal: Amount | None = None
+    raised: Amount | None = None
     deadline: date | None = None
     listed_at: datetime
 
@@ -177,10 +178,6 @@ async def _owners(session: AsyncSession, rows: list[Any]) -> dict[int, Actor]:
     return {a.id: a for a in found.scalars() if a.id is not None}
 
 
-def _money(minor: int, currency: str) -> dict[str, str]:
-    return {"amount": to_decimal_string(minor, currency), "currency": currency}
-
-
 def entry_of(kind: Kind, row: Any, owners: dict[int, Actor], today: date) -> DirectoryEntry:
     """Return the directory entry of an actor, project or funding call row."""
     if kind == "actor":
@@ -212,8 +209,8 @@ def entry_of(kind: Kind, row: Any, owners: dict[int, Actor], today: date) -> Dir
     return DirectoryEntry(
         name=row.title,
         status=effective_status(row, today) if row.is_local else row.status,
-        goal=_money(row.goal_minor, row.currency),
-        raised=_money(row.raised_minor, row.currency),
+        goal=money_view(row.goal_minor, row.currency),
+        raised=money_view(row.raised_minor, row.currency),
         deadline=row.deadline,
         **common,
     )

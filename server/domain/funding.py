@@ -3,8 +3,9 @@
 Status is derived, never stored blindly: ``cancelled`` is the owner's decision; otherwise a call
 is ``funded`` once accepted pledges reach the goal, ``closed`` once its deadline (a UTC date)
 has passed, and ``open`` until then. Reads compute it for ``today``, so a call whose deadline
-passed shows closed without any write; every write stores it again. Progress is recomputed
-from the accepted pledges in SQL on each change, never incremented. Services never commit.
+passed shows closed without any write; every write stores it again. Each change runs under
+the call's row lock and recomputes progress from the accepted pledges (``figures``).
+Services never commit.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, Money
-from schemas.states import FundingStatus, PledgeState, Sector
+from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate
+from schemas.money import to_decimal_string
+from schemas.states import CallEventKind, FundingStatus, Sector
 from server.clock import utcnow
-from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
+from server.domain.figures import effective_status, lock_call, note_of_call, publish_change
+from server.domain.history import Change, record_change
+from server.domain.lifecycle import get_object, publish_delete, publish_note, set_tags
 from server.domain.listing import by_actor, by_tag, by_text
-from server.domain.money import MoneyError, percent_of, to_decimal_string, to_minor
-from server.domain.notes import funding_call_note
+from server.domain.money import money_view, percent_of
 from server.domain.text import render_markdown
 from server.errors import Invalid, refuse_nulls
 from server.storage.models import Actor, FundingCall, Pledge, Project
@@ -33,34 +36,12 @@ __all__ = [
     "close_expired_calls",
     "create_funding_call",
     "delete_funding_call",
-    "effective_status",
     "funding_call_public",
     "funding_calls_of",
     "get_funding_call",
     "list_funding_calls",
-    "note_of_call",
-    "publish_call_update",
-    "recompute_progress",
     "update_funding_call",
 ]
-
-
-def effective_status(call: FundingCall, today: date) -> str:
-    """Return the call's status on ``today`` (cancelled > funded > closed > open)."""
-    if call.status == FundingStatus.cancelled:
-        return FundingStatus.cancelled
-    if call.raised_minor >= call.goal_minor:
-        return FundingStatus.funded
-    if today > call.deadline:
-        return FundingStatus.closed
-    return FundingStatus.open
-
-
-def _goal(money: Money) -> tuple[int, str]:
-    try:
-        return to_minor(money.amount, money.currency), money.currency
-    except MoneyError as error:
-        raise Invalid(f"goal: {error}") from None
 
 
 def _deadline(day: date, today: date) -> date:
@@ -78,43 +59,6 @@ async def _own_project(session: AsyncSession, actor: Actor, project_id: str) -> 
     return project
 
 
-async def recompute_progress(session: AsyncSession, call: FundingCall) -> None:
-    """Set the call's raised totals to the sum of its accepted pledges, by sector."""
-    rows = (
-        await session.execute(
-            select(Pledge.sector, func.sum(Pledge.amount_minor))
-            .where(Pledge.funding_call_id == call.id, Pledge.state == PledgeState.accepted)
-            .group_by(Pledge.sector)
-        )
-    ).all()
-    by_sector = {str(sector): int(total or 0) for sector, total in rows}
-    call.raised_by_sector = by_sector
-    call.raised_minor = sum(by_sector.values())
-
-
-async def note_of_call(
-    session: AsyncSession, urls: Urls, call: FundingCall, *, today: date, actor: Actor | None = None
-) -> dict[str, Any]:
-    """Return the call's Note as of ``today``."""
-    actor = actor or await session.get(Actor, call.actor_id)
-    assert actor is not None
-    project = await session.get(Project, call.project_id) if call.project_id else None
-    status = effective_status(call, today)
-    return funding_call_note(call, actor, urls, status=status, project=project)
-
-
-async def publish_call_update(
-    session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall, *, today: date
-) -> None:
-    """Store the call's status, bump ``updated`` and publish ``Update{Note}`` to followers."""
-    call.status = effective_status(call, today)
-    call.updated_at = next_updated(call.updated_at)
-    await set_tags(session, call.uri, call.tags)
-    note = await note_of_call(session, urls, call, today=today, actor=actor)
-    await publish_note(session, urls, actor, "Update", note)
-    await session.flush()
-
-
 async def create_funding_call(
     session: AsyncSession, urls: Urls, actor: Actor, data: FundingCallCreate, *, today: date
 ) -> FundingCall:
@@ -123,7 +67,6 @@ async def create_funding_call(
     Raises ``Invalid`` for an unknown currency, too many decimals, a deadline before
     ``today`` or a project that is not the actor's.
     """
-    goal_minor, currency = _goal(data.goal)
     project = await _own_project(session, actor, data.project_id) if data.project_id else None
     object_id = new_id()
     now = utcnow()
@@ -138,14 +81,16 @@ async def create_funding_call(
         summary=data.summary,
         description=data.description,
         description_html=render_markdown(data.description),
-        currency=currency,
-        goal_minor=goal_minor,
+        currency=data.goal.currency,
+        goal_minor=data.goal.minor(),
         deadline=_deadline(data.deadline, today),
         tags=data.tags,
         published_at=now,
         updated_at=now,
     )
     session.add(call)
+    await session.flush()
+    await record_change(session, call, Change(CallEventKind.created, actor.uri))
     await set_tags(session, call.uri, call.tags)
     note = await note_of_call(session, urls, call, today=today, actor=actor)
     await publish_note(session, urls, actor, "Create", note)
@@ -162,20 +107,22 @@ async def update_funding_call(
     *,
     today: date,
 ) -> FundingCall:
-    """Apply changes (``status: cancelled`` cancels) and publish ``Update{Note}``.
+    """Apply changes (``status: cancelled`` cancels) and publish ``Update{Note}``, under the
+    call's lock: a cancellation happens whole, and no pledge counted meanwhile undoes it.
 
     Raises ``Invalid`` as ``create_funding_call`` does, for a null required field, and for a
     currency change once pledges were recorded.
     """
     fields = data.model_dump(exclude_unset=True)
     refuse_nulls(fields, ("title", "summary", "description", "goal", "deadline", "tags", "status"))
+    call = await lock_call(session, call)
     if data.goal is not None:
-        goal_minor, currency = _goal(data.goal)
+        currency = data.goal.currency
         if currency != call.currency and await _has_pledges(session, call):
             raise Invalid(
                 f"goal.currency: pledges were recorded in {call.currency}; it cannot change"
             )
-        call.goal_minor, call.currency = goal_minor, currency
+        call.goal_minor, call.currency = data.goal.minor(), currency
     if "project_id" in fields:
         project = await _own_project(session, actor, data.project_id) if data.project_id else None
         call.project_id = project.id if project else None
@@ -188,9 +135,12 @@ async def update_funding_call(
     for name in ("title", "summary", "tags"):
         if name in fields:
             setattr(call, name, getattr(data, name))
+    if data.tags is not None:
+        await set_tags(session, call.uri, call.tags)
+    kind = CallEventKind.edited
     if data.status == FundingStatus.cancelled:
-        call.status = FundingStatus.cancelled
-    await publish_call_update(session, urls, actor, call, today=today)
+        call.status, kind = FundingStatus.cancelled, CallEventKind.cancelled
+    await publish_change(session, urls, actor, call, Change(kind, actor.uri), today=today)
     return call
 
 
@@ -198,20 +148,33 @@ async def close_expired_calls(session: AsyncSession, urls: Urls, *, today: date)
     """Store ``closed`` on open local calls whose deadline passed and tell followers.
 
     Reads already show them closed; this sends the ``Update`` that Mastodon users see (for a
-    periodic worker or a CLI command). Returns how many calls were closed; the caller commits.
+    periodic worker or a CLI command). Each call is read again under its lock, so one another
+    change (or another worker) settled meanwhile is left alone. Returns how many calls were
+    closed; the caller commits.
     """
-    query = select(FundingCall).where(
-        FundingCall.status == FundingStatus.open,
-        FundingCall.deadline < today,
-        FundingCall.deleted_at == None,
-        FundingCall.is_local == True,
+    # In id order: two workers closing at once take the calls' locks in the same order.
+    query = (
+        select(FundingCall)
+        .where(
+            FundingCall.status == FundingStatus.open,
+            FundingCall.deadline < today,
+            FundingCall.deleted_at == None,
+            FundingCall.is_local == True,
+        )
+        .order_by(col(FundingCall.id))
     )
-    calls = list((await session.execute(query)).scalars().all())
-    for call in calls:
+    closed = 0
+    for call in (await session.execute(query)).scalars().all():
+        await lock_call(session, call)
+        if call.status != FundingStatus.open or call.deadline >= today:
+            continue
         actor = await session.get(Actor, call.actor_id)
         assert actor is not None
-        await publish_call_update(session, urls, actor, call, today=today)
-    return len(calls)
+        await publish_change(
+            session, urls, actor, call, Change(CallEventKind.closed, None), today=today
+        )
+        closed += 1
+    return closed
 
 
 async def _has_pledges(session: AsyncSession, call: FundingCall) -> bool:
@@ -222,7 +185,9 @@ async def _has_pledges(session: AsyncSession, call: FundingCall) -> bool:
 async def delete_funding_call(
     session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall
 ) -> None:
-    """Leave a Tombstone (the id is never reused) and publish ``Delete`` to the same audience."""
+    """Leave a Tombstone (the id is never reused) and publish ``Delete`` to the same audience;
+    under the call's lock, so that no pledge is counted on it afterwards."""
+    call = await lock_call(session, call)
     call.deleted_at = utcnow()
     await publish_delete(session, urls, actor, call.uri, call.deleted_at)
     await session.flush()
@@ -315,12 +280,8 @@ async def funding_call_public(
         summary=call.summary,
         description=call.description,
         description_html=call.description_html,
-        goal=Money.model_construct(
-            amount=to_decimal_string(call.goal_minor, call.currency), currency=call.currency
-        ),
-        raised=Money.model_construct(
-            amount=to_decimal_string(call.raised_minor, call.currency), currency=call.currency
-        ),
+        goal=money_view(call.goal_minor, call.currency),
+        raised=money_view(call.raised_minor, call.currency),
         raised_by_sector={
             sector: to_decimal_string(call.raised_by_sector.get(sector, 0), call.currency)
             for sector in Sector

@@ -15,8 +15,9 @@ from typing import Any
 from babel.dates import format_date
 
 from schemas.context import AS2_PUBLIC, OBJECT_CONTEXT
+from schemas.money import to_decimal_string
 from schemas.states import Sector
-from server.domain.money import format_money, format_percent_of, percent_of, to_decimal_string
+from server.domain.money import format_money, format_percent_of, percent_of
 from server.domain.text import escape
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
@@ -237,15 +238,25 @@ def funding_call_note(
 
 
 def pledge_document(
-    pledge: Pledge, call: FundingCall, *, pledger: Actor | None, funder: str
+    pledge: Pledge,
+    call: FundingCall,
+    *,
+    pledger: Actor | None,
+    funder: str,
+    recorded_by: Actor | None = None,
 ) -> dict[str, Any]:
-    """Return the AS2 object of a pledge recorded on one of our calls (served at its URI)."""
+    """Return the AS2 object of a pledge (served at its URI, or carried by our Offer).
+
+    ``attributedTo`` names the actor who made it; a pledge the call's owner recorded for a
+    funder outside the fediverse has a ``name`` and ``recordedBy`` (the owner) instead.
+    """
     document: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": pledge.uri,
         "type": "Object",
         "objectType": "Pledge",
         "attributedTo": pledger.uri if pledger is not None else None,
+        "recordedBy": recorded_by.uri if recorded_by is not None else None,
         "name": funder,
         "fundingCall": call.uri,
         "amount": monetary_amount(pledge.amount_minor, pledge.currency),

@@ -1,11 +1,12 @@
 """Pledges across instances: ``Offer{Pledge}`` answered by ``Accept`` or ``Reject``.
 
 The pledger's instance stores the pledge as ``offered`` and sends the Offer to the call's
-owner; the owner's instance validates it (call open, same currency, positive amount, a
-verified pledger), counts it by recomputing progress from accepted pledges, tells the call's
-followers with an ``Update`` and answers. A pledge is identified by its URI, so a repeated
-Offer is answered again but never counted twice. ``Undo{Offer}`` withdraws it while the call
-is open. For a call of this instance the same API records the pledge directly.
+owner; the owner's instance validates it (call open, same currency, an amount the one money parser
+takes, a verified pledger, a pledge id on the pledger's own server), counts it under the
+call's lock by recomputing progress from accepted pledges, tells the call's followers with an
+``Update`` and answers. A pledge is identified by its URI, so a repeated Offer is answered
+again but never counted twice. ``Undo{Offer}`` withdraws it while the call is open. For a
+call of this instance the same API records the pledge directly.
 """
 
 from __future__ import annotations
@@ -16,14 +17,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.actors import http_uri_host
 from schemas.base import get_id
-from schemas.commons import Money, OfferedPledgePublic, PledgeCreate, PledgeOffer
-from schemas.states import FundingStatus, PledgeState, Sector
-from server.domain.funding import effective_status, publish_call_update, recompute_progress
-from server.domain.money import MoneyError, to_decimal_string, to_minor
+from schemas.commons import OfferedPledgePublic, PledgeOffer
+from schemas.money import MoneyError, parse_amount
+from schemas.states import CallEventKind, FundingStatus, PledgeState, Sector
+from server.clock import utcnow
+from server.domain.figures import (
+    check_room_for,
+    effective_status,
+    lock_call,
+    lock_pledge,
+    publish_change,
+)
+from server.domain.history import Change
+from server.domain.money import money_view
 from server.domain.notes import pledge_document
-from server.domain.pledges import record_pledge
-from server.errors import Conflict, Invalid, NotFound
+from server.domain.pledges import accept_pledge
+from server.errors import Conflict, Gone, Invalid, NotFound
 from server.publishing.outbox import new_activity, publish
 from server.storage.models import Actor, FundingCall, Pledge
 from server.urls import Urls, new_id
@@ -62,18 +73,12 @@ async def offer_pledge(
     """
     owner = await _owner(session, call)
     if call.is_local:
-        create = PledgeCreate(
-            amount=data.amount, sector=data.sector, message=data.message, pledger=pledger.username
-        )
-        return await record_pledge(session, urls, owner, call, create, today=today)
+        return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
     if call.status not in _TAKES_PLEDGES:
         raise Conflict(f"the funding call is {call.status}; it takes no more pledges")
     if data.amount.currency != call.currency:
         raise Invalid(f"amount.currency: the call is in {call.currency}")
-    try:
-        minor = to_minor(data.amount.amount, data.amount.currency)
-    except MoneyError as exc:
-        raise Invalid(f"amount: {exc}") from None
+    minor = data.amount.minor()
     object_id = new_id()
     pledge = Pledge(
         id=object_id,
@@ -99,25 +104,29 @@ async def offer_pledge(
 async def withdraw_pledge(
     session: AsyncSession, urls: Urls, pledge: Pledge, *, today: date
 ) -> Pledge:
-    """Withdraw a pledge while its call is open (``Undo{Offer}`` for a remote call).
+    """Withdraw a pledge while its call is open (``Undo{Offer}`` for a remote call), under the
+    call's lock: of two withdrawals of one pledge, the second finds it withdrawn.
 
-    Raises ``Conflict`` when the pledge was already settled otherwise or the call is closed.
+    Raises ``Conflict`` when the pledge was already withdrawn or settled otherwise, or the
+    call is closed, and ``Gone`` when the call was deleted; nothing is sent then.
     """
-    call = await session.get(FundingCall, pledge.funding_call_id)
-    assert call is not None
+    call = await lock_pledge(session, pledge)
+    if call.is_local and call.deleted_at is not None:
+        raise Gone("the funding call was deleted")
     status = effective_status(call, today) if call.is_local else call.status
     if pledge.state not in (PledgeState.offered, PledgeState.accepted):
-        raise Conflict(f"the pledge is {pledge.state}")
+        raise Conflict(f"the pledge is already {pledge.state}")
     if status not in _TAKES_PLEDGES:
         raise Conflict(f"the funding call is {status}; pledges can no longer be withdrawn")
-    pledge.state = PledgeState.withdrawn
+    pledge.state, pledge.updated_at = PledgeState.withdrawn, utcnow()
     owner = await _owner(session, call)
-    if call.is_local:
-        await recompute_progress(session, call)
-        await publish_call_update(session, urls, owner, call, today=today)
-        return pledge
     pledger = await session.get(Actor, pledge.pledger_id)
-    assert pledger is not None and owner.inbox_uri
+    assert pledger is not None
+    if call.is_local:
+        change = Change(CallEventKind.withdrawn, pledger.uri, pledge)
+        await publish_change(session, urls, owner, call, change, today=today)
+        return pledge
+    assert owner.inbox_uri
     embedded = {
         "id": pledge.offer_uri,
         "type": "Offer",
@@ -162,7 +171,7 @@ def _validate(call: FundingCall, pledge: dict[str, Any], today: date) -> tuple[i
     if status not in _TAKES_PLEDGES:
         return f"the funding call is {status}"
     amount = pledge.get("amount")
-    if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
+    if not isinstance(amount, dict):
         return "amount must be a MonetaryAmount whose value is a decimal string"
     if amount.get("currency") != call.currency:
         return f"the funding call takes {call.currency} only"
@@ -170,35 +179,54 @@ def _validate(call: FundingCall, pledge: dict[str, Any], today: date) -> tuple[i
     if sector not in set(Sector):
         return "sector must be public, private, civil_society or individual"
     try:
-        return to_minor(amount["value"], call.currency), str(sector)
+        minor = parse_amount(amount.get("value"), call.currency)
+        check_room_for(call, minor)
     except MoneyError as exc:
         return str(exc)
+    except Conflict as exc:
+        return exc.detail
+    return minor, str(sector)
+
+
+async def _find_call(session: AsyncSession, urls: Urls, uri: str | None) -> FundingCall | None:
+    call = (
+        await session.execute(
+            select(FundingCall).where(
+                FundingCall.uri == uri,
+                FundingCall.is_local == True,
+                FundingCall.deleted_at == None,
+            )
+        )
+    ).scalar_one_or_none()
+    return call if call is not None and urls.is_local(call.uri) else None
 
 
 async def handle_offer(
     session: AsyncSession, urls: Urls, activity: dict[str, Any], *, today: date
 ) -> str:
-    """Validate, count and answer an ``Offer{Pledge}`` made to one of our funding calls."""
+    """Validate, count and answer an ``Offer{Pledge}`` made to one of our funding calls.
+
+    An Offer whose pledge id is not on the pledger's own server (ours, say: a forged id) is
+    rejected, and nothing is stored.
+    """
     signer = str(get_id(activity.get("actor")))
     pledge_doc = activity.get("object")
     if not isinstance(pledge_doc, dict) or pledge_doc.get("objectType") != "Pledge":
         return "ignored"
     pledge_uri = get_id(pledge_doc)
     call_uri = get_id(activity.get("target")) or get_id(pledge_doc.get("fundingCall"))
-    call = (
-        await session.execute(
-            select(FundingCall).where(
-                FundingCall.uri == call_uri,
-                FundingCall.is_local == True,
-                FundingCall.deleted_at == None,
-            )
-        )
-    ).scalar_one_or_none()
+    call = await _find_call(session, urls, call_uri)
     pledger = (await session.execute(select(Actor).where(Actor.uri == signer))).scalar_one_or_none()
-    if call is None or pledger is None or pledge_uri is None or not urls.is_local(call.uri):
+    if call is None or pledger is None or pledge_uri is None:
         return "ignored"
+    call = await lock_call(session, call)
     owner = await _owner(session, call)
     offer = {k: v for k, v in activity.items() if k != "@context"}
+    if http_uri_host(pledge_uri) is None or http_uri_host(pledge_uri) != http_uri_host(signer):
+        reason = "the pledge's id must be on the pledger's own server"
+        await _answer(session, urls, owner, pledger, offer, reason=reason)
+        await session.commit()
+        return "refused"
     existing = (
         await session.execute(select(Pledge).where(Pledge.uri == pledge_uri))
     ).scalar_one_or_none()
@@ -228,13 +256,13 @@ async def handle_offer(
         message=message[:2000] if isinstance(message, str) else "",
         offer_uri=str(activity["id"]),
         state=PledgeState.accepted if isinstance(checked, tuple) else PledgeState.rejected,
-        reason=None if isinstance(checked, tuple) else checked,
+        reason=None if isinstance(checked, tuple) else checked[:500],
     )
     session.add(pledge)
     await session.flush()
     if pledge.state == PledgeState.accepted:
-        await recompute_progress(session, call)
-        await publish_call_update(session, urls, owner, call, today=today)
+        change = Change(CallEventKind.pledged, pledger.uri, pledge)
+        await publish_change(session, urls, owner, call, change, today=today)
     await _answer(session, urls, owner, pledger, offer, reason=pledge.reason)
     await session.commit()
     return str(pledge.state)
@@ -250,12 +278,13 @@ async def handle_offer_answer(
     ).scalar_one_or_none()
     if pledge is None or pledge.state != PledgeState.offered:
         return "ignored"
-    call = await session.get(FundingCall, pledge.funding_call_id)
-    owner = await session.get(Actor, call.actor_id) if call else None
-    if owner is None or owner.uri != signer:
+    call = await lock_pledge(session, pledge)
+    owner = await session.get(Actor, call.actor_id)
+    if owner is None or owner.uri != signer or pledge.state != PledgeState.offered:
         return "ignored"
     pledge.state = PledgeState.accepted if accepted else PledgeState.rejected
     pledge.reason = None if accepted else (_reason(answer) or "refused")
+    pledge.updated_at = utcnow()
     await session.commit()
     return str(pledge.state)
 
@@ -270,14 +299,16 @@ async def handle_undo_offer(
     if pledge is None or pledge.state != PledgeState.accepted:
         return "ignored"
     pledger = await session.get(Actor, pledge.pledger_id) if pledge.pledger_id else None
-    call = await session.get(FundingCall, pledge.funding_call_id)
-    if pledger is None or pledger.uri != signer or call is None or not call.is_local:
+    if pledger is None or pledger.uri != signer:
+        return "ignored"
+    call = await lock_pledge(session, pledge)
+    if not call.is_local or call.deleted_at is not None or pledge.state != PledgeState.accepted:
         return "ignored"
     if effective_status(call, today) not in _TAKES_PLEDGES:
         return "ignored"
-    pledge.state = PledgeState.withdrawn
-    await recompute_progress(session, call)
-    await publish_call_update(session, urls, await _owner(session, call), call, today=today)
+    pledge.state, pledge.updated_at = PledgeState.withdrawn, utcnow()
+    change = Change(CallEventKind.withdrawn, pledger.uri, pledge)
+    await publish_change(session, urls, await _owner(session, call), call, change, today=today)
     await session.commit()
     return "withdrawn"
 
@@ -291,10 +322,7 @@ async def offered_pledge_public(session: AsyncSession, pledge: Pledge) -> Offere
         id=pledge.id,
         uri=pledge.uri,
         funding_call=call_uri or "",
-        amount=Money.model_construct(
-            amount=to_decimal_string(pledge.amount_minor, pledge.currency),
-            currency=pledge.currency,
-        ),
+        amount=money_view(pledge.amount_minor, pledge.currency),
         sector=pledge.sector,
         message=pledge.message,
         state=pledge.state,

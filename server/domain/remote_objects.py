@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from federation.actors import http_uri
+from federation.actors import http_uri_host
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
-from schemas.states import FollowState, FundingStatus, ProjectStatus, Sector
+from schemas.money import MAX_MINOR, MAX_TOTAL_MINOR, MoneyError, check_currency, parse_amount
+from schemas.states import CallEventKind, FollowState, FundingStatus, ProjectStatus, Sector
 from server.clock import utcnow
+from server.domain.history import Change, record_change
 from server.domain.licenses import normalize_license
 from server.domain.lifecycle import set_tags
-from server.domain.money import MoneyError, check_currency, to_minor
 from server.errors import Invalid
 from server.storage.db import affected
 from server.storage.models import Actor, Follow, FundingCall, Project
@@ -44,12 +44,6 @@ _TEXT_LIMIT = 20_000
 
 class RemoteObjectError(ValueError):
     """A remote Communs object that cannot be trusted or understood."""
-
-
-def _host(uri: Any) -> str | None:
-    """Return the host[:port] of an http(s) IRI we could store and reach, else None."""
-    checked = http_uri(uri) if isinstance(uri, str) else None
-    return urlsplit(checked).netloc.lower() if checked else None
 
 
 def _text(note: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
@@ -72,22 +66,18 @@ def _moment(value: Any) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _amount(
-    value: Any, *, currency: str | None = None, allow_zero: bool = False
-) -> tuple[int, str]:
-    """Return (minor units, currency) of a MonetaryAmount whose value is a decimal string."""
+def _amount(value: Any, *, currency: str | None = None, total: bool = False) -> tuple[int, str]:
+    """Return (minor units, currency) of a MonetaryAmount whose value is a decimal string;
+    a ``total`` (what was raised) may be zero."""
     if not isinstance(value, dict):
         raise RemoteObjectError("a MonetaryAmount object is expected")
-    raw, code = value.get("value"), value.get("currency")
-    if not isinstance(raw, str) or not isinstance(code, str):
-        raise RemoteObjectError("money must be a decimal string with a currency, never a number")
+    code = value.get("currency")
     if currency is not None and code != currency:
         raise RemoteObjectError("every amount of a call must be in its currency")
     try:
-        check_currency(code)
-        if allow_zero and raw.strip("0.") == "" and raw.strip():
-            return 0, code
-        return to_minor(raw, code), code
+        code = check_currency(code)
+        maximum = MAX_TOTAL_MINOR if total else MAX_MINOR
+        return parse_amount(value.get("value"), code, allow_zero=total, maximum=maximum), code
     except MoneyError as exc:
         raise RemoteObjectError(str(exc)) from None
 
@@ -121,13 +111,13 @@ def _project_fields(note: dict[str, Any]) -> dict[str, Any]:
         "name": _text(note, "name", 200, required=True),
         "status": status,
         "license": _license(license_value),
-        "repository_url": repository if _host(repository) else None,
+        "repository_url": repository if http_uri_host(repository) else None,
     }
 
 
 def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
     goal, currency = _amount(note.get("goal"))
-    raised, _ = _amount(note.get("raised"), currency=currency, allow_zero=True)
+    raised, _ = _amount(note.get("raised"), currency=currency, total=True)
     by_sector: dict[str, int] = {}
     sectors = note.get("raisedBySector") or {}
     if not isinstance(sectors, dict):
@@ -135,7 +125,7 @@ def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
     for sector, amount in sectors.items():
         if sector not in set(Sector):
             raise RemoteObjectError(f"unknown sector {sector!r}")
-        by_sector[sector] = _amount(amount, currency=currency, allow_zero=True)[0]
+        by_sector[sector] = _amount(amount, currency=currency, total=True)[0]
     status = note.get("status")
     if status not in set(FundingStatus):
         raise RemoteObjectError(f"unknown funding status {status!r}")
@@ -151,7 +141,7 @@ def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
         "raised_by_sector": by_sector,
         "status": status,
         "deadline": date(end.year, end.month, end.day),
-        "project_uri": project if _host(project) else None,
+        "project_uri": project if http_uri_host(project) else None,
     }
 
 
@@ -194,7 +184,7 @@ async def store_remote_object(
     Raises ``RemoteObjectError`` when the payload cannot be trusted or understood.
     """
     uri = note.get("id")
-    if _host(uri) is None or _host(uri) != _host(signer):
+    if http_uri_host(uri) is None or http_uri_host(uri) != http_uri_host(signer):
         raise RemoteObjectError("the object must live on its author's host")
     if get_id(note.get("attributedTo")) != signer:
         raise RemoteObjectError("attributedTo must be the actor that sent it")
@@ -216,30 +206,37 @@ async def store_remote_object(
         "description": "",
         "description_html": sanitize_html(content),
         "tags": _tags(note),
-        "url": url if isinstance(url, str) and _host(url) == _host(uri) else uri,
+        "url": url if isinstance(url, str) and http_uri_host(url) == http_uri_host(uri) else uri,
         "updated_at": updated,
     }
-    existing = (await session.execute(select(table).where(table.uri == uri))).scalar_one_or_none()
-    if existing is not None:
-        if existing.is_local or existing.actor_id != author.id:
+    # Locked: two workers applying Updates of one object at once would both pass the check on
+    # ``updated``, and the older one could be stored last.
+    query = select(table).where(table.uri == uri).with_for_update(key_share=True)
+    row = (await session.execute(query)).scalar_one_or_none()
+    kind = CallEventKind.updated_remotely
+    if row is not None:
+        if row.is_local or row.actor_id != author.id:
             raise RemoteObjectError("the object belongs to someone else")
-        if existing.deleted_at is not None or updated <= existing.updated_at:
+        if row.deleted_at is not None or updated <= row.updated_at:
             return "ignored"
         for name, value in fields.items():
-            setattr(existing, name, value)
+            setattr(row, name, value)
     else:
         published = _moment(note.get("published")) or updated
-        session.add(
-            table(
-                id=new_id(),
-                uri=uri,
-                actor_id=author.id,
-                is_local=False,
-                published_at=published,
-                **fields,
-            )
+        row = table(
+            id=new_id(),
+            uri=uri,
+            actor_id=author.id,
+            is_local=False,
+            published_at=published,
+            **fields,
         )
+        session.add(row)
+        kind = CallEventKind.created
     await set_tags(session, str(uri), fields["tags"])
+    if table is FundingCall:
+        await session.flush()
+        await record_change(session, row, Change(kind, signer))
     await session.commit()
     return "stored"
 

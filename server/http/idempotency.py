@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -24,11 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.clock import utcnow
 from server.domain.tokens import Principal
 from server.errors import Invalid
+from server.http.deps import AppState, SessionDep, StateDep, Writer
 from server.storage.models import IDEMPOTENCY_KEY_LIFETIME, IdempotencyRecord
 
 __all__ = [
     "IdempotencyKeyHeader",
+    "IdempotentPost",
     "IdempotentRequest",
+    "PublishingPost",
     "answer_once",
     "idempotent",
 ]
@@ -145,3 +148,52 @@ async def answer_once(
         return replayed
     public = await create()
     return await request_key.commit(session, status_code, public.model_dump_json().encode())
+
+
+@dataclass(frozen=True)
+class IdempotentPost:
+    """A write POST that publishes: answered once per ``Idempotency-Key``, then delivered.
+
+    What the routes that create projects, calls and pledges share: the caller (a ``write``
+    token), the session, the app state, and the key.
+    """
+
+    request: Request
+    caller: Principal
+    session: AsyncSession
+    state: AppState
+    key: str | None
+
+    async def answer(
+        self,
+        body: BaseModel,
+        *,
+        status_code: int,
+        create: Callable[[], Awaitable[BaseModel]],
+    ) -> Response:
+        """Return the first answer to the key (or run ``create``), then wake delivery."""
+        response = await answer_once(
+            self.request,
+            self.session,
+            self.caller,
+            self.key,
+            body,
+            status_code=status_code,
+            create=create,
+        )
+        self.state.federation.wake_delivery()
+        return response
+
+
+async def _publishing_post(
+    request: Request,
+    caller: Writer,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> IdempotentPost:
+    return IdempotentPost(request, caller, session, state, idempotency_key)
+
+
+#: The dependency of a publishing POST route.
+PublishingPost = Annotated[IdempotentPost, Depends(_publishing_post)]

@@ -41,11 +41,16 @@ def _needs_token(dependant: Dependant) -> bool:
     )
 
 
+def _reads_path(dependant: Dependant) -> bool:
+    """Whether the route, or one of its dependencies, takes a path parameter (an id)."""
+    return bool(dependant.path_params) or any(_reads_path(s) for s in dependant.dependencies)
+
+
 def _errors_of(route: APIRoute) -> list[int]:
     codes = []
     if _needs_token(route.dependant):
         codes += [401, 403]
-    if route.dependant.path_params:
+    if _reads_path(route.dependant):
         codes += (
             [404, 410] if "/projects/" in route.path or "/funding-calls/" in route.path else [404]
         )

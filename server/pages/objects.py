@@ -8,19 +8,25 @@ a preview card and can find the Note from the page.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.domain.funding import effective_status, funding_calls_of
+from schemas.states import CallEventKind, PledgeState
+from server.domain.figures import effective_status
+from server.domain.funding import funding_calls_of
+from server.domain.history import list_history
 from server.domain.interactions import interaction_counts, replies_of
 from server.domain.money import format_money
 from server.domain.notes import SECTOR_LABELS, figures, long_date
-from server.domain.pledges import funder_of, list_pledges
+from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
 from server.pages.templating import render_page
 from server.settings import Settings
-from server.storage.models import Actor, FundingCall, Project
+from server.storage.models import Actor, FundingCall, Pledge, Project
 
 __all__ = ["render_funding_call_page", "render_project_page"]
 
@@ -53,6 +59,65 @@ async def render_project_page(
     return _alternate(render_page(request, settings, "project.html", context), project.uri)
 
 
+#: How many pledges of each kind a call's page lists; older accepted ones are summed in a line.
+PAGE_PLEDGES = 100
+
+#: What each kind of history row says on a call's page.
+_EVENT_LABELS = {
+    CallEventKind.history_started: "Figures when this history began",
+    CallEventKind.created: "Call opened",
+    CallEventKind.pledged: "Pledge",
+    CallEventKind.withdrawn: "Pledge withdrawn",
+    CallEventKind.edited: "Goal or deadline changed",
+    CallEventKind.cancelled: "Call cancelled",
+    CallEventKind.closed: "Deadline passed",
+    CallEventKind.updated_remotely: "Updated by its server",
+}
+
+
+async def _pledge_lines(session: AsyncSession, pledges: list[Pledge]) -> list[dict[str, Any]]:
+    lines = []
+    for pledge in pledges:
+        pledger, name = await funder_of(session, pledge)
+        lines.append(
+            {
+                "pledge": pledge,
+                "pledger": pledger,
+                "name": name,
+                "amount": format_money(pledge.amount_minor, pledge.currency),
+            }
+        )
+    return lines
+
+
+async def _history_lines(session: AsyncSession, call: FundingCall) -> list[dict[str, Any]]:
+    """The newest changes to the call's figures and status, as people read them."""
+    events, _ = await list_history(session, call, limit=PAGE_PLEDGES)
+    uris = {e.actor_uri for e in events if e.actor_uri}
+    actors = (await session.execute(select(Actor).where(col(Actor.uri).in_(uris)))).scalars()
+    names = {a.uri: a.name or a.username for a in actors}
+    lines = []
+    for event in events:
+        pledge = await session.get(Pledge, event.pledge_id) if event.pledge_id else None
+        lines.append(
+            {
+                "event": event,
+                "label": _EVENT_LABELS.get(event.kind, event.kind),
+                "by": names.get(event.actor_uri or ""),
+                "funder": (await funder_of(session, pledge))[1] if pledge else None,
+                "pledge": pledge,
+                "amount": (
+                    format_money(event.amount_minor, event.currency)
+                    if event.amount_minor is not None
+                    else None
+                ),
+                "raised": format_money(event.raised_minor, event.currency),
+                "goal": format_money(event.goal_minor, event.currency),
+            }
+        )
+    return lines
+
+
 async def render_funding_call_page(
     request: Request,
     settings: Settings,
@@ -62,20 +127,19 @@ async def render_funding_call_page(
     *,
     today: date,
 ) -> Response:
-    """Render a funding call: figures, a bar per sector and in total, and its pledges."""
+    """Render a funding call: figures, a bar per sector and in total, its pledges and history.
+
+    The accepted pledges listed, with the line summing the older ones, add up to the total
+    shown; withdrawn pledges are listed apart, marked, and never counted.
+    """
     project = await session.get(Project, call.project_id) if call.project_id else None
-    rows, _ = await list_pledges(session, call, limit=200)
-    pledges = []
-    for pledge in rows:
-        pledger, name = await funder_of(session, pledge)
-        pledges.append(
-            {
-                "pledge": pledge,
-                "pledger": pledger,
-                "name": name,
-                "amount": format_money(pledge.amount_minor, pledge.currency),
-            }
-        )
+    accepted, _ = await list_pledges(
+        session, call, limit=PAGE_PLEDGES, states=(PledgeState.accepted,)
+    )
+    withdrawn, _ = await list_pledges(
+        session, call, limit=PAGE_PLEDGES, states=(PledgeState.withdrawn,)
+    )
+    count, total = await accepted_count_and_sum(session, call)
     shown = figures(call)
     context = {
         "call": call,
@@ -84,7 +148,11 @@ async def render_funding_call_page(
         "status": effective_status(call, today),
         "figures": shown,
         "deadline": long_date(call.deadline),
-        "pledges": pledges,
+        "pledges": await _pledge_lines(session, accepted),
+        "older_pledges": count - len(accepted),
+        "older_amount": format_money(total - sum(p.amount_minor for p in accepted), call.currency),
+        "withdrawn": await _pledge_lines(session, withdrawn),
+        "history": await _history_lines(session, call),
         "sector_labels": SECTOR_LABELS,
         "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
         "counts": await interaction_counts(session, call.uri),

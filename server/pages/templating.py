@@ -13,7 +13,8 @@ from starlette.responses import Response
 
 from server import __version__
 from server.domain.actors import follow_counts
-from server.domain.funding import effective_status, funding_calls_of
+from server.domain.figures import effective_status
+from server.domain.funding import funding_calls_of
 from server.domain.notes import figures
 from server.domain.projects import projects_of
 from server.settings import Settings

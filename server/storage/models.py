@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from schemas.states import (
@@ -42,6 +43,7 @@ __all__ = [
     "Domain",
     "Follow",
     "FundingCall",
+    "FundingCallEvent",
     "IdempotencyRecord",
     "Interaction",
     "ObjectTag",
@@ -282,8 +284,38 @@ class Pledge(SQLModel, table=True):
     state: str = Field(default=PledgeState.offered, max_length=16)
     reason: str | None = Field(default=None, max_length=500)
     offer_uri: str | None = Field(default=None, max_length=2048, unique=True)
+    #: Recorded by the call's owner for a funder outside the fediverse: no actor vouches for
+    #: it (an actor's name is carried only by pledges it made itself).
+    recorded_by_owner: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class FundingCallEvent(SQLModel, table=True):
+    """One change to a call's figures or status: what, who, when, and the figures after it.
+
+    Rows are only ever added: triggers (migration 0008) refuse any UPDATE or DELETE of them.
+    """
+
+    __tablename__ = "funding_call_event"
+    __table_args__ = (Index("ix_funding_call_event_call", "funding_call_id", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    funding_call_id: str = Field(foreign_key="funding_call.id", max_length=32)
+    kind: str = Field(max_length=32)
+    #: Who made the change: an actor's URI, or None for this instance (a deadline passing).
+    actor_uri: str | None = Field(default=None, max_length=2048)
+    pledge_id: str | None = Field(default=None, foreign_key="pledge.id", max_length=32)
+    #: The pledge's amount, for a pledge accepted or withdrawn.
+    amount_minor: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    goal_minor: int = Field(sa_type=BigInteger)
+    raised_minor: int = Field(sa_type=BigInteger)
+    status: str = Field(max_length=16)
+    at: datetime = _created()
 
 
 class ObjectTag(SQLModel, table=True):

@@ -11,7 +11,8 @@ from schemas.states import ActorKind, FollowState
 from server.accounts.members import actors_of, add_member
 from server.domain.access import Role, require_role
 from server.domain.actors import create_local_actor, ensure_instance_actor, update_actor
-from server.domain.funding import effective_status, funding_calls_of
+from server.domain.figures import effective_status
+from server.domain.funding import funding_calls_of
 from server.domain.notes import figures
 from server.domain.projects import projects_of
 from server.errors import Conflict, Invalid

@@ -64,7 +64,15 @@ async def post_recorded_pledge(
         state = member.visitor.state
         try:
             owner = await owner_for_change(session, member.principal, call, "funding call")
-            await record_pledge(session, state.urls, owner, call, data, today=state.clock.today())
+            await record_pledge(
+                session,
+                state.urls,
+                owner,
+                call,
+                data,
+                caller_actor_id=member.principal.actor_id,
+                today=state.clock.today(),
+            )
             await session.commit()
         except (Invalid, Conflict) as error:
             errors = field_error(error)

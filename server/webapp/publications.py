@@ -19,6 +19,7 @@ from schemas.commons import (
     ProjectCreate,
     ProjectUpdate,
 )
+from schemas.money import to_decimal_string
 from schemas.states import ProjectStatus
 from server.domain.access import acting_actor, owner_for_change
 from server.domain.funding import (
@@ -28,7 +29,6 @@ from server.domain.funding import (
     update_funding_call,
 )
 from server.domain.licenses import normalize_license
-from server.domain.money import MoneyError, to_decimal_string, to_minor
 from server.domain.notes import funding_call_note, project_note
 from server.domain.projects import (
     create_project,
@@ -228,10 +228,6 @@ def _call_form(call: FundingCall) -> dict[str, str]:
 
 def _call_preview(member: Member, data: FundingCallCreate, call: FundingCall | None) -> str:
     urls = member.visitor.state.urls
-    try:
-        goal_minor = to_minor(data.goal.amount, data.goal.currency)
-    except MoneyError as error:
-        raise Invalid(f"goal: {error}") from None
     preview = FundingCall(
         id="preview",
         uri=urls.funding_call("preview"),
@@ -242,7 +238,7 @@ def _call_preview(member: Member, data: FundingCallCreate, call: FundingCall | N
         description=data.description,
         description_html=render_markdown(data.description),
         currency=data.goal.currency,
-        goal_minor=goal_minor,
+        goal_minor=data.goal.minor(),
         raised_minor=call.raised_minor if call else 0,
         raised_by_sector=dict(call.raised_by_sector) if call else {},
         deadline=data.deadline,

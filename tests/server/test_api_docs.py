@@ -44,6 +44,7 @@ async def test_openapi__declares_the_bearer_scheme(client: httpx.AsyncClient) ->
         ("get", "/api/v1/projects/{object_id}", {"200", "404", "410"}),
         ("patch", "/api/v1/funding-calls/{object_id}", {"401", "403", "404", "410", "409"}),
         ("get", "/api/v1/follows", {"200", "401", "403"}),
+        ("get", "/api/v1/funding-calls/{object_id}/history", {"200", "404", "410"}),
     ],
 )
 async def test_openapi__documents_the_errors_of_each_route(

@@ -18,41 +18,14 @@ from fastapi import FastAPI
 
 from federation.httpsig import verify_request
 from federation.keys import load_public_key
-from schemas.states import FollowState
 from server.clock import utcnow
 from server.publishing.client import make_transport
 from server.publishing.worker import DeliveryWorker
-from server.storage.models import Actor, Follow
 from tests.conftest import create_actor
-from tests.publications import PUBLIC, bearer, call_body, pledge_body, project_body
+from tests.publications import PUBLIC, bearer, call_body, follow_from, pledge_body, project_body
 from tests.realservers import recording_inbox
 
 pytestmark = pytest.mark.slow
-
-
-async def follow_from(app: FastAPI, followed: Actor, inbox_base: str) -> None:
-    """Store a remote actor whose inbox is the recorder, as an accepted follower."""
-    host = urlsplit(inbox_base).netloc
-    async with app.state.communs.db.session() as session:
-        remote = Actor(
-            uri=f"{inbox_base}/users/bob",
-            username="bob",
-            domain=host,
-            type="Person",
-            inbox_uri=f"{inbox_base}/users/bob/inbox",
-            shared_inbox_uri=f"{inbox_base}/inbox",
-        )
-        session.add(remote)
-        await session.flush()
-        session.add(
-            Follow(
-                uri=f"{inbox_base}/follows/1",
-                follower_id=remote.id or 0,
-                followed_id=followed.id or 0,
-                state=FollowState.accepted,
-            )
-        )
-        await session.commit()
 
 
 def check_note(note: dict[str, Any], actor_uri: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -13,6 +15,7 @@ import server.storage.models  # noqa: F401
 from alembic import command
 from server.storage.db import Database
 from server.storage.migrations import alembic_config
+from server.storage.models import Actor, FundingCall, FundingCallEvent, Pledge
 
 
 async def test_migrations__match_models(database_url: str) -> None:
@@ -42,3 +45,92 @@ async def test_migrations__every_step_downgrades_and_upgrades_again(database_url
 
     # Then it matches the models again
     await test_migrations__match_models(database_url)
+
+
+async def test_migration_0008__marks_owner_recorded_pledges_and_starts_every_history(
+    database_url: str,
+) -> None:
+    # Given a database just before 0008 with a local call, pledged to in every way, and a
+    # remote call
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0008-1")
+    db = Database(database_url)
+    pledge = sa.table(
+        "pledge",
+        *(sa.column(c) for c in ("id", "uri", "funding_call_id", "pledger_id", "funder_name")),
+        *(sa.column(c) for c in ("sector", "amount_minor", "currency", "message", "state")),
+        sa.column("offer_uri"),
+        sa.column("created_at"),
+        sa.column("updated_at"),
+    )
+    async with db.engine.begin() as conn:
+        ids = []
+        for name, local in (("coop", True), ("region", True), ("bob", False)):
+            row = {"uri": f"https://{name}.example/a", "username": name, "domain": name}
+            found = await conn.execute(
+                sa.insert(Actor).values(row | {"is_local": local, "type": "Person"})
+            )
+            ids.append(found.inserted_primary_key[0])
+        for call_id, local in (("local", True), ("remote", False)):
+            await conn.execute(
+                sa.insert(FundingCall).values(
+                    id=call_id,
+                    uri=f"https://x.example/{call_id}",
+                    actor_id=ids[0] if local else ids[2],
+                    is_local=local,
+                    title=call_id,
+                    description="",
+                    description_html="",
+                    currency="EUR",
+                    goal_minor=10_000,
+                    raised_minor=600,
+                    raised_by_sector={"public": 600},
+                    deadline=date(2099, 1, 1),
+                    tags=[],
+                    status="open",
+                )
+            )
+        now = datetime.now(UTC)
+        made = [  # (id, call, pledger, funder name, offer)
+            ("funder", "local", None, "La Région", None),
+            ("named", "local", ids[1], None, None),
+            ("offered", "local", ids[2], None, "https://bob.example/offer"),
+            ("ours", "remote", ids[1], None, "https://x.example/our-offer"),
+        ]
+        for pledge_id, call_id, pledger, funder, offer_uri in made:
+            await conn.execute(
+                sa.insert(pledge).values(
+                    id=pledge_id,
+                    uri=f"https://x.example/pledges/{pledge_id}",
+                    funding_call_id=call_id,
+                    pledger_id=pledger,
+                    funder_name=funder,
+                    sector="public",
+                    amount_minor=200,
+                    currency="EUR",
+                    message="",
+                    state="accepted",
+                    offer_uri=offer_uri,
+                    created_at=now if not db.is_sqlite else now.replace(tzinfo=None),
+                    updated_at=now if not db.is_sqlite else now.replace(tzinfo=None),
+                )
+            )
+
+    # When it is upgraded to 0008
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    # Then the pledges of the local call that came without an Offer are marked as recorded
+    # by its owner (no actor vouches for them), and the others are not
+    async with db.sessions() as session:
+        marked = dict((await session.execute(sa.select(Pledge.id, Pledge.recorded_by_owner))).all())
+        events = (await session.execute(sa.select(FundingCallEvent))).scalars().all()
+    await db.dispose()
+    assert marked == {"funder": True, "named": True, "offered": False, "ours": False}
+    # And every call's history starts with its figures as they were
+    assert sorted(
+        (e.funding_call_id, e.kind, e.raised_minor, e.goal_minor, e.status, e.actor_uri)
+        for e in events
+    ) == [
+        ("local", "history_started", 600, 10_000, "open", None),
+        ("remote", "history_started", 600, 10_000, "open", None),
+    ]

@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.conftest import create_actor
-from tests.publications import bearer, pledge_body, post_call, post_project
+from tests.publications import bearer, offer_body, pledge_body, post_call, post_project
 
 
 class Page(HTMLParser):
@@ -46,16 +46,13 @@ async def test_funding_call_page__progress_pledges_and_metadata(
 ) -> None:
     # Given a call for a project with pledges from a local actor and an offline funder
     _, token = await create_actor(app, "coop", name="La Coop")
-    await create_actor(app, "region", name="La Région", kind="public_body")
+    _, region = await create_actor(app, "region", name="La Région", kind="public_body")
     project = await post_project(client, token)
     call = await post_call(client, token, project_id=project["id"], deadline="2099-03-01")
     path = f"/api/v1/funding-calls/{call['id']}/pledges"
     await client.post(path, json=pledge_body("10000"), headers=bearer(token))
-    await client.post(
-        path,
-        json=pledge_body("2500", sector="individual", funder_name=None, pledger="region"),
-        headers=bearer(token),
-    )
+    own = offer_body(call["uri"], "2500", "individual")
+    await client.post("/api/v1/pledges", json=own, headers=bearer(region))
     # When a browser opens the call's URL
     response = await client.get(f"/funding-calls/{call['id']}", headers={"Accept": "text/html"})
     # Then it gets the page, with the AS2 alternate as a tag and as a Link header

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from server.domain.tokens import issue_token
-from server.storage.models import Activity, Actor, Delivery
+from server.storage.models import Activity, Actor, Delivery, Pledge
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     BOB,
     COOP,
@@ -150,3 +151,25 @@ async def test_offer__to_an_unknown_call_is_ignored(
         app, client, offer("http://communs.test/funding-calls/nope"), "/actors/coop/inbox"
     )
     assert await answers(app) == []
+
+
+@pytest.mark.parametrize(
+    "pledge_id",
+    ["http://communs.test/pledges/forged", "https://elsewhere.example/pledges/1"],
+    ids=["our-namespace", "a-third-server"],
+)
+async def test_offer__a_pledge_id_off_the_pledgers_server_is_rejected_and_not_stored(
+    app: FastAPI, client: httpx.AsyncClient, pledge_id: str
+) -> None:
+    # Given coop's open call
+    call = await open_call(app, client)
+    # When bob offers a pledge whose id is not on his own server
+    forged = offer(call["uri"])
+    forged["object"]["id"] = pledge_id
+    await deliver_and_process(app, client, forged, "/actors/coop/inbox")
+    # Then the Offer is rejected with the reason, and nothing is stored or counted
+    [reject] = await answers(app)
+    assert reject["type"] == "Reject" and "pledger's own server" in reject["content"]
+    async with app.state.communs.db.session() as session:
+        assert (await session.execute(select(Pledge))).scalars().all() == []
+    assert await raised(client, call) == "0.00"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from schemas.states import PledgeState
 from server.storage.models import Pledge
 from tests.conftest import create_actor
-from tests.publications import AS2_ACCEPT, bearer, pledge_body, post_call, sent
+from tests.publications import AS2_ACCEPT, bearer, offer_body, pledge_body, post_call, sent
 
 
 async def pledge(
@@ -64,20 +64,75 @@ async def test_post_pledge__offline_funder_accepted_at_once(
     )
 
 
-async def test_post_pledge__by_another_local_actor(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_post_pledge__naming_another_actor_is_403_and_writes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, admin_token: str
+) -> None:
+    # Given coop's call, and region, another local actor
     _, token = await create_actor(app, "coop")
-    await create_actor(app, "region", name="La Région", kind="public_body")
+    _, region = await create_actor(app, "region", name="La Région", kind="public_body")
     call = await post_call(client, token)
-    response = await pledge(client, token, call["id"], funder_name=None, pledger="region")
-    assert response.status_code == 201, response.text
-    assert response.json()["pledger"] == "http://communs.test/actors/region"
-    document = (await client.get(f"/pledges/{response.json()['id']}", headers=AS2_ACCEPT)).json()
+    # When coop, or an admin, records a pledge in region's name
+    for caller in (token, admin_token):
+        response = await pledge(client, caller, call["id"], funder_name=None, pledger="region")
+        # Then it is refused: only region may pledge in its own name
+        assert response.status_code == 403, response.text
+        assert "only region can pledge in its own name" in response.json()["detail"]
+    # And nothing was written, sent, or listed as region's
+    assert await pledge_count(app) == 0
+    assert len(await sent(app, call["uri"])) == 1  # the Create only
+    assert (await client.get("/api/v1/pledges", headers=bearer(region))).json() == []
+
+
+async def test_post_pledge__an_offline_funder_is_marked_recorded_by_the_owner(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given coop's call
+    coop, token = await create_actor(app, "coop")
+    call = await post_call(client, token)
+    # When coop records a pledge by a region outside the fediverse
+    made = (await pledge(client, token, call["id"])).json()
+    # Then the API, the AS2 Pledge and the page mark it as recorded by the call's owner
+    assert made["recorded_by_owner"] is True and made["pledger"] is None
+    listed = (await client.get(f"/api/v1/funding-calls/{call['id']}/pledges")).json()["items"]
+    assert [p["recorded_by_owner"] for p in listed] == [True]
+    document = (await client.get(f"/pledges/{made['id']}", headers=AS2_ACCEPT)).json()
+    assert document["recordedBy"] == coop.uri and "attributedTo" not in document
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    assert [p["verificationMethod"] for p in proofs] == [f"{coop.uri}#ed25519-key"]
+    assert document["name"] == "Région Auvergne-Rhône-Alpes"
+    page = await client.get(call["url"], headers={"Accept": "text/html"})
+    line = page.text.split(f'id="pledge-{made["id"]}"')[1].split("</li>")[0]
+    assert "Région Auvergne-Rhône-Alpes" in line and "recorded by the call's owner" in line
+
+
+async def test_pledges__an_actor_pledging_itself_is_named_and_attributed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given coop's call
+    _, token = await create_actor(app, "coop")
+    _, region = await create_actor(app, "region", name="La Région", kind="public_body")
+    call = await post_call(client, token)
+    # When region pledges with its own token
+    response = await client.post(
+        "/api/v1/pledges",
+        json=offer_body(call["uri"], "12500.00", "public"),
+        headers=bearer(region),
+    )
+    assert response.status_code == 202, response.text
+    made = response.json()
+    # Then it is counted, carries region's name in the API and attributedTo in AS2
+    listed = (await client.get(f"/api/v1/funding-calls/{call['id']}/pledges")).json()["items"]
+    assert [(p["pledger"], p["recorded_by_owner"]) for p in listed] == [
+        ("http://communs.test/actors/region", False)
+    ]
+    document = (await client.get(f"/pledges/{made['id']}", headers=AS2_ACCEPT)).json()
     assert document["objectType"] == "Pledge" and document["fundingCall"] == call["uri"]
     assert document["amount"] == {"type": "MonetaryAmount", "value": "12500.00", "currency": "EUR"}
     assert document["attributedTo"] == "http://communs.test/actors/region"
-    page = await client.get(f"/pledges/{response.json()['id']}")
+    assert "recordedBy" not in document
+    page = await client.get(f"/pledges/{made['id']}")
     assert page.status_code == 303
-    assert page.headers["location"] == f"{call['url']}#pledge-{response.json()['id']}"
+    assert page.headers["location"] == f"{call['url']}#pledge-{made['id']}"
 
 
 async def test_post_pledge__goal_reached_makes_the_call_funded(
@@ -233,9 +288,10 @@ async def test_read_own_pledges__paged_with_a_link_to_the_next_page(
     call = await post_call(client, owner)
     made = []
     for amount in ("100.00", "200.00", "300.00"):
-        body = {"funding_call": call["uri"], "amount": {"amount": amount, "currency": "EUR"}}
         response = await client.post(
-            "/api/v1/pledges", json=body | {"sector": "public"}, headers=bearer(region)
+            "/api/v1/pledges",
+            json=offer_body(call["uri"], amount, "public"),
+            headers=bearer(region),
         )
         assert response.status_code == 202, response.text
         made.append(response.json()["id"])
