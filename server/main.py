@@ -20,6 +20,7 @@ from server.activitypub import actors as activitypub
 from server.activitypub import interactions, objects, vocabulary, wellknown
 from server.api import actors as api_actors
 from server.api import admin as api_admin
+from server.api import declarations as api_declarations
 from server.api import deliveries as api_deliveries
 from server.api import directory as api_directory
 from server.api import docs as api_docs
@@ -101,6 +102,7 @@ def create_app(
         api_deliveries.router,
         api_directory.router,
         api_projects.router,
+        api_declarations.router,
         api_funding.router,
         api_pledges.router,
         vocabulary.router,

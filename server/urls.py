@@ -79,6 +79,9 @@ class Urls:
     def funding_call(self, object_id: str) -> str:
         return f"{self.base}/funding-calls/{object_id}"
 
+    def declaration(self, object_id: str) -> str:
+        return f"{self.base}/declarations/{object_id}"
+
     def pledge(self, object_id: str) -> str:
         return f"{self.base}/pledges/{object_id}"
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from schemas.api import RegionFilter
+from schemas.states import ActorKind, ServiceKind
 from server.domain.directory import (
     DirectoryEntry,
     DirectoryFilters,
@@ -29,12 +31,35 @@ async def get_directory(
     license: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
     currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    kind: ActorKind | None = None,
+    region: Annotated[RegionFilter, Query(description="The actors' own region")] = None,
+    uses: Annotated[str | None, Query(max_length=2048, description="A project's id or URI")] = None,
+    serves: Annotated[
+        str | None, Query(max_length=2048, description="A project's id or URI")
+    ] = None,
+    area: Annotated[RegionFilter, Query(description="Providers serving this region")] = None,
+    service: ServiceKind | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DirectoryPage:
-    """Actors, projects and funding calls of this and other instances, newest first."""
+    """Actors, projects and funding calls of this and other instances, newest first.
+
+    ``kind``, ``region``, ``uses``, ``serves``, ``area`` and ``service`` filter actors:
+    "public bodies that use X" is ``kind=public_body&uses=X``, "providers of X in region Y,
+    for hosting" ``serves=X&area=Y&service=hosting``."""
     filters = DirectoryFilters(
-        type=type, q=q, tag=tag, license=license, status=status, currency=currency
+        type=type,
+        q=q,
+        tag=tag,
+        license=license,
+        status=status,
+        currency=currency,
+        kind=kind,
+        region=region,
+        uses=uses,
+        serves=serves,
+        area=area,
+        service=service,
     )
     return await list_directory(
         session, filters, cursor=cursor, limit=limit, today=state.clock.today()
