@@ -130,13 +130,12 @@ async def create_declaration(
         published_at=now,
         updated_at=now,
     )
+    refusal = f"{actor.username} already declared that it {data.kind} {project.name!r}"
     session.add(declaration)
     try:
         await session.flush()
-    except IntegrityError:
-        raise Conflict(
-            f"{actor.username} already declared that it {data.kind} {project.name!r}"
-        ) from None
+    except IntegrityError:  # one live declaration of each kind per actor and project
+        raise Conflict(refusal) from None
     await set_areas(session, object_id, list(data.regions))
     note, owner = await note_of_declaration(session, declaration, actor=actor)
     await publish_note(session, urls, actor, "Create", note, inboxes=_owner_inboxes(owner))
