@@ -26,6 +26,7 @@ from server.api import directory as api_directory
 from server.api import docs as api_docs
 from server.api import follows as api_follows
 from server.api import funding as api_funding
+from server.api import manifests as api_manifests
 from server.api import monitoring
 from server.api import pledges as api_pledges
 from server.api import projects as api_projects
@@ -39,6 +40,7 @@ from server.pages import routes as pages
 from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
+from server.syndication import manifests
 from server.urls import Urls
 from server.webapp.routes import router as webapp
 
@@ -91,6 +93,7 @@ def create_app(
     )
     _install_error_handlers(app)
     routers = [
+        manifests.router,  # ahead of /projects/{id}/{collection}
         wellknown.router,
         activitypub.router,
         activitypub.signed,
@@ -101,6 +104,7 @@ def create_app(
         api_follows.router,
         api_deliveries.router,
         api_directory.router,
+        api_manifests.router,
         api_projects.router,
         api_declarations.router,
         api_funding.router,

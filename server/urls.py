@@ -76,6 +76,10 @@ class Urls:
     def project(self, object_id: str) -> str:
         return f"{self.base}/projects/{object_id}"
 
+    def funding_manifest(self, project_id: str) -> str:
+        """The funding.json of a project (FLOSS/fund), beside its page."""
+        return f"{self.base}/projects/{project_id}/funding.json"
+
     def funding_call(self, object_id: str) -> str:
         return f"{self.base}/funding-calls/{object_id}"
 

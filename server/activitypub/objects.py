@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from schemas.states import FundingStatus
 from server.domain.declarations import get_declaration, note_of_declaration
 from server.domain.figures import note_of_call
 from server.domain.funding import get_funding_call
@@ -68,6 +69,8 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
     today = state.clock.today()
     async with state.db.session() as session:
         found = await get_funding_call(session, object_id, allow_deleted=True)
+        if found.status == FundingStatus.draft:
+            raise NotFound(f"no published call {object_id!r}")  # not public until published
         actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
         if found.deleted_at is not None:
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
