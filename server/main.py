@@ -40,7 +40,7 @@ from server.pages import routes as pages
 from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
-from server.syndication import manifests
+from server.syndication import badges, feeds, manifests, previews
 from server.urls import Urls
 from server.webapp.routes import router as webapp
 
@@ -94,6 +94,9 @@ def create_app(
     _install_error_handlers(app)
     routers = [
         manifests.router,  # ahead of /projects/{id}/{collection}
+        feeds.router,
+        badges.router,
+        previews.router,
         wellknown.router,
         activitypub.router,
         activitypub.signed,

@@ -89,6 +89,14 @@ class Urls:
     def pledge(self, object_id: str) -> str:
         return f"{self.base}/pledges/{object_id}"
 
+    def badge(self, kind: str, object_id: str) -> str:
+        """The SVG badge of a project or funding call (``kind``: projects, funding-calls)."""
+        return f"{self.base}/badges/{kind}/{object_id}.svg"
+
+    def preview(self, object_id: str) -> str:
+        """The OpenGraph picture of a funding call."""
+        return f"{self.base}/previews/funding-calls/{object_id}.png"
+
     def activity(self, object_id: str) -> str:
         return f"{self.base}/activities/{object_id}"
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from schemas.regions import RegionError, is_region_code, normalize_region
 from schemas.states import CallEventKind, PledgeState, ServiceKind
+from server.domain.badges import call_badge
 from server.domain.declaration_notes import SERVICE_LABELS
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
@@ -31,6 +32,7 @@ from server.domain.providers import list_providers, usage_line, usage_summary, u
 from server.pages.templating import KIND_LABELS, render_page
 from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Pledge, Project
+from server.urls import Urls
 
 __all__ = ["render_funding_call_page", "render_project_page"]
 
@@ -50,7 +52,8 @@ async def render_project_page(
     today: date,
 ) -> Response:
     """Render a project with its funding calls, who uses it and who serves it (in the region
-    of ``?region=``, else of its owner)."""
+    of ``?region=``, else of its owner), and its badge to embed."""
+    urls = Urls(settings.base_url)
     calls = await funding_calls_of(session, project_id=project.id)
     region = _region_of(request.query_params.get("region"), actor)
     service = request.query_params.get("service")
@@ -75,6 +78,11 @@ async def render_project_page(
         "base_url": settings.base_url,
         "providers_csv": "/api/v1/providers?" + urlencode(query | {"format": "csv"}),
         "providers_json": "/api/v1/providers?" + urlencode(query),
+        "feed_url": urls.url(f"/feeds/projects/{project.id}/calls.atom"),
+        "manifest_url": urls.funding_manifest(project.id),
+        "page_url": project.url or project.uri,
+        "badge_url": urls.badge("projects", project.id),
+        "badge_alt": f"{project.name}: {usage_line(summary)}",
         "call_figures": figures,
         "call_status": lambda call: effective_status(call, today),
         "counts": await interaction_counts(session, project.uri),
@@ -175,7 +183,13 @@ async def render_funding_call_page(
     )
     count, total = await accepted_count_and_sum(session, call)
     shown = figures(call)
+    urls = Urls(settings.base_url)
+    badge = await call_badge(session, call, today=today)
     context = {
+        "preview_url": urls.preview(call.id),
+        "page_url": call.url or call.uri,
+        "badge_url": urls.badge("funding-calls", call.id),
+        "badge_alt": f"{call.title}: {badge.message}",
         "call": call,
         "actor": actor,
         "project": project if project is not None and project.deleted_at is None else None,

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from schemas.api import RegionFilter
-from schemas.states import ActorKind, ServiceKind
+from schemas.states import ServiceKind
 from server.domain.actors import get_local_actor, region_label
-from server.domain.directory import DirectoryFilters, Kind, list_directory
+from server.domain.directory import list_directory
 from server.http.deps import SessionDep, StateDep
+from server.http.filters import DirectoryQuery
 from server.pages.templating import KIND_LABELS, render_page, render_profile
 
 router = APIRouter(include_in_schema=False)
@@ -23,35 +23,10 @@ async def home(
     request: Request,
     state: StateDep,
     session: SessionDep,
-    type: Kind | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    license: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    currency: Annotated[str | None, Query(max_length=3)] = None,
-    kind: Annotated[ActorKind | Literal[""] | None, Query()] = None,
-    region: Annotated[RegionFilter, Query()] = None,
-    uses: Annotated[str | None, Query(max_length=2048)] = None,
-    serves: Annotated[str | None, Query(max_length=2048)] = None,
-    area: Annotated[RegionFilter, Query()] = None,
-    service: Annotated[ServiceKind | Literal[""] | None, Query()] = None,
+    filters: DirectoryQuery,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     """The directory: actors, projects and funding calls of this and other instances."""
-    filters = DirectoryFilters(
-        type=type,
-        q=q or None,
-        tag=tag or None,
-        license=license or None,
-        status=status or None,
-        currency=currency or None,
-        kind=kind or None,
-        region=region,
-        uses=uses or None,
-        serves=serves or None,
-        area=area,
-        service=service or None,
-    )
     page = await list_directory(
         session, filters, cursor=cursor, limit=30, today=state.clock.today()
     )
