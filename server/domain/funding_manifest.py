@@ -34,8 +34,9 @@ from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.funding_manifest import FUNDING_JSON_SCHEMA_URL, FUNDING_JSON_VERSION, manifest_errors
 from schemas.states import FundingStatus
 from server.domain.funding import create_funding_call, effective_status, funding_calls_of
+from server.domain.licenses import normalize_license
 from server.domain.money import to_decimal_string
-from server.domain.projects import create_project, normalize_license
+from server.domain.projects import create_project
 from server.errors import Invalid
 from server.storage.models import Actor, FundingCall, Project
 from server.urls import Urls
@@ -210,7 +211,8 @@ def _license_of(licenses: list[str]) -> str | None:
     if not terms:
         return None
     try:
-        return normalize_license(" OR ".join(f"({t})" if " " in t else t for t in terms))
+        expression = " OR ".join(f"({t})" if " " in t else t for t in terms)
+        return normalize_license(expression, strict=False)  # read leniently, as remote objects
     except Invalid:
         return None
 
