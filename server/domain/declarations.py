@@ -21,6 +21,7 @@ from schemas.declarations import DeclarationCreate, DeclarationPublic, Declarati
 from schemas.regions import region_name
 from schemas.states import DeclarationKind
 from server.clock import utcnow
+from server.domain.access import Role, may_act
 from server.domain.declaration_notes import declaration_note
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note
 from server.domain.lookup import Finder, lookup
@@ -201,14 +202,15 @@ async def set_hidden(
 ) -> Declaration:
     """Hide (spam) or show again a declaration about one of the caller's projects.
 
-    Raises ``Forbidden`` unless the caller owns the project (or is an admin) and ``NotFound``
+    Raises ``Forbidden`` unless the caller acts for the project's owner (or is an admin) and
+    ``NotFound``
     for a project of another instance, whose owner decides there.
     """
     project = await session.get(Project, declaration.project_id)
     assert project is not None
     if not project.is_local:
         raise NotFound(f"no local project {project.id!r}: its own instance moderates it")
-    if not caller.is_admin and caller.actor_id != project.actor_id:
+    if not may_act(caller, project.actor_id, Role.editor):
         raise Forbidden("only the project's owner hides or shows declarations about it")
     declaration.hidden_at = utcnow() if hidden else None
     await session.flush()
