@@ -203,8 +203,7 @@ async def set_hidden(
     """Hide (spam) or show again a declaration about one of the caller's projects.
 
     Raises ``Forbidden`` unless the caller acts for the project's owner (or is an admin) and
-    ``NotFound``
-    for a project of another instance, whose owner decides there.
+    ``NotFound`` for a project of another instance, whose owner decides there.
     """
     project = await session.get(Project, declaration.project_id)
     assert project is not None
