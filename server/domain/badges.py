@@ -10,9 +10,10 @@ from babel.numbers import format_currency
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schemas.money import to_decimal_string
 from schemas.states import PledgeState
-from server.domain.funding import effective_status
-from server.domain.money import FIGURES_LOCALE, percent_of, to_decimal_string
+from server.domain.figures import effective_status
+from server.domain.money import FIGURES_LOCALE, percent_of
 from server.domain.providers import usage_summary
 from server.storage.models import FundingCall, Pledge, Project
 

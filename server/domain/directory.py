@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from federation.storable import storable
-from schemas.states import ActorKind, DeclarationKind, FundingStatus, ServiceKind
 from schemas.commons import Amount
+from schemas.states import ActorKind, DeclarationKind, FundingStatus, ServiceKind
 from server.domain.figures import effective_status
 from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text

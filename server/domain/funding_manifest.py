@@ -32,10 +32,11 @@ from federation.fetch import Fetcher
 from federation.storable import storable
 from schemas.commons import FundingCallCreate, Money, ProjectCreate
 from schemas.funding_manifest import FUNDING_JSON_SCHEMA_URL, FUNDING_JSON_VERSION, manifest_errors
+from schemas.money import to_decimal_string
 from schemas.states import FundingStatus
-from server.domain.funding import create_funding_call, effective_status, funding_calls_of
+from server.domain.figures import effective_status
+from server.domain.funding import create_funding_call, funding_calls_of
 from server.domain.licenses import normalize_license
-from server.domain.money import to_decimal_string
 from server.domain.projects import create_project
 from server.errors import Invalid
 from server.storage.models import Actor, FundingCall, Project

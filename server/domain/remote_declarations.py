@@ -98,7 +98,8 @@ async def store_remote_declaration(session: AsyncSession, signer: str, note: dic
     }
     areas = _areas(note, kind)
     url = note.get("url")
-    fields["url"] = url if isinstance(url, str) and http_uri_host(url) == http_uri_host(uri) else uri
+    same_host = isinstance(url, str) and http_uri_host(url) == http_uri_host(uri)
+    fields["url"] = url if same_host else uri
     claimed_kind = note.get("actorKind")
     if isinstance(claimed_kind, str) and claimed_kind in set(ActorKind):
         author.kind = claimed_kind  # what the author says of itself, as its profile would

@@ -15,7 +15,8 @@ from schemas.states import DeclarationKind
 from server.domain.actors import get_local_actor
 from server.domain.declarations import list_declarations
 from server.domain.directory import list_directory
-from server.domain.funding import effective_status, funding_calls_of
+from server.domain.figures import effective_status
+from server.domain.funding import funding_calls_of
 from server.domain.notes import figures
 from server.domain.projects import get_project, projects_of
 from server.http.deps import SessionDep, StateDep
