@@ -2,7 +2,7 @@
 region codes
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
