@@ -15,6 +15,7 @@ from schemas.states import (
     ActivityState,
     ActorKind,
     CallEventKind,
+    DeclarationKind,
     DeliveryState,
     DomainBlock,
     FollowState,
@@ -22,6 +23,7 @@ from schemas.states import (
     PledgeState,
     ProjectStatus,
     Sector,
+    ServiceKind,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Actor",
     "ActorKind",
     "CallEventKind",
+    "DeclarationKind",
     "DeliveryState",
     "DomainBlock",
     "FollowState",
@@ -48,6 +51,7 @@ __all__ = [
     "PropertyValue",
     "PublicKey",
     "Sector",
+    "ServiceKind",
     "StrictModel",
     "as2_type_of_kind",
     "as_list",

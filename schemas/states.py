@@ -8,6 +8,7 @@ __all__ = [
     "ActivityState",
     "ActorKind",
     "CallEventKind",
+    "DeclarationKind",
     "DeliveryState",
     "DomainBlock",
     "FollowState",
@@ -15,6 +16,7 @@ __all__ = [
     "PledgeState",
     "ProjectStatus",
     "Sector",
+    "ServiceKind",
 ]
 
 
@@ -61,6 +63,8 @@ class ProjectStatus(StrEnum):
 
 
 class FundingStatus(StrEnum):
+    #: Imported (funding.json) and not yet published: never on the wire, takes no pledge.
+    draft = "draft"
     open = "open"
     funded = "funded"
     closed = "closed"
@@ -92,3 +96,21 @@ class CallEventKind(StrEnum):
     cancelled = "cancelled"
     closed = "closed"
     updated_remotely = "updated_remotely"
+
+
+class DeclarationKind(StrEnum):
+    """What an actor declares about a project: it uses it, or it provides services for it."""
+
+    uses = "uses"
+    serves = "serves"
+
+
+class ServiceKind(StrEnum):
+    """The services a provider offers for a project."""
+
+    development = "development"
+    support = "support"
+    hosting = "hosting"
+    training = "training"
+    consulting = "consulting"
+    integration = "integration"

@@ -2,8 +2,9 @@
 # Used by scripts/interop-peer after the peer's Follow: make alice publish a project, edit it,
 # and publish a second one; open a funding call and record a pledge on it (Create and Update
 # with proofs); then, when PEER_DIR holds the peer, the peer's actor offers a pledge (alice's
-# Accept and Update carry proofs) and sends a Fedify-signed Like, then a tampered one.
-# Six deliveries in all.
+# Accept and Update carry proofs) and sends a Fedify-signed Like, then a tampered one. Alice
+# also declares that she uses the second project and provides services for the first (the
+# declarations must reach the peer as readable Notes). Eight deliveries in all.
 set -euo pipefail
 auth="Authorization: Bearer $COMMUNS_TOKEN"
 json="Content-Type: application/json"
@@ -12,8 +13,12 @@ id=$(curl -sf -X POST "$COMMUNS_URL/api/v1/projects" -H "$auth" -H "$json" \
   -d '{"name":"Commons Cloud","summary":"A cooperative cloud for public bodies.","license":"AGPL-3.0-or-later","repository_url":"https://code.example/commons-cloud","tags":["commons","cloud"]}' \
   | field id)
 curl -sf -X PATCH "$COMMUNS_URL/api/v1/projects/$id" -H "$auth" -H "$json" -d '{"status":"maintained"}' >/dev/null
-curl -sf -X POST "$COMMUNS_URL/api/v1/projects" -H "$auth" -H "$json" \
-  -d '{"name":"Libre Maps","license":"MIT","tags":["maps"]}' >/dev/null
+maps=$(curl -sf -X POST "$COMMUNS_URL/api/v1/projects" -H "$auth" -H "$json" \
+  -d '{"name":"Libre Maps","license":"MIT","tags":["maps"]}' | field id)
+curl -sf -X POST "$COMMUNS_URL/api/v1/declarations" -H "$auth" -H "$json" \
+  -d "{\"project\":\"$maps\",\"kind\":\"uses\"}" >/dev/null
+curl -sf -X POST "$COMMUNS_URL/api/v1/declarations" -H "$auth" -H "$json" \
+  -d "{\"project\":\"$id\",\"kind\":\"serves\",\"services\":[\"hosting\",\"support\"],\"regions\":[\"84\",\"BE\"],\"text\":\"Hosted in Lyon.\"}" >/dev/null
 call=$(curl -sf -X POST "$COMMUNS_URL/api/v1/funding-calls" -H "$auth" -H "$json" \
   -d "{\"title\":\"Co-fund Commons Cloud\",\"project_id\":\"$id\",\"goal\":{\"amount\":\"1000.00\",\"currency\":\"EUR\"},\"deadline\":\"2099-01-01\"}")
 call_id=$(echo "$call" | field id)

@@ -20,11 +20,13 @@ from server.activitypub import actors as activitypub
 from server.activitypub import interactions, objects, vocabulary, wellknown
 from server.api import actors as api_actors
 from server.api import admin as api_admin
+from server.api import declarations as api_declarations
 from server.api import deliveries as api_deliveries
 from server.api import directory as api_directory
 from server.api import docs as api_docs
 from server.api import follows as api_follows
 from server.api import funding as api_funding
+from server.api import manifests as api_manifests
 from server.api import monitoring
 from server.api import pledges as api_pledges
 from server.api import projects as api_projects
@@ -38,6 +40,7 @@ from server.pages import routes as pages
 from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
+from server.syndication import badges, feeds, manifests, previews
 from server.urls import Urls
 from server.webapp.routes import router as webapp
 
@@ -90,6 +93,10 @@ def create_app(
     )
     _install_error_handlers(app)
     routers = [
+        manifests.router,  # ahead of /projects/{id}/{collection}
+        feeds.router,
+        badges.router,
+        previews.router,
         wellknown.router,
         activitypub.router,
         activitypub.signed,
@@ -100,7 +107,9 @@ def create_app(
         api_follows.router,
         api_deliveries.router,
         api_directory.router,
+        api_manifests.router,
         api_projects.router,
+        api_declarations.router,
         api_funding.router,
         api_pledges.router,
         vocabulary.router,

@@ -76,11 +76,26 @@ class Urls:
     def project(self, object_id: str) -> str:
         return f"{self.base}/projects/{object_id}"
 
+    def funding_manifest(self, project_id: str) -> str:
+        """The funding.json of a project (FLOSS/fund), beside its page."""
+        return f"{self.base}/projects/{project_id}/funding.json"
+
     def funding_call(self, object_id: str) -> str:
         return f"{self.base}/funding-calls/{object_id}"
 
+    def declaration(self, object_id: str) -> str:
+        return f"{self.base}/declarations/{object_id}"
+
     def pledge(self, object_id: str) -> str:
         return f"{self.base}/pledges/{object_id}"
+
+    def badge(self, kind: str, object_id: str) -> str:
+        """The SVG badge of a project or funding call (``kind``: projects, funding-calls)."""
+        return f"{self.base}/badges/{kind}/{object_id}.svg"
+
+    def preview(self, object_id: str) -> str:
+        """The OpenGraph picture of a funding call."""
+        return f"{self.base}/previews/funding-calls/{object_id}.png"
 
     def activity(self, object_id: str) -> str:
         return f"{self.base}/activities/{object_id}"

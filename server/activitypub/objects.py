@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from schemas.states import FundingStatus
+from server.domain.declarations import get_declaration, note_of_declaration
 from server.domain.figures import note_of_call
 from server.domain.funding import get_funding_call
 from server.domain.interactions import with_interactions
@@ -67,6 +69,8 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
     today = state.clock.today()
     async with state.db.session() as session:
         found = await get_funding_call(session, object_id, allow_deleted=True)
+        if found.status == FundingStatus.draft:
+            raise NotFound(f"no published call {object_id!r}")  # not public until published
         actor = await _local_owner(session, found.actor_id, found.is_local, f"call {object_id!r}")
         if found.deleted_at is not None:
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
@@ -77,6 +81,21 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
         note = await note_of_call(session, state.urls, found, today=today, actor=actor)
         note = await with_interactions(session, note)
     return _serve_note(request, state, note)
+
+
+@router.get("/declarations/{object_id}")
+async def declaration(object_id: str, request: Request, session: SessionDep) -> Response:
+    """A declaration's Note (or Tombstone) for peers; people are sent to its project's page."""
+    found = await get_declaration(session, object_id, allow_deleted=True)
+    actor = await _local_owner(
+        session, found.actor_id, found.is_local, f"declaration {object_id!r}"
+    )
+    if found.deleted_at is not None:
+        return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
+    note, _ = await note_of_declaration(session, found, actor=actor)
+    if not wants_as2(request):
+        return RedirectResponse(f"{note['project']}#declarations", status_code=303)
+    return with_etag(request, AS2Response(dump(note)))
 
 
 @router.get("/pledges/{object_id}")

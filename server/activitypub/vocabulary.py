@@ -18,7 +18,8 @@ from schemas.context import COMMUNS_TERMS
 router = APIRouter(include_in_schema=False)
 
 _DEFINITIONS: Final = {
-    "objectType": "What a Note stands for: Project, FundingCall or Pledge.",
+    "objectType": "What a Note stands for: Project, FundingCall, Pledge, Usage (its actor uses "
+    "the project) or ServiceOffer (its actor provides services for the project).",
     "status": "Project: idea, active, maintained, archived. FundingCall: open, funded, closed, "
     "cancelled. Pledge: offered, accepted, rejected, withdrawn.",
     "goal": "The amount a funding call seeks (a schema:MonetaryAmount; value is a decimal string).",
@@ -26,7 +27,12 @@ _DEFINITIONS: Final = {
     "raisedBySector": "The accepted pledges of a funding call summed per sector: a map from "
     "sector (public, private, civil_society, individual) to a schema:MonetaryAmount.",
     "sector": "The sector of a funder: public, private, civil_society or individual.",
-    "project": "The project (a Note with objectType Project) a funding call is for.",
+    "project": "The project (a Note with objectType Project) a funding call, a Usage or a "
+    "ServiceOffer is about.",
+    "serviceKind": "The services a ServiceOffer provides: development, support, hosting, "
+    "training, consulting, integration.",
+    "actorKind": "The kind of the actor making a Usage or ServiceOffer: cooperative, company, "
+    "public_body, association, collective or person.",
     "fundingCall": "The funding call a pledge is for.",
     "recordedBy": "The call's owner, on a pledge it recorded for a funder outside the "
     "fediverse: no actor vouches for such a pledge (it has a name and no attributedTo).",

@@ -6,15 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from server.domain.directory import (
-    DirectoryEntry,
-    DirectoryFilters,
-    DirectoryPage,
-    Kind,
-    list_directory,
-)
+from server.domain.directory import DirectoryEntry, DirectoryPage, list_directory
 from server.domain.lookup import lookup
 from server.http.deps import Reader, SessionDep, StateDep
+from server.http.filters import DirectoryQuery
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
@@ -23,19 +18,15 @@ router = APIRouter(prefix="/api/v1", tags=["directory"])
 async def get_directory(
     session: SessionDep,
     state: StateDep,
-    type: Kind | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    license: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    filters: DirectoryQuery,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DirectoryPage:
-    """Actors, projects and funding calls of this and other instances, newest first."""
-    filters = DirectoryFilters(
-        type=type, q=q, tag=tag, license=license, status=status, currency=currency
-    )
+    """Actors, projects and funding calls of this and other instances, newest first.
+
+    ``kind``, ``region``, ``uses``, ``serves``, ``area`` and ``service`` filter actors:
+    "public bodies that use X" is ``kind=public_body&uses=X``, "providers of X in region Y,
+    for hosting" ``serves=X&area=Y&service=hosting``."""
     return await list_directory(
         session, filters, cursor=cursor, limit=limit, today=state.clock.today()
     )

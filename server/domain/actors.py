@@ -15,14 +15,15 @@ from federation.keys import generate_ed25519_key, generate_rsa_pem_pair
 from schemas.actors import as2_type_of_kind
 from schemas.api import ActorCreate, ActorPublic, ActorUpdate
 from schemas.context import AS2_PUBLIC
-from schemas.states import FollowState
+from schemas.regions import region_name
+from schemas.states import ActorKind, FollowState
 from server.clock import utcnow
 from server.domain.lifecycle import publish_note
 from server.domain.render import actor_to_ap
 from server.domain.text import render_markdown
 from server.errors import Conflict, Gone, Invalid, NotFound, refuse_nulls
 from server.publishing.outbox import new_activity, publish
-from server.storage.models import Actor, ApiToken, Follow, FundingCall, Project
+from server.storage.models import Actor, ApiToken, Declaration, Follow, FundingCall, Project
 from server.urls import Urls
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "follow_counts",
     "get_local_actor",
     "instance_username",
+    "region_label",
     "update_actor",
 ]
 
@@ -165,6 +167,18 @@ def _apply(actor: Actor, fields: dict[str, object]) -> None:
             actor.website = str(value) if value is not None else None
         else:
             setattr(actor, name, value)
+    _check_identity(actor)
+
+
+def _check_identity(actor: Actor) -> None:
+    """Raise ``Invalid`` when the legal identity contradicts itself: a SIRET names its SIREN
+    (its first nine digits), and only public bodies have a public category."""
+    if actor.siret and not actor.siren:
+        actor.siren = actor.siret[:9]
+    if actor.siret and actor.siren and actor.siret[:9] != actor.siren:
+        raise Invalid(f"siret: {actor.siret} is not an establishment of SIREN {actor.siren}")
+    if actor.public_category and actor.kind != ActorKind.public_body:
+        raise Invalid("public_category: only an actor of kind public_body has one")
 
 
 async def update_actor(session: AsyncSession, urls: Urls, actor: Actor, data: ActorUpdate) -> Actor:
@@ -204,8 +218,9 @@ async def get_local_actor(session: AsyncSession, username: str) -> Actor:
 
 
 async def close_account(session: AsyncSession, actor: Actor) -> None:
-    """What ends any account, local or remote: its follows both ways go, its projects and
-    funding calls become tombstones, and it is marked deleted. The caller commits."""
+    """What ends any account, local or remote: its follows both ways go, its projects,
+    funding calls and declarations become tombstones, and it is marked deleted. The caller
+    commits."""
     now = utcnow()
     await session.execute(
         delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followed_id == actor.id))
@@ -215,11 +230,12 @@ async def close_account(session: AsyncSession, actor: Actor) -> None:
         .where(Project.actor_id == actor.id, Project.deleted_at == None)
         .values(deleted_at=now, is_pinned=False)
     )
-    await session.execute(
-        update(FundingCall)
-        .where(FundingCall.actor_id == actor.id, FundingCall.deleted_at == None)
-        .values(deleted_at=now)
-    )
+    for table in (FundingCall, Declaration):
+        await session.execute(
+            update(table)
+            .where(table.actor_id == actor.id, table.deleted_at == None)
+            .values(deleted_at=now)
+        )
     actor.deleted_at = actor.updated_at = now
 
 
@@ -247,7 +263,8 @@ async def delete_local_actor(session: AsyncSession, urls: Urls, actor: Actor) ->
         .values(revoked_at=actor.deleted_at)
     )
     actor.summary_source = actor.summary_html = ""
-    actor.legal_form = actor.siren = actor.region = actor.website = None
+    actor.legal_form = actor.siren = actor.siret = actor.region = actor.website = None
+    actor.public_category = actor.email = None
     await session.commit()
 
 
@@ -261,6 +278,13 @@ async def follow_counts(session: AsyncSession, actor_id: int) -> tuple[int, int]
         select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
     )
     return int(followers or 0), int(following or 0)
+
+
+def region_label(region: str | None, *, language: str = "en") -> str | None:
+    """Return the name of an actor's region (free text written before codes, as it is)."""
+    if not region:
+        return None
+    return region_name(region, language=language)
 
 
 async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
@@ -279,7 +303,11 @@ async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
         summary_html=actor.summary_html or "",
         legal_form=actor.legal_form,
         siren=actor.siren,
+        siret=actor.siret,
+        public_category=actor.public_category,
         region=actor.region,
+        region_name=region_label(actor.region, language=actor.language),
+        email=actor.email,
         website=actor.website,
         manually_approves_followers=actor.manually_approves_followers,
         language=actor.language,

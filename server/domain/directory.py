@@ -18,11 +18,13 @@ from sqlmodel import col
 
 from federation.storable import storable
 from schemas.commons import Amount
+from schemas.states import ActorKind, DeclarationKind, FundingStatus, ServiceKind
 from server.domain.figures import effective_status
 from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text
 from server.domain.moderation import listed_in_directory
 from server.domain.money import money_view
+from server.domain.providers import declarers
 from server.errors import Invalid
 from server.storage.db import parse_id
 from server.storage.models import Actor, FundingCall, Project
@@ -47,6 +49,23 @@ class DirectoryFilters(BaseModel):
     license: str | None = None
     status: str | None = None
     currency: str | None = None
+    #: Actors only: their kind and region (a code of ``schemas.regions``).
+    kind: ActorKind | None = None
+    region: str | None = None
+    #: Actors only: those that use, or provide services for, a project (its id or URI).
+    uses: str | None = None
+    serves: str | None = None
+    #: Actors only: providers (of ``serves``, or of any project) in a region, for a service.
+    area: str | None = None
+    service: ServiceKind | None = None
+
+    def about_actors(self) -> bool:
+        """Whether a filter that only actors have is set (projects and calls then drop out)."""
+        return any((self.kind, self.region, self.uses, self.serves, self.area, self.service))
+
+    def query_string(self) -> dict[str, str]:
+        """Return the filters that are set, as a query string's parameters."""
+        return {k: str(v) for k, v in self.model_dump().items() if v}
 
 
 class DirectoryEntry(BaseModel):
@@ -59,6 +78,8 @@ class DirectoryEntry(BaseModel):
     is_local: bool
     actor: str | None = None
     handle: str | None = None
+    kind: str | None = None
+    region: str | None = None
     tags: list[str] = []
     license: str | None = None
     status: str | None = None
@@ -93,22 +114,60 @@ def _decode(cursor: str | None) -> dict[str, str]:
     return positions
 
 
-def _actor_query(filters: DirectoryFilters) -> Select[Any] | None:
+def _actor_query(filters: DirectoryFilters, projects: dict[str, str | None]) -> Select[Any] | None:
     if filters.tag or filters.license or filters.status or filters.currency:
         return None
     query = select(Actor).where(Actor.type != "Application", listed_in_directory())
     if filters.q:
         query = query.where(by_text([Actor.name, Actor.username, Actor.summary_html], filters.q))
+    if filters.kind:
+        query = query.where(Actor.kind == filters.kind)
+    if filters.region:
+        query = query.where(Actor.region == filters.region)
+    if filters.uses:
+        users = declarers(DeclarationKind.uses, project_id=projects["uses"])
+        query = query.where(col(Actor.id).in_(users))
+    if filters.serves or filters.area or filters.service:
+        providers = declarers(
+            DeclarationKind.serves,
+            project_id=projects["serves"],
+            area=filters.area,
+            service=filters.service,
+        )
+        query = query.where(col(Actor.id).in_(providers))
     return query
 
 
+async def _project_ids(session: AsyncSession, filters: DirectoryFilters) -> dict[str, str | None]:
+    """Return the ids of the projects ``uses`` and ``serves`` name (by id or URI).
+
+    Raises ``Invalid`` for a project that is not known here.
+    """
+    found: dict[str, str | None] = {"uses": None, "serves": None}
+    for name in found:
+        reference = getattr(filters, name)
+        if not reference:
+            continue
+        column = Project.uri if reference.startswith(("http://", "https://")) else Project.id
+        found[name] = await session.scalar(
+            select(Project.id).where(column == reference, Project.deleted_at == None)
+        )
+        if found[name] is None:
+            raise Invalid(f"{name}: no project {reference!r} is known here")
+    return found
+
+
 def _object_query(table: Any, filters: DirectoryFilters) -> Select[Any] | None:
+    if filters.about_actors():
+        return None
     if table is Project and filters.currency:
         return None
     if table is FundingCall and filters.license:
         return None
     owners = select(Actor.id).where(listed_in_directory())
     query = select(table).where(table.deleted_at == None, col(table.actor_id).in_(owners))
+    if table is FundingCall:
+        query = query.where(table.status != FundingStatus.draft)
     if filters.tag:
         query = query.where(by_tag(table.uri, filters.tag))
     if filters.license:
@@ -147,7 +206,7 @@ async def list_directory(
     if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
         raise Invalid("invalid cursor")
     queries: dict[Kind, Select[Any] | None] = {
-        "actor": _actor_query(filters),
+        "actor": _actor_query(filters, await _project_ids(session, filters)),
         "project": _object_query(Project, filters),
         "funding_call": _object_query(FundingCall, filters),
     }
@@ -190,6 +249,8 @@ def entry_of(kind: Kind, row: Any, owners: dict[int, Actor], today: date) -> Dir
             origin=row.domain,
             is_local=row.is_local,
             handle=f"@{row.username}@{row.domain}",
+            kind=row.kind,
+            region=row.region,
             listed_at=row.created_at,
         )
     owner = owners.get(row.actor_id)

@@ -37,9 +37,9 @@ __all__ = [
 
 
 def effective_status(call: FundingCall, today: date) -> str:
-    """Return the call's status on ``today`` (cancelled > funded > closed > open)."""
-    if call.status == FundingStatus.cancelled:
-        return FundingStatus.cancelled
+    """Return the call's status on ``today`` (draft > cancelled > funded > closed > open)."""
+    if call.status in (FundingStatus.draft, FundingStatus.cancelled):
+        return FundingStatus(call.status)
     if call.raised_minor >= call.goal_minor:
         return FundingStatus.funded
     if today > call.deadline:
@@ -115,10 +115,15 @@ async def publish_change(
     today: date,
 ) -> None:
     """Recompute and store the call's figures and status, record the change in its history
-    and publish one ``Update{Note}`` to followers; the caller holds the lock and commits."""
+    and publish one ``Update{Note}`` to followers; the caller holds the lock and commits. A
+    draft's changes are only stored: nobody has heard of it yet, and its history starts when
+    it is published."""
     await _recompute(session, call)
     call.status = effective_status(call, today)
     call.updated_at = next_updated(call.updated_at)
+    if call.status == FundingStatus.draft:
+        await session.flush()
+        return
     await record_change(session, call, change)
     note = await note_of_call(session, urls, call, today=today, actor=owner)
     await publish_note(session, urls, owner, "Update", note)

@@ -27,7 +27,7 @@ from server.domain.lifecycle import get_object, publish_delete, publish_note, se
 from server.domain.listing import by_actor, by_tag, by_text
 from server.domain.money import money_view, percent_of
 from server.domain.text import render_markdown
-from server.errors import Invalid, refuse_nulls
+from server.errors import Conflict, Invalid, refuse_nulls
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
@@ -40,6 +40,7 @@ __all__ = [
     "funding_calls_of",
     "get_funding_call",
     "list_funding_calls",
+    "publish_draft",
     "update_funding_call",
 ]
 
@@ -60,9 +61,16 @@ async def _own_project(session: AsyncSession, actor: Actor, project_id: str) -> 
 
 
 async def create_funding_call(
-    session: AsyncSession, urls: Urls, actor: Actor, data: FundingCallCreate, *, today: date
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    data: FundingCallCreate,
+    *,
+    today: date,
+    draft: bool = False,
 ) -> FundingCall:
-    """Store a call and publish its ``Create{Note}``; the caller commits.
+    """Store a call and publish its ``Create{Note}`` (a ``draft`` is stored unpublished, until
+    ``publish_draft``); the caller commits.
 
     Raises ``Invalid`` for an unknown currency, too many decimals, a deadline before
     ``today`` or a project that is not the actor's.
@@ -85,16 +93,42 @@ async def create_funding_call(
         goal_minor=data.goal.minor(),
         deadline=_deadline(data.deadline, today),
         tags=data.tags,
+        status=FundingStatus.draft if draft else FundingStatus.open,
         published_at=now,
         updated_at=now,
     )
     session.add(call)
     await session.flush()
+    if not draft:
+        await _publish_creation(session, urls, actor, call, today=today)
+    return call
+
+
+async def _publish_creation(
+    session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall, *, today: date
+) -> None:
     await record_change(session, call, Change(CallEventKind.created, actor.uri))
     await set_tags(session, call.uri, call.tags)
     note = await note_of_call(session, urls, call, today=today, actor=actor)
     await publish_note(session, urls, actor, "Create", note)
     await session.flush()
+
+
+async def publish_draft(
+    session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall, *, today: date
+) -> FundingCall:
+    """Open a draft call (under its lock): it is published now (``Create{Note}``), its
+    history starts and it takes pledges.
+
+    Raises ``Conflict`` when the call is no draft and ``Invalid`` when its deadline passed.
+    """
+    call = await lock_call(session, call)
+    if call.status != FundingStatus.draft:
+        raise Conflict(f"funding call {call.id!r} is already published")
+    _deadline(call.deadline, today)
+    call.status = FundingStatus.open
+    call.published_at = call.updated_at = utcnow()
+    await _publish_creation(session, urls, actor, call, today=today)
     return call
 
 
@@ -138,6 +172,8 @@ async def update_funding_call(
     if data.tags is not None:
         await set_tags(session, call.uri, call.tags)
     kind = CallEventKind.edited
+    if data.status == FundingStatus.cancelled and call.status == FundingStatus.draft:
+        raise Invalid("status: a draft is not cancelled but deleted, as nobody has seen it")
     if data.status == FundingStatus.cancelled:
         call.status, kind = FundingStatus.cancelled, CallEventKind.cancelled
     await publish_change(session, urls, actor, call, Change(kind, actor.uri), today=today)
@@ -229,8 +265,11 @@ async def list_funding_calls(
     cursor: str | None = None,
     limit: int = 20,
 ) -> tuple[list[FundingCall], str | None]:
-    """Return one page of live funding calls, newest first, and the next cursor."""
+    """Return one page of live funding calls, newest first, and the next cursor (drafts only
+    when ``status`` asks for them)."""
     query = select(FundingCall).where(FundingCall.deleted_at == None)
+    if status != FundingStatus.draft:
+        query = query.where(FundingCall.status != FundingStatus.draft)
     if actor:
         query = query.where(by_actor(FundingCall.actor_id, actor, local_domain))
     if tag:
@@ -254,8 +293,10 @@ async def funding_calls_of(
     project_id: str | None = None,
     limit: int = 50,
 ) -> list[FundingCall]:
-    """Return the live calls of an actor or of a project, newest first, for pages."""
-    query = select(FundingCall).where(FundingCall.deleted_at == None)
+    """Return the published live calls of an actor or of a project, newest first, for pages."""
+    query = select(FundingCall).where(
+        FundingCall.deleted_at == None, FundingCall.status != FundingStatus.draft
+    )
     if actor_id is not None:
         query = query.where(FundingCall.actor_id == actor_id)
     if project_id is not None:

@@ -7,6 +7,7 @@ applies an ``Update`` only when ``updated`` moved forward.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -44,18 +45,27 @@ async def publish_note(
     actor: Actor,
     kind: Literal["Create", "Update"],
     note: dict[str, Any],
+    *,
+    inboxes: Iterable[str] = (),
 ) -> None:
     """Publish ``Create`` or ``Update`` of a Note, or of the actor's own document, to the
-    actor's followers, with the object's audience (public when it names none)."""
+    actor's followers and ``inboxes``, with the object's audience (public when it names
+    none)."""
     body = {k: v for k, v in note.items() if k != "@context"}
     to, cc = note.get("to", [AS2_PUBLIC]), note.get("cc", [actor.followers_uri])
     activity = new_activity(urls, kind, actor, body, to=to, cc=cc)
     activity["@context"] = note["@context"]
-    await publish(session, actor, activity, to_followers=True)
+    await publish(session, actor, activity, to_followers=True, inboxes=inboxes)
 
 
 async def publish_delete(
-    session: AsyncSession, urls: Urls, actor: Actor, object_uri: str, deleted_at: datetime
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    object_uri: str,
+    deleted_at: datetime,
+    *,
+    inboxes: Iterable[str] = (),
 ) -> None:
     """Remove the object's tags and publish ``Delete{Tombstone}`` to the same audience."""
     await session.execute(delete(ObjectTag).where(ObjectTag.object_uri == object_uri))
@@ -68,7 +78,7 @@ async def publish_delete(
         to=[AS2_PUBLIC],
         cc=[actor.followers_uri],
     )
-    await publish(session, actor, activity, to_followers=True)
+    await publish(session, actor, activity, to_followers=True, inboxes=inboxes)
 
 
 async def get_object(

@@ -30,6 +30,7 @@ __all__ = [
     "funding_call_note",
     "hashtags",
     "iso",
+    "link",
     "long_date",
     "monetary_amount",
     "pledge_document",
@@ -50,7 +51,8 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _link(url: str, text: str | None = None) -> str:
+def link(url: str, text: str | None = None) -> str:
+    """Return an outgoing link as Mastodon renders one (it opens elsewhere, unfollowed)."""
     safe = escape(url)
     label = escape(text) if text is not None else safe
     return f'<a href="{safe}" rel="nofollow noopener noreferrer" target="_blank">{label}</a>'
@@ -107,10 +109,10 @@ def project_note(project: Project, actor: Actor, urls: Urls) -> dict[str, Any]:
         facts.insert(0, f"Licence: {escape(project.license)}")
     parts.append(f"<p>{' · '.join(facts)}</p>")
     if project.repository_url:
-        parts.append(f"<p>Repository: {_link(project.repository_url)}</p>")
+        parts.append(f"<p>Repository: {link(project.repository_url)}</p>")
     if project.website_url:
-        parts.append(f"<p>Website: {_link(project.website_url)}</p>")
-    parts.append(f"<p>{_link(project.url or project.uri)}</p>")
+        parts.append(f"<p>Website: {link(project.website_url)}</p>")
+    parts.append(f"<p>{link(project.url or project.uri)}</p>")
     tag_html, tag_entries = hashtags(urls, project.tags)
     document = _note(
         uri=project.uri,
@@ -211,8 +213,8 @@ def funding_call_note(
     by_sector = "<br>".join(f"{escape(s.label)}: {escape(s.text)}" for s in shown.sectors)
     parts.append(f"<p>{by_sector}</p>")
     if project is not None and project.deleted_at is None:
-        parts.append(f"<p>Project: {_link(project.url or project.uri, project.name)}</p>")
-    parts.append(f"<p>{_link(page)}</p>")
+        parts.append(f"<p>Project: {link(project.url or project.uri, project.name)}</p>")
+    parts.append(f"<p>{link(page)}</p>")
     tag_html, tag_entries = hashtags(urls, call.tags)
     document = _note(
         uri=call.uri,

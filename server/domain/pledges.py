@@ -75,7 +75,7 @@ async def accept_pledge(
     """
     call = await lock_call(session, call)
     status = effective_status(call, today)
-    if status in (FundingStatus.closed, FundingStatus.cancelled):
+    if status in (FundingStatus.draft, FundingStatus.closed, FundingStatus.cancelled):
         raise Conflict(f"funding call {call.id!r} is {status}; it takes no more pledges")
     currency = terms.amount.currency
     if currency != call.currency:

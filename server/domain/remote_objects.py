@@ -27,14 +27,16 @@ from server.domain.licenses import normalize_license
 from server.domain.lifecycle import set_tags
 from server.errors import Invalid
 from server.storage.db import affected
-from server.storage.models import Actor, Follow, FundingCall, Project
+from server.storage.models import Actor, Declaration, Follow, FundingCall, Project
 from server.urls import new_id
 
 __all__ = [
     "COMMUNS_TYPES",
     "RemoteObjectError",
+    "followed_author",
     "handle_remote_delete",
     "is_communs_note",
+    "moment_of",
     "store_remote_object",
 ]
 
@@ -55,7 +57,7 @@ def _text(note: dict[str, Any], key: str, limit: int, *, required: bool = False)
     return value.strip()
 
 
-def _moment(value: Any) -> datetime | None:
+def moment_of(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -127,9 +129,9 @@ def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
             raise RemoteObjectError(f"unknown sector {sector!r}")
         by_sector[sector] = _amount(amount, currency=currency, total=True)[0]
     status = note.get("status")
-    if status not in set(FundingStatus):
+    if status not in set(FundingStatus) or status == FundingStatus.draft:
         raise RemoteObjectError(f"unknown funding status {status!r}")
-    end = _moment(note.get("endTime"))
+    end = moment_of(note.get("endTime"))
     if end is None:
         raise RemoteObjectError("endTime (the deadline) must be an ISO 8601 date-time")
     project = get_id(note.get("project"))
@@ -145,7 +147,7 @@ def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _followed_author(session: AsyncSession, signer: str) -> Actor | None:
+async def followed_author(session: AsyncSession, signer: str) -> Actor | None:
     """Return the signer if one of our actors follows it (we only keep what we asked for)."""
     follower = aliased(Actor)
     return (
@@ -188,14 +190,14 @@ async def store_remote_object(
         raise RemoteObjectError("the object must live on its author's host")
     if get_id(note.get("attributedTo")) != signer:
         raise RemoteObjectError("attributedTo must be the actor that sent it")
-    author = await _followed_author(session, signer)
+    author = await followed_author(session, signer)
     if author is None and not require_follow:
         author = (
             await session.execute(select(Actor).where(Actor.uri == signer, Actor.is_local == False))
         ).scalar_one_or_none()
     if author is None:
         return "ignored"
-    updated = _moment(note.get("updated")) or _moment(note.get("published")) or utcnow()
+    updated = moment_of(note.get("updated")) or moment_of(note.get("published")) or utcnow()
     table: Any = Project if note["objectType"] == "Project" else FundingCall
     fields = _project_fields(note) if table is Project else _call_fields(note)
     content = note.get("content")
@@ -222,7 +224,7 @@ async def store_remote_object(
         for name, value in fields.items():
             setattr(row, name, value)
     else:
-        published = _moment(note.get("published")) or updated
+        published = moment_of(note.get("published")) or updated
         row = table(
             id=new_id(),
             uri=uri,
@@ -242,13 +244,13 @@ async def store_remote_object(
 
 
 async def handle_remote_delete(session: AsyncSession, signer: str, deleted: Any) -> str:
-    """Tombstone a remote project or funding call its author deleted."""
+    """Tombstone a remote project, funding call or declaration its author deleted."""
     uri = get_id(deleted)
     author = await session.scalar(select(Actor.id).where(Actor.uri == signer))
     if uri is None or author is None:
         return "ignored"
     done = 0
-    for table in (Project, FundingCall):
+    for table in (Project, FundingCall, Declaration):
         result = await session.execute(
             update(table)
             .where(table.uri == uri, table.actor_id == author, table.is_local == False)

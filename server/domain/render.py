@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from schemas.actors import PROPERTY_MAX, Endpoints, Image, Multikey, PropertyValue, PublicKey
 from schemas.actors import Actor as APActor
 from schemas.collections import OrderedCollection, OrderedCollectionPage
+from schemas.regions import region_name
 from server.domain.text import escape
 from server.publishing.outbox import dump
 from server.storage.models import Actor
@@ -23,10 +24,15 @@ def _fields(actor: Actor) -> list[PropertyValue]:
     fields = []
     if actor.legal_form:
         fields.append(PropertyValue(name="Legal form", value=escape(actor.legal_form)))
+    if actor.public_category:
+        fields.append(PropertyValue(name="Public body", value=escape(actor.public_category)))
     if actor.siren:
         fields.append(PropertyValue(name="SIREN", value=escape(actor.siren)))
+    if actor.siret:
+        fields.append(PropertyValue(name="SIRET", value=escape(actor.siret)))
     if actor.region:
-        fields.append(PropertyValue(name="Region", value=escape(actor.region)))
+        name = region_name(actor.region, language=actor.language)
+        fields.append(PropertyValue(name="Region", value=escape(name)))
     if actor.website and (link := _website_link(actor.website)):
         fields.append(PropertyValue(name="Website", value=link))
     return fields

@@ -17,6 +17,7 @@ from server.domain.interactions import (
 )
 from server.domain.pledge_offers import handle_offer, handle_offer_answer, handle_undo_offer
 from server.domain.remote_actors import handle_actor_delete, handle_actor_update
+from server.domain.remote_declarations import is_declaration_note, store_remote_declaration
 from server.domain.remote_objects import (
     RemoteObjectError,
     handle_remote_delete,
@@ -64,10 +65,11 @@ async def process_activity(
         return await handle_actor_update(session, signer, target)
     if kind == "Delete" and get_id(target) == signer:
         return await handle_actor_delete(session, signer)
-    if kind in ("Create", "Update") and is_communs_note(target):
+    if kind in ("Create", "Update") and (is_communs_note(target) or is_declaration_note(target)):
         assert isinstance(target, dict)
+        store = store_remote_object if is_communs_note(target) else store_remote_declaration
         try:
-            return await store_remote_object(session, signer, target)
+            return await store(session, signer, target)
         except RemoteObjectError as exc:
             log.info("refused %s from %s: %s", kind, signer, exc)
             return "ignored"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,10 @@ from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
 
-from schemas.states import CallEventKind, PledgeState
+from schemas.regions import RegionError, is_region_code, normalize_region
+from schemas.states import CallEventKind, PledgeState, ServiceKind
+from server.domain.badges import call_badge
+from server.domain.declaration_notes import SERVICE_LABELS
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
 from server.domain.history import list_history
@@ -24,9 +28,11 @@ from server.domain.interactions import interaction_counts, replies_of
 from server.domain.money import format_money
 from server.domain.notes import SECTOR_LABELS, figures, long_date
 from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
-from server.pages.templating import render_page
+from server.domain.providers import list_providers, usage_line, usage_summary, users_of
+from server.pages.templating import KIND_LABELS, render_page
 from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Pledge, Project
+from server.urls import Urls
 
 __all__ = ["render_funding_call_page", "render_project_page"]
 
@@ -45,12 +51,38 @@ async def render_project_page(
     *,
     today: date,
 ) -> Response:
-    """Render a project with its funding calls."""
+    """Render a project with its funding calls, who uses it and who serves it (in the region
+    of ``?region=``, else of its owner), and its badge to embed."""
+    urls = Urls(settings.base_url)
     calls = await funding_calls_of(session, project_id=project.id)
+    region = _region_of(request.query_params.get("region"), actor)
+    service = request.query_params.get("service")
+    service = service if service in set(ServiceKind) else None
+    summary = await usage_summary(session, project.id, region=region)
+    query = {
+        k: v for k, v in (("project", project.id), ("region", region), ("service", service)) if v
+    }
     context = {
         "project": project,
         "actor": actor,
         "calls": calls,
+        "usage": usage_line(summary),
+        "region": region,
+        "service": service,
+        "services": SERVICE_LABELS["en"],
+        "users": await users_of(session, project.id),
+        "providers": await list_providers(
+            session, project_id=project.id, area=region, service=service, limit=100
+        ),
+        "kind_labels": KIND_LABELS,
+        "base_url": settings.base_url,
+        "providers_csv": "/api/v1/providers?" + urlencode(query | {"format": "csv"}),
+        "providers_json": "/api/v1/providers?" + urlencode(query),
+        "feed_url": urls.url(f"/feeds/projects/{project.id}/calls.atom"),
+        "manifest_url": urls.funding_manifest(project.id),
+        "page_url": project.url or project.uri,
+        "badge_url": urls.badge("projects", project.id),
+        "badge_alt": f"{project.name}: {usage_line(summary)}",
         "call_figures": figures,
         "call_status": lambda call: effective_status(call, today),
         "counts": await interaction_counts(session, project.uri),
@@ -118,6 +150,16 @@ async def _history_lines(session: AsyncSession, call: FundingCall) -> list[dict[
     return lines
 
 
+def _region_of(asked: str | None, owner: Actor) -> str | None:
+    """The region the page counts providers in: the one asked for, else its owner's."""
+    if asked:
+        try:
+            return normalize_region(asked)
+        except RegionError:
+            return None
+    return owner.region if owner.region and is_region_code(owner.region) else None
+
+
 async def render_funding_call_page(
     request: Request,
     settings: Settings,
@@ -141,7 +183,13 @@ async def render_funding_call_page(
     )
     count, total = await accepted_count_and_sum(session, call)
     shown = figures(call)
+    urls = Urls(settings.base_url)
+    badge = await call_badge(session, call, today=today)
     context = {
+        "preview_url": urls.preview(call.id),
+        "page_url": call.url or call.uri,
+        "badge_url": urls.badge("funding-calls", call.id),
+        "badge_alt": f"{call.title}: {badge.message}",
         "call": call,
         "actor": actor,
         "project": project if project is not None and project.deleted_at is None else None,

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import __version__
-from server.domain.actors import follow_counts
+from server.domain.actors import follow_counts, region_label
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
 from server.domain.notes import figures
@@ -20,7 +20,7 @@ from server.domain.projects import projects_of
 from server.settings import Settings
 from server.storage.models import Actor
 
-__all__ = ["render_page", "render_profile"]
+__all__ = ["KIND_LABELS", "render_page", "render_profile"]
 
 _templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -46,7 +46,7 @@ def render_page(
     return response
 
 
-_KIND_LABELS = {
+KIND_LABELS = {
     "cooperative": "Cooperative",
     "company": "Company",
     "public_body": "Public body",
@@ -64,7 +64,9 @@ async def render_profile(
     followers, following = await follow_counts(session, actor.id)
     context = {
         "actor": actor,
-        "kind_label": _KIND_LABELS.get(actor.kind or "", actor.type),
+        "kind_label": KIND_LABELS.get(actor.kind or "", actor.type),
+        "region": region_label(actor.region, language=actor.language),
+        "feed_url": f"/feeds/actors/{actor.username}.atom",
         "followers": followers,
         "following": following,
         "projects": await projects_of(session, actor.id),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
@@ -39,6 +40,8 @@ __all__ = [
     "Activity",
     "Actor",
     "ApiToken",
+    "Declaration",
+    "DeclarationArea",
     "Delivery",
     "Domain",
     "Follow",
@@ -81,7 +84,14 @@ class Actor(SQLModel, table=True):
     summary_html: str | None = _text()
     legal_form: str | None = Field(default=None, max_length=200)
     siren: str | None = Field(default=None, max_length=9)
-    region: str | None = Field(default=None, max_length=200)
+    siret: str | None = Field(default=None, max_length=14)
+    #: For public bodies: ``schemas.legal.PublicCategory``.
+    public_category: str | None = Field(default=None, max_length=32)
+    #: A French region's INSEE code or a country's ISO 3166 code (``schemas.regions``); older
+    #: free text stays as it was written.
+    region: str | None = Field(default=None, max_length=200, index=True)
+    #: A public contact address (funding.json's ``entity.email``, buyers' exports).
+    email: str | None = Field(default=None, max_length=250)
     website: str | None = Field(default=None, max_length=2048)
     url: str | None = Field(default=None, max_length=2048)
     inbox_uri: str | None = Field(default=None, max_length=2048)
@@ -316,6 +326,52 @@ class FundingCallEvent(SQLModel, table=True):
     raised_minor: int = Field(sa_type=BigInteger)
     status: str = Field(max_length=16)
     at: datetime = _created()
+
+
+class Declaration(SQLModel, table=True):
+    """An actor's declaration that it uses a project, or provides services for it."""
+
+    __table_args__ = (
+        Index("ix_declaration_project_kind", "project_id", "kind"),
+        # One live declaration of each kind per actor and project; deleted ones stay as
+        # tombstones (their ids are never reused), so the rule leaves them out.
+        Index(
+            "uq_declaration_live",
+            "actor_id",
+            "project_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    uri: str = Field(max_length=2048, unique=True)
+    url: str | None = Field(default=None, max_length=2048)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    is_local: bool = Field(default=True)
+    #: ``schemas.states.DeclarationKind``: ``uses`` or ``serves``.
+    kind: str = Field(max_length=16)
+    project_id: str = Field(foreign_key="project.id")
+    #: The services offered, one bit per ``ServiceKind`` (in its order): filtered in SQL.
+    services: int = Field(default=0)
+    text: str = Field(default="", max_length=500)
+    #: Set by the project's owner (spam): left out of every count, list and export.
+    hidden_at: datetime | None = _ts()
+    published_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _ts()
+
+
+class DeclarationArea(SQLModel, table=True):
+    """A region a service declaration covers, for filtering in SQL."""
+
+    __tablename__ = "declaration_area"
+
+    declaration_id: str = Field(foreign_key="declaration.id", primary_key=True, max_length=32)
+    code: str = Field(primary_key=True, max_length=8, index=True)
+    position: int = Field(default=0)
 
 
 class ObjectTag(SQLModel, table=True):

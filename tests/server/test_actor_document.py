@@ -112,7 +112,7 @@ async def test_actor__profile_fields_as_property_values(
         app,
         "coop",
         legal_form="SCOP",
-        siren="123456789",
+        siren="732829320",
         region="Bretagne",
         website="https://coop.example/",
     )
@@ -120,7 +120,7 @@ async def test_actor__profile_fields_as_property_values(
     assert [f["type"] for f in fields] == ["PropertyValue"] * 4
     assert {f["name"]: f["value"] for f in fields[:3]} == {
         "Legal form": "SCOP",
-        "SIREN": "123456789",
+        "SIREN": "732829320",
         "Region": "Bretagne",
     }
     assert fields[3]["name"] == "Website"

@@ -71,10 +71,24 @@ async def test_vocabulary__every_term_our_objects_use_is_defined_inline(
             headers=bearer(token),
         )
     ).json()
+    # And a declaration of services
+    declared = (
+        await client.post(
+            "/api/v1/declarations",
+            json={
+                "project": project["id"],
+                "kind": "serves",
+                "services": ["hosting"],
+                "regions": ["84"],
+                "text": "In Lyon.",
+            },
+            headers=bearer(token),
+        )
+    ).json()
     # When peers fetch them
     documents = [
         (await client.get(uri, headers=AS2_ACCEPT)).json()
-        for uri in (project["uri"], call["uri"], pledge["uri"])
+        for uri in (project["uri"], call["uri"], pledge["uri"], declared["uri"])
     ]
     # Then the only context URLs are ActivityStreams' and, on a document carrying a proof, Data
     # Integrity's (which defines `proof`); every other term is defined inline
