@@ -82,10 +82,8 @@ class InboxWorker:
                 done = await process_activity(
                     session, self.urls, json.loads(body), today=self.clock.today()
                 )
-            values["state"] = (
-                ActivityState.ignored if done == "ignored" else ActivityState.processed
-            )
-            values["error"] = None
+            values["state"] = ActivityState.ignored if done.ignored else ActivityState.processed
+            values["error"] = done.reason  # why it was ignored
         except Exception as exc:  # kept on the row and retried; never lost
             log.exception("processing activity %s failed", activity_id)
             retry_at = next_attempt_at(attempts + 1, now=self.clock.now())
