@@ -5,11 +5,11 @@ peer that compacts JSON-LD with its own context may spell the same terms as full
 (``https://w3id.org/communs/ns#goal``), as prefixed names (``schema:amount``) or under other
 names; the meaning is the same. Such a document is compacted against our context first.
 
-Our own documents and Mastodon's (only the ActivityStreams and security contexts, inline terms
-that agree with ours, no key spelled as an IRI) are read as they are: the common case pays a
-walk over the keys, never a JSON-LD processor. The document loader serves only the contexts
-bundled here (ActivityStreams, security v1, ours) and never fetches anything: a document whose
-context it cannot load is read as it is.
+Our own documents and Mastodon's (only the ActivityStreams and security contexts, those of
+proofs, inline terms that agree with ours, no key spelled as an IRI) are read as they are: the
+common case pays a walk over the keys, never a JSON-LD processor. The document loader serves
+only the contexts bundled here (ActivityStreams, security v1, ours) and never fetches anything:
+a context it does not bundle is taken as defining nothing.
 """
 
 from __future__ import annotations
@@ -61,12 +61,25 @@ _SHORT: Final = {
 }
 
 
+#: Context URLs of the documents we read as they are: ActivityStreams, the security terms of
+#: actors' keys, and those of FEP-8b32 proofs (Fedify sends them; they define no term we read).
+_USUAL_URLS: Final = frozenset(
+    {
+        AS2,
+        SECURITY,
+        "https://w3id.org/security/data-integrity/v1",
+        "https://w3id.org/security/data-integrity/v2",
+        "https://w3id.org/security/multikey/v1",
+    }
+)
+
+
 def _usual_context(context: Any) -> bool:
     """Whether ``context`` is ours or Mastodon's usual one: the ActivityStreams and security
     contexts, and inline terms that mean what ours mean."""
     for entry in context if isinstance(context, list) else [context]:
         if isinstance(entry, str):
-            if entry not in (AS2, SECURITY):
+            if entry not in _USUAL_URLS:
                 return False
         elif isinstance(entry, dict):
             if any(term in _TERMS and _TERMS[term] != value for term, value in entry.items()):

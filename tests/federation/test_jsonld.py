@@ -48,7 +48,16 @@ def create(context: Any, note: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "context", [AS2, [AS2], OBJECT_CONTEXT, ACTOR_CONTEXT, MASTODON_NOTE_CONTEXT, [AS2, SECURITY]]
+    "context",
+    [
+        AS2,
+        [AS2],
+        OBJECT_CONTEXT,
+        ACTOR_CONTEXT,
+        MASTODON_NOTE_CONTEXT,
+        [AS2, SECURITY],
+        [AS2, "https://w3id.org/security/data-integrity/v1"],  # FEP-8b32 proofs (Fedify)
+    ],
 )
 def test_needs_compaction__not_for_our_context_nor_mastodons(context: Any) -> None:
     document = create(context, {"type": "Note", "objectType": "Project", "content": "<p>x</p>"})
