@@ -29,13 +29,8 @@ from server.main import create_app
 from server.settings import Settings
 from server.storage.migrations import upgrade
 from server.storage.models import Activity
-from tests.conftest import (
-    POSTGRES_URL,
-    TEST_BASE_URL,
-    _postgres,
-    create_actor,
-    create_scratch_database,
-)
+from server.storage.scratch import run_on_server
+from tests.conftest import POSTGRES_URL, TEST_BASE_URL, create_actor, create_scratch_database
 from tests.realservers import eventually
 
 #: What the workers may log while the database is away: one line each when the failures
@@ -134,7 +129,8 @@ async def test_dropped_postgresql_database__answers_json_backs_off_and_recovers(
                 assert all("unavailable" in r.getMessage() for r in logged)
 
                 # When the database is back
-                await _postgres(f'CREATE DATABASE "{name}"')
+                assert POSTGRES_URL is not None
+                await run_on_server(POSTGRES_URL, f'CREATE DATABASE "{name}"')
                 await asyncio.to_thread(upgrade, url)
 
                 # Then the server serves again, without a restart
