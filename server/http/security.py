@@ -4,31 +4,46 @@ Pages run no inline script (``script-src 'self'``, files under ``/static`` only)
 framed, and tell other sites only their origin. Inline ``style`` attributes stay allowed (the
 progress bars' widths); ``<style>`` elements do not. JSON and ActivityStreams documents get
 ``nosniff`` (the front door adds it to its own answers). One wrapper, ahead of the whole
-application, so pages added later get the same headers.
+application, so pages added later get the same headers; a page that needs another policy sets
+its own ``Content-Security-Policy``, which the wrapper leaves as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from starlette.types import Message, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "NOSNIFF", "with_security_headers"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "NOSNIFF",
+    "content_security_policy",
+    "with_security_headers",
+]
 
-CONTENT_SECURITY_POLICY: Final = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "style-src-attr 'unsafe-inline'",
-        "img-src 'self' https: data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(*, form_targets: Iterable[str] = ()) -> str:
+    """Return the pages' Content-Security-Policy; ``form_targets`` are the other origins a
+    form of the page may lead to (browsers hold a form's redirect to ``form-action`` too: an
+    OAuth consent ends at the app's own address)."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "style-src-attr 'unsafe-inline'",
+            "img-src 'self' https: data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(["form-action 'self'", *form_targets]),
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY: Final = content_security_policy()
 NOSNIFF: Final = (b"x-content-type-options", b"nosniff")
 _HTML_HEADERS: Final = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),

@@ -47,7 +47,8 @@ async def test_pages__carry_a_strict_policy_and_run_no_inline_script(
         headers=auth,
     )
     assert call.status_code == 201, call.text
-    for path in ("/", "/@coop", project["url"], call.json()["url"], "/nothing-here"):
+    pages = ("/", "/@coop", project["url"], call.json()["url"], "/signin", "/nothing-here")
+    for path in pages:
         response = await client.get(path)
         if response.headers["content-type"].startswith("text/html"):
             assert_page_headers(response)
