@@ -189,7 +189,10 @@ def _activities(iris: list[str]) -> st.SearchStrategy[dict[str, Any]]:
             "type": st.sampled_from(["Note", "Object", "Person", "Follow", "Offer"])
             | st.lists(st.sampled_from(_TYPES), max_size=3)
             | values,
-            "objectType": st.sampled_from(["Project", "FundingCall", "Pledge"]) | values,
+            "objectType": st.sampled_from(
+                ["Project", "FundingCall", "Pledge", "Usage", "ServiceOffer"]
+            )
+            | values,
         },
         optional=optional,
     )
