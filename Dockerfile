@@ -21,6 +21,7 @@ COPY alembic.ini ./
 USER communs
 VOLUME ["/data"]
 EXPOSE 8000
+# Ready: the database is reachable, writable and migrated (a 503 raises, so the check fails).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status != 200)"
 CMD ["communs", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -81,12 +81,17 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
         raise KeyResolutionError(f"{uri} does not publish the key {key_id}")
     if key.get("owner") != uri:
         raise KeyResolutionError(f"key {key.get('id')} is not owned by {uri}")
+    key_uri = http_uri(key.get("id"))
+    host = urlsplit(uri).netloc
+    if key_uri is None or urlsplit(key_uri).netloc.lower() != host.lower():
+        # A key lives on its actor's server: one claiming another server's key id would take
+        # that key's requests for its own (and lock its real owner out).
+        raise KeyResolutionError(f"key {key.get('id')} is not on the host of {uri}")
     endpoints = document.get("endpoints")
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
     name = document.get("name")
     summary = document.get("summary")
     url = http_uri(document.get("url"))
-    host = urlsplit(uri).netloc
     return RemoteActor(
         uri=uri,
         type=next(iter(sorted(types & ACTOR_TYPES))),
@@ -100,7 +105,7 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
         outbox_uri=http_uri(document.get("outbox")),
         followers_uri=http_uri(document.get("followers")),
         following_uri=http_uri(document.get("following")),
-        key_id=str(key.get("id")),
+        key_id=key_uri,
         public_key_pem=key["publicKeyPem"],
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
     )

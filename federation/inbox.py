@@ -62,16 +62,45 @@ _STATUS: dict[InboxReason, int] = {
 }
 
 
+#: What a sender is told: the rule its request broke, never what we found out on our side
+#: (a key fetch's error named how host names resolve here). Blocked senders are not told.
+_ANSWERS: dict[InboxReason, str] = {
+    "accepted": "accepted",
+    "duplicate": "duplicate",
+    "blocked": "accepted",
+    "unknown_actor_delete": "accepted",
+    "malformed": "malformed: the body is not an activity we can read",
+    "unsigned": "unsigned: a valid HTTP signature is required",
+    "bad_signature": "the HTTP signature does not pass its checks",
+    "unknown_key": "unknown_key: the signature's key could not be obtained from its server",
+    "actor_mismatch": "actor_mismatch: the activity is not signed by its actor",
+    "bad_proof": "the object integrity proof does not pass its checks",
+    "origin_mismatch": "origin_mismatch: the activity or its object is not on its actor's host",
+}
+
+
 @dataclass(frozen=True)
 class InboxOutcome:
-    """What the inbox answers, and why."""
+    """What the inbox answers, and why; ``detail`` is for the log only."""
 
     reason: InboxReason
     detail: str = ""
+    #: The signature or proof check that failed (a closed set of words), which the sender is
+    #: told.
+    check: str = ""
 
     @property
     def status(self) -> int:
         return _STATUS[self.reason]
+
+    @property
+    def answer(self) -> str:
+        """What the sender is told: generic, never the detail."""
+        if self.reason == "bad_signature":
+            return f"{self.check or self.reason}: {_ANSWERS[self.reason]}"
+        if self.reason == "bad_proof":
+            return f"proof refused, {self.check or self.reason}: {_ANSWERS[self.reason]}"
+        return _ANSWERS[self.reason]
 
 
 #: The common shape of an http(s) IRI: a plain host name, maybe a port. Anything else (user
@@ -156,7 +185,7 @@ async def accept_activity(
         return InboxOutcome("unknown_actor_delete", "Delete of an actor we never knew")
     signed = parse_signature(method=method, url=url, headers=headers, now=now)
     if isinstance(signed, Verification):
-        return InboxOutcome("bad_signature", f"{signed.reason}: {signed.detail}".rstrip(": "))
+        return InboxOutcome("bad_signature", signed.detail, check=signed.reason)
     if await store.is_blocked(_known_host(signed.key_id) or ""):
         return InboxOutcome("blocked", "the signer's domain is blocked")
     try:
@@ -164,7 +193,7 @@ async def accept_activity(
     except KeyResolutionError as exc:
         return InboxOutcome("unknown_key", str(exc))
     if not verification.ok:
-        return InboxOutcome("bad_signature", f"{verification.reason}: {verification.detail}")
+        return InboxOutcome("bad_signature", verification.detail, check=verification.reason)
     if key.actor_uri != actor_uri:
         return InboxOutcome("actor_mismatch", f"signed by {key.actor_uri}, not by {actor_uri}")
     if "proof" in activity:
@@ -173,7 +202,7 @@ async def accept_activity(
         # signature by the key we hold, as one without a proof would.
         gone = proved.reason == "unknown_key" and activity["type"] == "Delete"
         if not proved.ok and not (gone and object_uri == actor_uri):
-            return InboxOutcome("bad_proof", f"proof refused, {proved.reason}: {proved.detail}")
+            return InboxOutcome("bad_proof", proved.detail, check=proved.reason)
     await store.host_is_alive(actor_host)
     embedded = activity.get("object")
     if (

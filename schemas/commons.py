@@ -44,11 +44,35 @@ __all__ = [
     "ProjectUpdate",
     "ProjectsPublic",
     "Tag",
+    "is_hashtag",
 ]
 
-#: Letters, digits and ``_`` with at least one letter: Mastodon drops a hashtag of digits.
+#: Separators Mastodon allows inside a hashtag (``HASHTAG_SEPARATORS`` of its Tag model).
+_HASHTAG_SEPARATORS = "_\u00b7\u30fb\u200c"
+#: Mastodon's ``HASHTAG_NAME_RE``: word characters with at least one letter, or separators
+#: between word characters (``\w`` and ``[^\W\d_]`` stand for Ruby's word and alpha classes).
+_HASHTAG = re.compile(
+    rf"\w[\w{_HASHTAG_SEPARATORS}]*(?:[^\W\d_]|[{_HASHTAG_SEPARATORS}])"
+    rf"[\w{_HASHTAG_SEPARATORS}]*\w|\w*[^\W\d_]\w*"
+)
+
+
+def is_hashtag(name: str) -> bool:
+    """Whether ``name`` (without ``#``) is a hashtag Mastodon would make of it."""
+    return _HASHTAG.fullmatch(name) is not None
+
+
+def _hashtag(name: str) -> str:
+    if not is_hashtag(name):
+        raise ValueError("a hashtag is letters, digits and _ (at least one letter), as on Mastodon")
+    return name
+
+
+#: A hashtag as Mastodon validates it, lower-cased.
 Tag = Annotated[
-    str, StringConstraints(pattern=r"^\w*[^\W\d_]\w*$", min_length=1, max_length=50, to_lower=True)
+    str,
+    StringConstraints(min_length=1, max_length=50, to_lower=True),
+    AfterValidator(_hashtag),
 ]
 HttpUrl = Annotated[AnyHttpUrl, Field(max_length=2048)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

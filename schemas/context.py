@@ -16,6 +16,7 @@ __all__ = [
     "COMMUNS_NS",
     "COMMUNS_TERMS",
     "DATA_INTEGRITY",
+    "MASTODON_TERMS",
     "MULTIKEY",
     "OBJECT_CONTEXT",
     "SECURITY",
@@ -31,7 +32,8 @@ MULTIKEY: Final = "https://w3id.org/security/multikey/v1"
 AS2_PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
 COMMUNS_NS: Final = "https://w3id.org/communs/ns#"
 
-_MASTODON_TERMS: Final[dict[str, Any]] = {
+#: The terms Mastodon defines inline in its actors' ``@context``, as we define them too.
+MASTODON_TERMS: Final[dict[str, Any]] = {
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "toot": "http://joinmastodon.org/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
@@ -76,7 +78,7 @@ COMMUNS_TERMS: Final[dict[str, Any]] = {
     "currency": "schema:currency",
 }
 
-ACTOR_CONTEXT: Final[list[Any]] = [AS2, SECURITY, MULTIKEY, _MASTODON_TERMS]
+ACTOR_CONTEXT: Final[list[Any]] = [AS2, SECURITY, MULTIKEY, MASTODON_TERMS]
 OBJECT_CONTEXT: Final[list[Any]] = [AS2, COMMUNS_TERMS]
 
 

@@ -112,6 +112,7 @@ def serve(
     """Apply migrations, then serve the web app (and in-process workers when enabled)."""
     import uvicorn
 
+    from server.http.connections import server_options
     from server.logs import log_config
 
     settings = load_settings()
@@ -135,6 +136,7 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
         server_header=False,
+        **server_options(settings),
     )
 
 

@@ -21,7 +21,9 @@ from server.errors import ServiceError
 from server.http.deps import AppState, wants_as2
 from server.http.doccache import actor_key, note_key
 from server.http.etags import with_etag
+from server.http.faults import fault_response
 from server.http.responses import AS2Response, actor_headers, error_response
+from server.http.security import NOSNIFF
 from server.http.signatures import received_url, signed_get_refusal
 from server.inbox.receive import receive_activity
 
@@ -49,8 +51,11 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
         response = error_response(exc.status_code, exc.detail, exc.headers)
     except ClientDisconnect:  # nobody is left to answer
         return True
+    except Exception as exc:  # answered in the JSON shape; 503 while the database is away
+        response = fault_response(exc)
     if response is None:
         return False
+    response.raw_headers.append(NOSNIFF)  # every answer here is JSON or ActivityStreams
     await response(scope, receive, send)
     return True
 

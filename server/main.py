@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
@@ -34,12 +36,16 @@ from server.clock import Clock
 from server.errors import ServiceError
 from server.frontdoor import front_door
 from server.http.deps import AppState
+from server.http.faults import fault_response
+from server.http.limits import body_refusal, limited
 from server.http.openapi import document_errors
 from server.http.responses import error_response
+from server.http.security import with_security_headers
 from server.pages import routes as pages
 from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
+from server.storage.outage import database_unavailable
 from server.syndication import badges, feeds, manifests, previews
 from server.urls import Urls
 from server.webapp.routes import router as webapp
@@ -149,6 +155,10 @@ class _Communs(FastAPI):
                 scope, send = {**scope, "method": "GET"}, _without_body(send)
             if await front_door(state, scope, receive, send):
                 return
+            if (refusal := body_refusal(scope)) is not None:
+                await refusal(scope, receive, with_security_headers(send))
+                return
+            receive, send = limited(receive), with_security_headers(send)
         await super().__call__(scope, receive, send)
 
 
@@ -167,7 +177,10 @@ def _without_body(send: Send) -> Send:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every error is JSON ``{"detail": …}`` with the right status; nothing leaks a traceback."""
+    """Every error is JSON ``{"detail": …}`` with the right status; nothing leaks a traceback.
+
+    A database that cannot be used is a 503; any other unexpected error a 500.
+    """
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -188,3 +201,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(OSError)
+    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            raise exc  # a bug: answered below, its traceback logged by the server
+        return fault_response(exc)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        return fault_response(exc, log_bugs=False)

@@ -83,6 +83,30 @@ class Settings(BaseSettings):
     default_language: Literal["en", "fr"] = Field(
         "en", description="Language of the pages when neither the account nor the browser says."
     )
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a client has to send a request's line and headers, from its first "
+        "byte (or from opening the connection); then the connection is closed (408).",
+    )
+    body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a request's body once its headers are in; "
+        "then the connection is closed.",
+    )
+    keep_alive_seconds: int = Field(
+        5, ge=1, le=300, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Connections one web process keeps at once; requests beyond are answered "
+        "503 at once.",
+    )
 
     @field_validator("base_url")
     @classmethod

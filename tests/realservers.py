@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from server.http.connections import server_options
 from server.main import create_app
 from server.settings import Settings
 
@@ -34,10 +35,11 @@ def bound_socket() -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def run_asgi(app: Any, sock: socket.socket) -> AsyncIterator[None]:
-    """Serve an ASGI app with uvicorn on ``sock`` until the block ends."""
+async def run_asgi(app: Any, sock: socket.socket, **options: Any) -> AsyncIterator[None]:
+    """Serve an ASGI app with uvicorn on ``sock`` until the block ends (``options``: more
+    uvicorn options)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
+        uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False, **options)
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
@@ -66,7 +68,8 @@ class Instance:
 
 @contextlib.asynccontextmanager
 async def serve(database_url: str, **overrides: Any) -> AsyncIterator[Instance]:
-    """Run an instance with its workers on a free port of 127.0.0.1 until the block ends."""
+    """Run an instance with its workers on a free port of 127.0.0.1 until the block ends,
+    served as ``communs serve`` serves it (its connection limits included)."""
     sock = bound_socket()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(
@@ -77,7 +80,7 @@ async def serve(database_url: str, **overrides: Any) -> AsyncIterator[Instance]:
         **overrides,
     )
     app = create_app(settings)
-    async with run_asgi(app, sock):
+    async with run_asgi(app, sock, **server_options(settings)):
         yield Instance(app=app, base_url=base_url)
 
 

@@ -61,3 +61,13 @@ def test_docker_image__copies_the_packages_and_the_migrations() -> None:
     copies = re.findall(r"^COPY (?!--from)(.+)$", dockerfile, re.M)
     copied = {source for line in copies for source in line.split()[:-1]}
     assert {*TOP_LEVEL, "pyproject.toml", "alembic", "alembic.ini"} <= copied
+
+
+def test_health_checks__ask_readiness() -> None:
+    """The image and the compose file check /readyz: the database can serve, not only the
+    process is alive (/healthz)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    [check] = re.findall(r"^HEALTHCHECK .*(?:\n  .*)*", dockerfile, re.M)
+    assert "/readyz" in check and "/healthz" not in check
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "/readyz" in compose and "/healthz" not in compose

@@ -1,4 +1,4 @@
-"""Discovery: WebFinger, host-meta, NodeInfo and the health check."""
+"""Discovery: WebFinger, host-meta and NodeInfo."""
 
 from __future__ import annotations
 
@@ -128,10 +128,3 @@ async def nodeinfo(version: str, state: StateDep, session: SessionDep) -> Respon
         node_description=state.settings.instance_description,
     )
     return Response(dump(document), media_type=_NODEINFO_PROFILE.format(v=version))
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Answer 200 while the process serves: a liveness probe, which touches no database (a
-    busy database must not make a supervisor restart a process that is working)."""
-    return {"status": "ok"}

@@ -3,7 +3,9 @@
 FastAPI's defaults load Swagger UI and ReDoc from a CDN: a blank page on a server without
 Internet access, and a third-party request from a self-hosted one. The assets come from the
 ``fastapi-offline`` package, mounted at ``/api-docs``; the page starts Swagger UI from a
-script file of ours (``/static/api-docs.js``), so it needs no inline script.
+script file of ours (``/static/api-docs.js``), so it needs no inline script. Their
+Content-Security-Policy is the pages' one (``server.http.security``), except that Swagger UI
+and ReDoc may add styles of their own and ReDoc runs a worker.
 """
 
 from __future__ import annotations
@@ -14,13 +16,28 @@ import fastapi_offline
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-__all__ = ["ASSETS", "ASSETS_PATH", "router"]
+__all__ = ["ASSETS", "ASSETS_PATH", "DOCS_CONTENT_SECURITY_POLICY", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 #: Where the packaged Swagger UI and ReDoc files are, and where they are served.
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 ASSETS_PATH = "/api-docs"
+#: Still no inline script and no other origin; styles they inject, and ReDoc's worker, allowed.
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def _page(title: str, head: str, body: str) -> HTMLResponse:
@@ -38,7 +55,8 @@ def _page(title: str, head: str, body: str) -> HTMLResponse:
 {body}
 </body>
 </html>
-"""
+""",
+        headers={"Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY},
     )
 
 

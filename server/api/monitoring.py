@@ -1,18 +1,21 @@
-"""``/metrics`` for Prometheus: this process's counters, and the queues by state.
+"""Monitoring: ``/healthz`` (alive), ``/readyz`` (the database can serve) and ``/metrics``.
 
-The queue depth is read from the database at scrape time, so it is the same from any process.
+``/metrics`` gives Prometheus this process's counters and the queues by state; the queue depth
+is read from the database at scrape time, so it is the same from any process.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 
-from server.http.deps import SessionDep
+from server.http.deps import SessionDep, StateDep
+from server.http.responses import error_response
 from server.metrics import REGISTRY
 from server.storage.models import Activity, Delivery
+from server.storage.readiness import unready
 
 __all__ = ["router"]
 
@@ -44,3 +47,20 @@ async def metrics(session: SessionDep) -> Response:
     body += _gauge_lines("communs_deliveries", "Deliveries by state.", deliveries)
     body += _gauge_lines("communs_incoming_activities", "Incoming activities by state.", incoming)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Answer 200 while the process serves: a liveness probe, which touches no database (a
+    busy database must not make a supervisor restart a process that is working)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(state: StateDep) -> Response:
+    """Answer 200 when the database is reachable, writable and migrated to the newest
+    revision; 503 with the reason otherwise (the Docker health check)."""
+    problem = await unready(state.db)
+    if problem is not None:
+        return error_response(503, problem, {"Retry-After": "10"})
+    return JSONResponse({"status": "ready"})

@@ -7,22 +7,24 @@ from the inbox worker. Only interactions with local objects are kept; replies ar
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.actors import http_uri
 from federation.sanitize import sanitize_html
-from schemas.base import get_id
+from schemas.base import as_list, get_id
 from server.clock import utcnow
+from server.domain.remote_objects import moment_of
 from server.storage.db import affected
 from server.storage.models import FundingCall, Interaction, Project
 from server.urls import Urls
 
 __all__ = [
     "KINDS",
+    "REPLY_TYPES",
     "handle_interaction",
     "handle_note_delete",
     "handle_undo_interaction",
@@ -34,6 +36,11 @@ __all__ = [
 #: Activity type → interaction kind; a reply is a ``Create`` of a Note.
 KINDS = {"Like": "like", "Announce": "announce"}
 _CONTENT_LIMIT = 20_000
+#: What is taken for a reply: Mastodon shows Notes (and Questions); blogs, forums and event
+#: servers reply with Articles, Pages and Events.
+REPLY_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event"})
+#: How many objects of one ``inReplyTo`` are looked up.
+_REPLY_TARGETS = 8
 
 
 async def _is_ours(session: AsyncSession, urls: Urls, uri: str | None) -> bool:
@@ -47,16 +54,6 @@ async def _is_ours(session: AsyncSession, urls: Urls, uri: str | None) -> bool:
         if found is not None:
             return True
     return False
-
-
-def _published(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return utcnow()
-        return moment if moment.tzinfo else utcnow()
-    return utcnow()
 
 
 async def _store(session: AsyncSession, interaction: Interaction) -> str:
@@ -88,11 +85,13 @@ async def handle_interaction(session: AsyncSession, urls: Urls, activity: dict[s
             ),
         )
     note = activity.get("object")
-    if kind != "Create" or not isinstance(note, dict) or note.get("type") != "Note":
+    if kind != "Create" or not isinstance(note, dict):
         return "ignored"
-    target = get_id(note.get("inReplyTo"))
-    note_uri = get_id(note)
-    if note_uri is None or not await _is_ours(session, urls, target):
+    if not any(t in REPLY_TYPES for t in as_list(note.get("type")) if isinstance(t, str)):
+        return "ignored"
+    note_uri = http_uri(get_id(note))
+    target = await _first_ours(session, urls, note.get("inReplyTo"))
+    if note_uri is None or target is None:
         return "ignored"
     content = note.get("content")
     return await _store(
@@ -101,13 +100,25 @@ async def handle_interaction(session: AsyncSession, urls: Urls, activity: dict[s
             uri=note_uri,
             kind="reply",
             actor_uri=signer,
-            object_uri=str(target),
+            object_uri=target,
             content_html=sanitize_html(content[:_CONTENT_LIMIT])
             if isinstance(content, str)
             else "",
-            published_at=_published(note.get("published")),
+            published_at=moment_of(note.get("published")) or utcnow(),
         ),
     )
+
+
+async def _first_ours(session: AsyncSession, urls: Urls, in_reply_to: Any) -> str | None:
+    """Return the first of our objects an ``inReplyTo`` names: an IRI, a Link (its ``href``),
+    an object (its ``id``), or a list of them."""
+    for value in as_list(in_reply_to)[:_REPLY_TARGETS]:
+        uri = get_id(value)
+        if uri is None and isinstance(value, dict) and isinstance(value.get("href"), str):
+            uri = value["href"]
+        if await _is_ours(session, urls, uri):
+            return uri
+    return None
 
 
 async def handle_undo_interaction(session: AsyncSession, signer: str, undone: Any) -> str:

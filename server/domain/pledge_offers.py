@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actors import http_uri_host
-from schemas.base import get_id
+from schemas.base import as_list, get_id
 from schemas.commons import OfferedPledgePublic, PledgeOffer
 from schemas.money import MoneyError, parse_amount
 from schemas.states import CallEventKind, FundingStatus, PledgeState, Sector
@@ -176,7 +176,7 @@ def _validate(call: FundingCall, pledge: dict[str, Any], today: date) -> tuple[i
     if amount.get("currency") != call.currency:
         return f"the funding call takes {call.currency} only"
     sector = pledge.get("sector")
-    if sector not in set(Sector):
+    if not isinstance(sector, str) or sector not in set(Sector):
         return "sector must be public, private, civil_society or individual"
     try:
         minor = parse_amount(amount.get("value"), call.currency)
@@ -186,6 +186,15 @@ def _validate(call: FundingCall, pledge: dict[str, Any], today: date) -> tuple[i
     except Conflict as exc:
         return exc.detail
     return minor, str(sector)
+
+
+def _not_understood(pledge: Any) -> str | None:
+    """Return why an Offer's object is not a pledge we can read, or None when it is one."""
+    if not isinstance(pledge, dict) or "Pledge" not in as_list(pledge.get("objectType")):
+        return "the Offer must carry a Pledge object (objectType Pledge), embedded"
+    if not isinstance(pledge.get("id"), str):
+        return "the Pledge must have an id"
+    return None
 
 
 async def _find_call(session: AsyncSession, urls: Urls, uri: str | None) -> FundingCall | None:
@@ -207,21 +216,27 @@ async def handle_offer(
     """Validate, count and answer an ``Offer{Pledge}`` made to one of our funding calls.
 
     An Offer whose pledge id is not on the pledger's own server (ours, say: a forged id) is
-    rejected, and nothing is stored.
+    rejected, and nothing is stored; so is one we cannot understand (no embedded Pledge, no
+    id), with the reason.
     """
     signer = str(get_id(activity.get("actor")))
     pledge_doc = activity.get("object")
-    if not isinstance(pledge_doc, dict) or pledge_doc.get("objectType") != "Pledge":
-        return "ignored"
-    pledge_uri = get_id(pledge_doc)
-    call_uri = get_id(activity.get("target")) or get_id(pledge_doc.get("fundingCall"))
+    call_uri = get_id(activity.get("target"))
+    if call_uri is None and isinstance(pledge_doc, dict):
+        call_uri = get_id(pledge_doc.get("fundingCall"))
     call = await _find_call(session, urls, call_uri)
     pledger = (await session.execute(select(Actor).where(Actor.uri == signer))).scalar_one_or_none()
-    if call is None or pledger is None or pledge_uri is None:
+    if call is None or pledger is None:
         return "ignored"
     call = await lock_call(session, call)
     owner = await _owner(session, call)
     offer = {k: v for k, v in activity.items() if k != "@context"}
+    if (problem := _not_understood(pledge_doc)) is not None:
+        await _answer(session, urls, owner, pledger, offer, reason=problem)
+        await session.commit()
+        return "refused"
+    assert isinstance(pledge_doc, dict)
+    pledge_uri = str(pledge_doc["id"])
     if http_uri_host(pledge_uri) is None or http_uri_host(pledge_uri) != http_uri_host(signer):
         reason = "the pledge's id must be on the pledger's own server"
         await _answer(session, urls, owner, pledger, offer, reason=reason)
@@ -273,6 +288,8 @@ async def handle_offer_answer(
 ) -> str:
     """Record the owner's Accept or Reject of one of our Offers (signed by the call's owner)."""
     offer_uri = get_id(answer.get("object"))
+    if offer_uri is None:  # no object: a NULL would match every pledge never offered
+        return "ignored"
     pledge = (
         await session.execute(select(Pledge).where(Pledge.offer_uri == offer_uri))
     ).scalar_one_or_none()
@@ -293,8 +310,11 @@ async def handle_undo_offer(
     session: AsyncSession, urls: Urls, signer: str, offer: Any, *, today: date
 ) -> str:
     """Withdraw a pledge its pledger takes back, while the call is open."""
+    offer_uri = get_id(offer)
+    if offer_uri is None:  # no object: a NULL would match every pledge never offered
+        return "ignored"
     pledge = (
-        await session.execute(select(Pledge).where(Pledge.offer_uri == get_id(offer)))
+        await session.execute(select(Pledge).where(Pledge.offer_uri == offer_uri))
     ).scalar_one_or_none()
     if pledge is None or pledge.state != PledgeState.accepted:
         return "ignored"

@@ -5,6 +5,7 @@ that knows them)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +21,26 @@ from server.storage.models import Actor, Interaction
 __all__ = ["handle_actor_delete", "handle_actor_update", "store_remote_actor"]
 
 
-async def store_remote_actor(session: AsyncSession, actor: RemoteActor) -> None:
-    """Insert or refresh a remote actor's row; the caller commits.
+async def store_remote_actor(session: AsyncSession, actor: RemoteActor) -> bool:
+    """Insert or refresh a remote actor's row; return whether it was stored. The caller commits.
 
     Local actors are never overwritten, and a deleted account stays deleted: its id is never
-    reused, so a document served again under it is not the same account.
+    reused, so a document served again under it is not the same account. A key id bound to
+    another actor of its host is never rebound: the actor claiming it is not stored. One bound
+    to an actor of another host (stored before keys had to live on their actor's host) is
+    taken from it, so that the key's real owner is not locked out.
     """
+    holder = (
+        await session.execute(
+            select(Actor).where(Actor.key_id == actor.key_id, Actor.uri != actor.uri)
+        )
+    ).scalar_one_or_none()
+    if holder is not None:
+        if holder.is_local or _host(holder.uri) == _host(actor.key_id):
+            return False
+        holder.key_id = None
+        holder.public_key_pem = None
+        await session.flush()
     fields = {
         "type": actor.type,
         "name": actor.name,
@@ -50,6 +65,11 @@ async def store_remote_actor(session: AsyncSession, actor: RemoteActor) -> None:
     elif not existing.is_local and existing.deleted_at is None:
         for name, value in fields.items():
             setattr(existing, name, value)
+    return True
+
+
+def _host(uri: str) -> str:
+    return urlsplit(uri).netloc.lower()
 
 
 async def handle_actor_update(session: AsyncSession, signer: str, document: dict[str, Any]) -> str:
@@ -64,7 +84,8 @@ async def handle_actor_update(session: AsyncSession, signer: str, document: dict
     )
     if actor.uri != signer or known is None:
         return "ignored"
-    await store_remote_actor(session, actor)
+    if not await store_remote_actor(session, actor):
+        return "ignored"
     try:
         await session.commit()
     except IntegrityError:  # another actor's row holds the key id: leave both as they are

@@ -30,11 +30,18 @@ __all__ = ["is_declaration_note", "store_remote_declaration"]
 _KINDS = {object_type: kind for kind, object_type in OBJECT_TYPES.items()}
 
 
+def _object_type(note: Any) -> str | None:
+    """Return the declaration type of a Note (of any of its types and object types), or None;
+    a type may be any JSON, so it is compared, never hashed, until it is a string."""
+    if not isinstance(note, dict) or "Note" not in as_list(note.get("type")):
+        return None
+    names = as_list(note.get("objectType"))
+    return next((n for n in names if isinstance(n, str) and n in _KINDS), None)
+
+
 def is_declaration_note(note: Any) -> bool:
     """Whether a pushed object is a Communs declaration (``Usage`` or ``ServiceOffer``)."""
-    return (
-        isinstance(note, dict) and note.get("type") == "Note" and note.get("objectType") in _KINDS
-    )
+    return _object_type(note) is not None
 
 
 def _services(note: dict[str, Any], kind: DeclarationKind) -> int:
@@ -81,7 +88,7 @@ async def store_remote_declaration(session: AsyncSession, signer: str, note: dic
         raise RemoteObjectError("the object must live on its author's host")
     if get_id(note.get("attributedTo")) != signer:
         raise RemoteObjectError("attributedTo must be the actor that sent it")
-    kind = _KINDS[note["objectType"]]
+    kind = _KINDS[str(_object_type(note))]
     project = await _project(session, note)
     author = (
         await session.execute(select(Actor).where(Actor.uri == signer, Actor.is_local == False))

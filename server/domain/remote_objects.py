@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from federation.actors import http_uri_host
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
+from schemas.commons import is_hashtag
 from schemas.money import MAX_MINOR, MAX_TOTAL_MINOR, MoneyError, check_currency, parse_amount
 from schemas.states import CallEventKind, FollowState, FundingStatus, ProjectStatus, Sector
 from server.clock import utcnow
@@ -33,6 +34,7 @@ from server.urls import new_id
 __all__ = [
     "COMMUNS_TYPES",
     "RemoteObjectError",
+    "communs_type",
     "followed_author",
     "handle_remote_delete",
     "is_communs_note",
@@ -41,7 +43,12 @@ __all__ = [
 ]
 
 COMMUNS_TYPES = frozenset({"Project", "FundingCall"})
+_COMMUNS_NAMES = ("Project", "FundingCall")  # compared, never hashed: a type may be any JSON
 _TEXT_LIMIT = 20_000
+#: A licence expression longer than this is not parsed (its normal form must fit 200).
+_LICENSE_INPUT_MAX = 1_000
+#: The longest hashtag kept (its column).
+_TAG_MAX = 100
 
 
 class RemoteObjectError(ValueError):
@@ -85,17 +92,21 @@ def _amount(value: Any, *, currency: str | None = None, total: bool = False) -> 
 
 
 def _tags(note: dict[str, Any]) -> list[str]:
+    """Return the Note's hashtags that Mastodon would take for hashtags: others are dropped,
+    never stored."""
     names = [
-        str(t["name"]).lstrip("#").lower()[:100]
+        t["name"].removeprefix("#").lower()
         for t in as_list(note.get("tag"))
-        if isinstance(t, dict) and t.get("type") == "Hashtag" and isinstance(t.get("name"), str)
+        if isinstance(t, dict)
+        and "Hashtag" in as_list(t.get("type"))
+        and isinstance(t.get("name"), str)
     ]
-    return list(dict.fromkeys(n for n in names if n))[:20]
+    return list(dict.fromkeys(n for n in names if len(n) <= _TAG_MAX and is_hashtag(n)))[:20]
 
 
 def _license(value: Any) -> str | None:
     """Return a remote licence normalised, or ``None`` when it is not valid SPDX."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > _LICENSE_INPUT_MAX:
         return None
     try:
         return normalize_license(value, strict=False)
@@ -105,7 +116,7 @@ def _license(value: Any) -> str | None:
 
 def _project_fields(note: dict[str, Any]) -> dict[str, Any]:
     status = note.get("status")
-    if status not in set(ProjectStatus):
+    if not isinstance(status, str) or status not in set(ProjectStatus):
         raise RemoteObjectError(f"unknown project status {status!r}")
     license_value = note.get("license")
     repository = note.get("codeRepository")
@@ -125,11 +136,11 @@ def _call_fields(note: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(sectors, dict):
         raise RemoteObjectError("raisedBySector must map sectors to amounts")
     for sector, amount in sectors.items():
-        if sector not in set(Sector):
+        if not isinstance(sector, str) or sector not in set(Sector):
             raise RemoteObjectError(f"unknown sector {sector!r}")
         by_sector[sector] = _amount(amount, currency=currency, total=True)[0]
     status = note.get("status")
-    if status not in set(FundingStatus) or status == FundingStatus.draft:
+    if not isinstance(status, str) or status not in set(FundingStatus) or status == "draft":
         raise RemoteObjectError(f"unknown funding status {status!r}")
     end = moment_of(note.get("endTime"))
     if end is None:
@@ -166,13 +177,17 @@ async def followed_author(session: AsyncSession, signer: str) -> Actor | None:
     ).scalar_one_or_none()
 
 
+def communs_type(note: Any) -> str | None:
+    """Return ``Project`` or ``FundingCall`` for a Note that is one (of any of its types, any of
+    its object types), else None: a plain Note."""
+    if not isinstance(note, dict) or "Note" not in as_list(note.get("type")):
+        return None
+    return next((t for t in as_list(note.get("objectType")) if t in _COMMUNS_NAMES), None)
+
+
 def is_communs_note(note: Any) -> bool:
     """Whether a pushed object is a Communs project or funding call (not a plain Note)."""
-    return (
-        isinstance(note, dict)
-        and note.get("type") == "Note"
-        and note.get("objectType") in COMMUNS_TYPES
-    )
+    return communs_type(note) is not None
 
 
 async def store_remote_object(
@@ -198,7 +213,7 @@ async def store_remote_object(
     if author is None:
         return "ignored"
     updated = moment_of(note.get("updated")) or moment_of(note.get("published")) or utcnow()
-    table: Any = Project if note["objectType"] == "Project" else FundingCall
+    table: Any = Project if communs_type(note) == "Project" else FundingCall
     fields = _project_fields(note) if table is Project else _call_fields(note)
     content = note.get("content")
     if not isinstance(content, str) or len(content) > _TEXT_LIMIT:

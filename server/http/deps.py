@@ -34,6 +34,7 @@ __all__ = [
     "SessionDep",
     "StateDep",
     "Writer",
+    "authenticate_request",
     "get_state",
     "require_scope",
     "wants_as2",
@@ -122,6 +123,29 @@ _BEARER = HTTPBearer(
 )
 
 
+def _unauthorized(detail: str) -> HTTPException:
+    # The body may not have been read: the connection closes rather than read the rest.
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
+
+
+async def authenticate_request(request: Request, session: AsyncSession) -> Principal:
+    """Return the principal of the request's bearer token (401 without a valid one), checked
+    once per request: the route class asks before the body is read (``server.http.jsonroute``),
+    the route's dependency after."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    credentials = await _BEARER(request)
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if not token:
+        raise _unauthorized("a bearer token is required")
+    principal = await authenticate(session, token)
+    if principal is None:
+        raise _unauthorized("invalid or revoked token")
+    request.state.principal = principal
+    return principal
+
+
 def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Return a dependency that demands a bearer token carrying ``scope`` (401/403 otherwise).
 
@@ -129,21 +153,11 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """
 
     async def dependency(
+        request: Request,
         session: SessionDep,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+        _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],  # for OpenAPI
     ) -> Principal:
-        token = credentials.credentials.strip() if credentials is not None else ""
-        if not token:
-            raise HTTPException(
-                401,
-                "a bearer token is required",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        principal = await authenticate(session, token)
-        if principal is None:
-            raise HTTPException(
-                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-            )
+        principal = await authenticate_request(request, session)
         if not principal.allows(scope):
             raise HTTPException(403, f"this token lacks the {scope!r} scope")
         if scope != "read" and principal.actor_id is not None:
@@ -154,7 +168,8 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
                 raise HTTPException(403, "this actor is suspended")
         return principal
 
-    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by server.http.openapi
+    # read by server.http.openapi, and by server.http.jsonroute (token before body)
+    dependency.required_scope = scope  # type: ignore[attr-defined]
     return dependency
 
 

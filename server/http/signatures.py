@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
@@ -20,6 +21,8 @@ __all__ = [
     "require_signed_get",
     "signed_get_refusal",
 ]
+
+log = logging.getLogger("communs.inbox")
 
 
 def received_url(scope: Scope, host: str, base_url: str) -> str:
@@ -63,8 +66,9 @@ async def signed_get_refusal(state: AppState, url: str, headers: Mapping[str, st
         return f"a valid HTTP signature is required ({signed.reason})"
     try:
         verification, _ = await state.federation.resolver.verify(signed, body=None)
-    except KeyResolutionError as exc:
-        return f"signature key could not be resolved: {exc}"
+    except KeyResolutionError as exc:  # its text may say how names resolve here: logged only
+        log.info("signed GET of %s: key %s unusable: %s", url, signed.key_id, exc)
+        return "the signature's key could not be obtained from its server"
     return None if verification.ok else f"invalid HTTP signature ({verification.reason})"
 
 

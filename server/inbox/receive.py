@@ -8,6 +8,7 @@ The front door (``server.frontdoor``) calls this ahead of FastAPI's routing, for
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 
 from fastapi.responses import Response
@@ -22,6 +23,8 @@ from server.http.signatures import read_body, received_url
 from server.metrics import INBOX_REQUESTS
 
 __all__ = ["receive_activity"]
+
+log = logging.getLogger("communs.inbox")
 
 
 async def receive_activity(
@@ -48,8 +51,10 @@ async def receive_activity(
     _counted(outcome.reason).inc()
     if outcome.status == 202:
         federation.wake_inbox()
+    if outcome.status >= 400:  # the sender is told the rule broken, the log what we found
+        log.info("inbox refused (%s): %s", outcome.check or outcome.reason, outcome.detail)
     return Response(
-        _detail_json(outcome.detail or outcome.reason),
+        _detail_json(outcome.answer),
         status_code=outcome.status,
         media_type="application/json",
     )

@@ -6,6 +6,7 @@ It runs inside ``communs serve`` (``COMMUNS_RUN_WORKERS``) or alone in ``communs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from server.clock import Clock
 from server.inbox.processing import process_activity
 from server.storage.db import Database
 from server.storage.models import Activity
+from server.storage.outage import Outage, database_unavailable
 from server.storage.queues import POLL_SECONDS, claim_due
 from server.urls import Urls
 
@@ -47,10 +49,18 @@ class InboxWorker:
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set."""
+        """Work until ``stop`` is set; while the database fails, back off (and say so once)."""
+        outage = Outage(log, "inbox worker")
         while not stop.is_set():
             self.wake.clear()
-            if await self.run_once():
+            try:
+                found = await self.run_once()
+            except Exception as exc:  # the database is away: rows stay leased, none is lost
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), outage.failed(exc))
+                continue
+            outage.succeeded()
+            if found:
                 continue
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
@@ -82,11 +92,11 @@ class InboxWorker:
                 done = await process_activity(
                     session, self.urls, json.loads(body), today=self.clock.today()
                 )
-            values["state"] = (
-                ActivityState.ignored if done == "ignored" else ActivityState.processed
-            )
-            values["error"] = None
+            values["state"] = ActivityState.ignored if done.ignored else ActivityState.processed
+            values["error"] = done.reason  # why it was ignored
         except Exception as exc:  # kept on the row and retried; never lost
+            if database_unavailable(exc):  # not the activity's fault: no attempt counted
+                raise
             log.exception("processing activity %s failed", activity_id)
             retry_at = next_attempt_at(attempts + 1, now=self.clock.now())
             values["error"] = f"{type(exc).__name__}: {exc}"[:2000]

@@ -33,6 +33,7 @@ from server.publishing.client import USER_AGENT, signing_key_of
 from server.storage.db import Database
 from server.storage.domains import BLOCKED_ERROR, block_rules, rule_for
 from server.storage.models import Activity, Actor, Delivery, Domain
+from server.storage.outage import Outage
 from server.storage.queues import LEASE, POLL_SECONDS, any_due, claim_due
 
 __all__ = ["DeliveryWorker"]
@@ -89,6 +90,8 @@ class DeliveryWorker:
         self._outcomes: list[tuple[int, str, int, DeliveryOutcome, datetime]] = []
         self._rules: dict[str, str] = {}  # domain → block, read with each claim
         self._payload_lock = asyncio.Lock()
+        self._flushes = Outage(log, "recording delivery outcomes")
+        self._flush_after = 0.0  # after a failed write of outcomes, the next try waits
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then let in-flight sends finish and record them.
@@ -99,8 +102,9 @@ class DeliveryWorker:
         the loop waits for the first to finish, or the poll interval (wake-ups, stop); an
         idle worker waits for a wake-up or the poll interval, looking with a read first (a
         claim takes the write lock even when it finds nothing). Outcomes are written by a
-        separate task, one batch at a time, so sending never waits for the database; a
-        database error is logged and the next look comes a poll interval later. A row waits
+        separate task, one batch at a time, so sending never waits for the database; while the
+        database fails, looks and writes back off exponentially (up to 30 s), with one log line
+        when the failures start and one when they end (``Outage``). A row waits
         in the backlog for at most half its lease, so that its send (which must take less than
         the other half: the lease is minutes, the timeouts seconds) ends before another worker
         may take it; then it is released unsent, for any worker to claim again, as are the
@@ -126,9 +130,11 @@ class DeliveryWorker:
         more = True  # the last claim was full: more rows may be due; look at once on start
         next_look = 0.0  # when a worker that took the last due rows looks again unbidden
         rules_due = 0.0  # when the block rules are read again for the rows in the backlog
+        outage = Outage(log, "delivery worker")
         while not stop.is_set():
             woken = self.wake.is_set()
             self.wake.clear()
+            looks = more or woken or loop.time() >= next_look
             try:
                 if len(backlog) < self.concurrency and (
                     more or woken or (loop.time() >= next_look and await self._anything_due())
@@ -145,15 +151,18 @@ class DeliveryWorker:
                 if (backlog or inflight) and loop.time() >= rules_due:  # blocks since the claim
                     await self._read_rules()
                     rules_due = loop.time() + POLL_SECONDS
-            except Exception:  # the database is away: sends in flight go on; look again later
-                log.exception("claiming deliveries failed; looking again in %s s", idle_wait)
-                more, next_look = False, loop.time() + idle_wait
+                if looks:
+                    outage.succeeded()
+            except Exception as exc:  # the database is away: sends in flight go on; back off
+                pause = outage.failed(exc)
+                more, next_look, rules_due = False, loop.time() + pause, loop.time() + pause
             while backlog and len(inflight) < self.concurrency:
                 task = asyncio.create_task(self._send(*backlog.take()))
                 inflight.add(task)
                 task.add_done_callback(finished)
-            flush_due = len(self._outcomes) >= self.batch or (
-                self._outcomes and (not inflight or loop.time() >= next_flush)
+            flush_due = loop.time() >= self._flush_after and (
+                len(self._outcomes) >= self.batch
+                or (self._outcomes and (not inflight or loop.time() >= next_flush))
             )
             if flush_due and (flushing is None or flushing.done()):
                 flushing = asyncio.create_task(self._flush_in_background())
@@ -311,8 +320,10 @@ class DeliveryWorker:
         their lease and are sent again once it expires (at least once, never lost)."""
         try:
             await self._flush()
-        except Exception:
-            log.exception("recording delivery outcomes failed")
+        except Exception as exc:
+            self._flush_after = asyncio.get_running_loop().time() + self._flushes.failed(exc)
+        else:
+            self._flushes.succeeded()
 
     async def _flush(self) -> None:
         """Write a batch of outcomes: one UPDATE per distinct outcome, not one per row.

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Result, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +29,7 @@ __all__ = [
     "UTCDateTime",
     "affected",
     "parse_id",
+    "reopen_when_read_only",
     "sqlite_pragmas",
 ]
 
@@ -96,6 +97,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "handle_error", reopen_when_read_only)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
@@ -117,3 +119,11 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def reopen_when_read_only(context: ExceptionContext) -> None:
+    """Treat SQLite's "readonly database" as a lost connection: one opened while the file was
+    read-only stays so, and the pool must open another once it is writable again (recovery
+    without a restart)."""
+    if "readonly database" in str(context.original_exception):
+        context.is_disconnect = True

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from alembic import command
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "head_revisions", "upgrade"]
 
 
 def _script_location() -> Path:
@@ -30,3 +32,11 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str) -> None:
     """Bring the database schema to the newest revision (idempotent)."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """Return the newest revision(s) of the migrations, read once per process."""
+    config = Config()
+    config.set_main_option("script_location", str(_script_location()))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())

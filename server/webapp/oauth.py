@@ -30,6 +30,7 @@ from server.accounts.oauth import (
 )
 from server.errors import Forbidden, Invalid
 from server.http.deps import SessionDep, StateDep
+from server.http.security import content_security_policy
 from server.storage.accounts import OAuthApp, OAuthCode
 from server.webapp.forms import FormDep, WebRoute
 from server.webapp.visitors import SignedInDep, Visitor
@@ -141,7 +142,12 @@ async def authorize_page(request: Request, visitor: SignedInDep, session: Sessio
         "scopes": grant.request.scope.split(),
         "actors": actors,
     }
-    return visitor.page("authorize.html", context)
+    page = visitor.page("authorize.html", context)
+    # The form's answer redirects to the app: the policy must let the form lead there.
+    callback = urlsplit(getattr(grant, "redirect_uri", None) or params.get("redirect_uri", ""))
+    targets = [f"{callback.scheme}://{callback.netloc}"] if callback.netloc else []
+    page.headers["Content-Security-Policy"] = content_security_policy(form_targets=targets)
+    return page
 
 
 @router.post("/oauth/authorize")

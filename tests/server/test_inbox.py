@@ -9,6 +9,7 @@ row was written (docs/architecture.md: a refused request touches nothing).
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -22,8 +23,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from server.main import create_app
+from server.settings import Settings
 from server.storage.models import Activity, Actor, Domain
-from tests.conftest import TEST_BASE_URL
+from tests.conftest import TEST_BASE_URL, create_actor
 from tests.fakeremote import (  # noqa: F401  (fixtures)
     AS2_TYPE,
     BOB,
@@ -197,7 +200,7 @@ async def test_inbox__delete_of_unknown_actor_is_dropped_without_fetching(
 
     # Then it is acknowledged without a request to its server, and nothing is stored
     assert response.status_code == 202
-    assert response.json()["detail"] == "Delete of an actor we never knew"
+    assert response.json()["detail"] == "accepted"
     assert remote.requests == []
     assert await incoming_count(app) == 0
 
@@ -211,7 +214,7 @@ async def test_inbox__blocked_domain_is_dropped(
     body = encode(activity())
     response = await post(client, body, signed_headers(body))
     assert response.status_code == 202
-    assert response.json()["detail"] == "the signer's domain is blocked"
+    assert response.json()["detail"] == "accepted"  # a blocked sender is not told
     assert remote.requests == []
     assert await incoming_count(app) == 0
 
@@ -412,7 +415,31 @@ async def test_inbox__signer_is_not_the_actor(app: FastAPI, client: httpx.AsyncC
     response = await post(client, body, signed_headers(body))
 
     await assert_refused(app, response, 401)
-    assert response.json()["detail"] == f"signed by {BOB}, not by {REMOTE}/users/carol"
+    assert response.json()["detail"] == "actor_mismatch: the activity is not signed by its actor"
+
+
+async def test_inbox__refusals_tell_the_sender_no_detail_of_ours(
+    settings: Settings, remote: RemoteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given an instance that refuses private addresses (as in production)
+    guarded = settings.model_copy(update={"allow_private_networks": False})
+    application = create_app(guarded, transport=httpx.MockTransport(remote.handle))
+    async with application.router.lifespan_context(application):
+        await create_actor(application, "coop")
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as http:
+            # When an unauthenticated sender names a key on a host that resolves to loopback
+            body = encode(activity())
+            headers = signed_headers(body, key_id="https://localhost/users/x#main-key")
+            with caplog.at_level(logging.INFO, logger="communs.inbox"):
+                response = await post(http, body, headers)
+
+    # Then it learns the key was unusable, not how the name resolves here; the log has it
+    assert response.status_code == 401
+    assert response.json()["detail"] == (
+        "unknown_key: the signature's key could not be obtained from its server"
+    )
+    assert "127.0.0.1" in caplog.text and "localhost" in caplog.text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -234,3 +234,19 @@ async def test_plain_note__not_mistaken_for_a_project(
     note = {k: v for k, v in project_note().items() if k != "objectType"}
     await deliver_and_process(app, client, create(note), "/inbox")
     assert await stored(app, Project) == []
+
+
+async def test_remote_project__hashtags_are_validated_to_mastodons_pattern(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given coop follows bob
+    await coop_follows_bob(app, client)
+    names = ["#<script>alert(1)</script>", "#Café_2", "#123", "#a·b", "#bad tag", "#" + "x" * 101]
+    tags = [{"type": "Hashtag", "name": name} for name in names]
+
+    # When bob pushes a project with those hashtags
+    await deliver_and_process(app, client, create(project_note(tag=tags)), "/inbox")
+
+    # Then only the hashtags Mastodon would make are stored
+    [project] = await stored(app, Project)
+    assert project.tags == ["café_2", "a·b"]
