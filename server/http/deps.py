@@ -45,6 +45,10 @@ class Store(ActorStore, InboxStore, MultikeyStore, Protocol):
 
     def forget_domains(self) -> None: ...
 
+    async def personal_inbox(self, username: str) -> InboxStore:
+        """Return the inbox of a local actor; raises ``NotFound`` or ``Gone``."""
+        ...
+
 
 class Machinery(Protocol):
     """What requests use of a process's federation machinery (``server.runtime.Federation``).
