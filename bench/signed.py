@@ -38,10 +38,16 @@ class KeyRing:
 
 
 def signed_creates(
-    *, base_url: str, signers: list[str], keys: KeyRing, count: int, tag: str
+    *,
+    base_url: str,
+    signers: list[str],
+    keys: KeyRing,
+    count: int,
+    tag: str,
+    path: str = "/inbox",
 ) -> tuple[list[bytes], list[str]]:
-    """Return ``count`` signed POSTs to ``{base_url}/inbox`` and their activity ids."""
-    url = f"{base_url}/inbox"
+    """Return ``count`` signed POSTs to ``{base_url}{path}`` and their activity ids."""
+    url = f"{base_url}{path}"
     requests, ids = [], []
     for index in range(count):
         signer = index % len(signers)
@@ -68,7 +74,7 @@ def signed_creates(
         headers |= sign_request(method="POST", url=url, headers=headers, body=body, key=key)
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         requests.append(
-            f"POST /inbox HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+            f"POST {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         )
         ids.append(activity_id)
     return requests, ids
