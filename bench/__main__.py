@@ -57,7 +57,7 @@ def main() -> None:
             )
             inbox = Inbox(report, work, sizes)
         reads = Reads(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
-        scale = Scale(report)
+        scale = Scale(report, work)
         for backend in chosen:
             with scratch_database(backend, work) as url:
                 if "fanout" in args.only:
@@ -71,7 +71,10 @@ def main() -> None:
                     reads.run(backend, url)
                 if "scale" in args.only:
                     size = 20_000 if args.quick else 100_000
-                    scale.run(backend, url, [ScaleCase(size), ScaleCase(size, shared=1000)])
+                    cases = [ScaleCase(size), ScaleCase(size, shared=1000)]
+                    if backend == "postgresql":
+                        cases.append(ScaleCase(20_000, analyze=False))
+                    scale.run(backend, url, cases)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
