@@ -53,7 +53,7 @@ class _Matches(ColumnElement[bool]):
     type = Boolean()
 
     def __init__(self, key: Column[Any], words: list[str]) -> None:
-        self.key = key
+        self.id_column = key
         self.table = str(key.table.name)
         self.words = words
 
@@ -75,7 +75,7 @@ def _sqlite(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
     query = " AND ".join(f'"{word}"*' for word in element.words)
     matched = f"SELECT rowid FROM search_{element.table} WHERE search_{element.table} MATCH "
     matched += compiler.process(bindparam(None, query, type_=Text), **kw)
-    key = compiler.process(element.key, **kw)
+    key = compiler.process(element.id_column, **kw)
     if element.table == "actor":  # its integer id is the FTS row id
         return f"{key} IN ({matched})"
     return f"{key} IN (SELECT ref FROM search_key WHERE id IN ({matched}))"
@@ -85,7 +85,7 @@ def _sqlite(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
 def _postgresql(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
     # The same expression as the index's, so that the planner can use it.
     query = " & ".join(f"'{word}':*" for word in element.words)
-    table = element.key.table
+    table = element.id_column.table
     columns = ", ".join(compiler.process(table.c[name], **kw) for name in SEARCHED[element.table])
     bound = compiler.process(bindparam(None, query, type_=Text), **kw)
     return f"communs_search_vector({columns}) @@ communs_search_query({bound})"
