@@ -15,8 +15,9 @@ from bench.processes import free_port, python, running
 from bench.reads import Reads, ReadSizes
 from bench.report import Report
 from bench.scale import Scale, ScaleCase
+from bench.search import Search, SearchSizes
 
-SCENARIOS = ("fanout", "inbox", "reads", "scale")
+SCENARIOS = ("fanout", "inbox", "reads", "scale", "search")
 
 
 def _arguments() -> argparse.Namespace:
@@ -58,6 +59,7 @@ def main() -> None:
             inbox = Inbox(report, work, sizes)
         reads = Reads(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
         scale = Scale(report, work)
+        search = Search(report, work, SearchSizes(seconds=1.0 if args.quick else 3.0))
         for backend in chosen:
             with scratch_database(backend, work) as url:
                 if "fanout" in args.only:
@@ -75,6 +77,9 @@ def main() -> None:
                     if backend == "postgresql":
                         cases.append(ScaleCase(20_000, analyze=False))
                     scale.run(backend, url, cases)
+            if "search" in args.only:  # a database of its own: 110 000 rows
+                with scratch_database(backend, work) as url:
+                    search.run(backend, url)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -27,8 +27,8 @@ def by_tag(uri_column: Any, tag: str) -> ColumnElement[bool]:
     return col(uri_column).in_(select(ObjectTag.object_uri).where(ObjectTag.tag == name))
 
 
-def by_text(key: Any, q: str) -> ColumnElement[bool]:
+def by_text(key: Any, q: str, *, since: Any = None) -> ColumnElement[bool]:
     """Return the condition "the row whose id column is ``key`` matches ``q``": each of its
     words starts a word of the row's searched text, ignoring case and accents
-    (``server.storage.search``)."""
-    return matches_words(key, q)
+    (``server.storage.search``). ``since``: only rows whose key is at least this are asked."""
+    return matches_words(key, q, since=since)
