@@ -50,6 +50,7 @@ async def post_actor(
 ) -> ActorPublic:
     """Create a local actor with its key pair (admin scope)."""
     actor = await create_local_actor(session, state.urls, state.domain, body)
+    state.documents.forget_pages()  # the directory lists it
     return await actor_public(session, actor)
 
 

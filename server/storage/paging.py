@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, select
+from sqlalchemy import ColumnElement, Integer, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.db import parse_id
@@ -76,20 +76,23 @@ async def newest_rows(
     the ``window`` newest rows first (bounded, whatever the filters), and only when they do
     not hold a page, among the older ones by the filters' own indexes, unordered, keeping the
     newest. ``build(since)`` returns the filtered query of whole rows; ``since`` is the
-    window's lowest key (None: no window), which a filter may use to read less.
+    window's lowest key as an SQL expression (None: no window), which a filter may use to
+    read less. A page found in the window costs one query.
     """
     below = [key < after] if after is not None else []
-    boundary = await session.scalar(
+    boundary = (
         select(key).where(*below).order_by(key.desc()).offset(window - 1).limit(1)
-    )
-    if boundary is None:  # fewer rows than a window: one bounded query
-        ordered = build(None).where(*below).order_by(key.desc()).limit(limit)
-        return list((await session.execute(ordered)).scalars())
-    recent = build(boundary).where(*below, key >= boundary).order_by(key.desc()).limit(limit)
+    ).scalar_subquery()
+    lowest = 0 if isinstance(key.type, Integer) else ""
+    start = func.coalesce(boundary, lowest)  # fewer rows than a window: all of them
+    recent = build(start).where(*below, key >= start).order_by(key.desc()).limit(limit)
     rows = list((await session.execute(recent)).scalars())
     if len(rows) == limit:
         return rows
-    older = build(None).where(key < boundary).with_only_columns(key)
+    start_key = await session.scalar(select(boundary))
+    if start_key is None:
+        return rows
+    older = build(None).where(key < start_key).with_only_columns(key)
     keys = sorted((await session.execute(older)).scalars(), reverse=True)[: limit - len(rows)]
     if keys:
         found = build(None).where(key.in_(keys)).order_by(key.desc())

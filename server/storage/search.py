@@ -60,8 +60,8 @@ def matches_words(key: Any, text: str, *, since: Any = None) -> ColumnElement[bo
     call's or an actor's) matches ``text``": every word of it, ignoring case and accents.
     No words, no condition.
 
-    ``since``: the query asks only about rows whose key is at least this (a page among the
-    newest rows), so SQLite reads only that range of its full-text index.
+    ``since``: an SQL expression; the query asks only about rows whose key is at least this
+    (a page among the newest rows), so SQLite reads only that range of its full-text index.
     """
     words = words_of(text)
     if not words:
@@ -79,7 +79,7 @@ def _sqlite(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.id_column, **kw)
     since = None
     if element.since is not None:
-        since = compiler.process(bindparam(None, element.since), **kw)
+        since = compiler.process(element.since, **kw)
     if element.table == "actor":  # its integer id is the FTS row id
         if since is not None:
             matched += f" AND rowid >= {since}"
