@@ -11,13 +11,14 @@ from pathlib import Path
 from bench.database import backends, scratch_database
 from bench.fanout import Case, Fanout
 from bench.inbox import Inbox, InboxSizes
+from bench.pages import Pages
 from bench.processes import free_port, python, running
 from bench.reads import Reads, ReadSizes
 from bench.report import Report
 from bench.scale import Scale, ScaleCase
 from bench.search import Search, SearchSizes
 
-SCENARIOS = ("fanout", "inbox", "reads", "scale", "search")
+SCENARIOS = ("fanout", "inbox", "reads", "scale", "search", "pages")
 
 
 def _arguments() -> argparse.Namespace:
@@ -59,6 +60,7 @@ def main() -> None:
             inbox = Inbox(report, work, sizes)
         reads = Reads(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
         scale = Scale(report, work)
+        pages = Pages(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
         search = Search(report, work, SearchSizes(seconds=1.0 if args.quick else 3.0))
         for backend in chosen:
             with scratch_database(backend, work) as url:
@@ -77,6 +79,9 @@ def main() -> None:
                     if backend == "postgresql":
                         cases.append(ScaleCase(20_000, analyze=False))
                     scale.run(backend, url, cases)
+            if "pages" in args.only:
+                with scratch_database(backend, work) as url:
+                    pages.run(backend, url)
             if "search" in args.only:  # a database of its own: 110 000 rows
                 with scratch_database(backend, work) as url:
                     search.run(backend, url)
