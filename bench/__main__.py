@@ -13,12 +13,13 @@ from bench.fanout import Case, Fanout
 from bench.inbox import Inbox, InboxSizes
 from bench.pages import Pages
 from bench.processes import free_port, python, running
+from bench.processing import Processing
 from bench.reads import Reads, ReadSizes
 from bench.report import Report
 from bench.scale import Scale, ScaleCase
 from bench.search import Search, SearchSizes
 
-SCENARIOS = ("fanout", "inbox", "reads", "scale", "search", "pages")
+SCENARIOS = ("fanout", "inbox", "reads", "scale", "search", "pages", "processing")
 
 
 def _arguments() -> argparse.Namespace:
@@ -60,6 +61,9 @@ def main() -> None:
             inbox = Inbox(report, work, sizes)
         reads = Reads(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
         scale = Scale(report, work)
+        processing = Processing(
+            report, work, receiver_port=receiver_port, seconds=10.0 if args.quick else 30.0
+        )
         pages = Pages(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
         search = Search(report, work, SearchSizes(seconds=1.0 if args.quick else 3.0))
         for backend in chosen:
@@ -79,6 +83,8 @@ def main() -> None:
                     if backend == "postgresql":
                         cases.append(ScaleCase(20_000, analyze=False))
                     scale.run(backend, url, cases)
+            if "processing" in args.only:  # databases of its own, one per deployment
+                processing.run(backend)
             if "pages" in args.only:
                 with scratch_database(backend, work) as url:
                     pages.run(backend, url)

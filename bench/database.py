@@ -145,10 +145,13 @@ async def add_followers(
             await connection.execute(text("ANALYZE actor, follow"))
 
 
-async def add_signers(db: Database, count: int, public_pems: list[str]) -> list[str]:
+async def add_signers(
+    db: Database, count: int, public_pems: list[str], *, inbox_base: str | None = None
+) -> list[str]:
     """Insert ``count`` remote actors with known keys (PEMs reused round-robin); return URIs.
 
-    Actor *k* is ``https://r{k % 50}.signers.bench/users/u{k}``, key ``…#main-key``.
+    Actor *k* is ``https://r{k % 50}.signers.bench/users/u{k}``, key ``…#main-key``; its inbox
+    is ``{inbox_base}/u{k}`` when given (a recording inbox), else on its own host.
     """
     now = utcnow()
     uris = [f"https://r{k % 50}.signers.bench/users/u{k}" for k in range(count)]
@@ -160,7 +163,7 @@ async def add_signers(db: Database, count: int, public_pems: list[str]) -> list[
             "is_local": False,
             "type": "Person",
             "name": f"u{k}",
-            "inbox_uri": f"{uri}/inbox",
+            "inbox_uri": f"{inbox_base}/u{k}" if inbox_base else f"{uri}/inbox",
             "key_id": f"{uri}#main-key",
             "public_key_pem": public_pems[k % len(public_pems)],
             "manually_approves_followers": False,
