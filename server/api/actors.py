@@ -67,6 +67,7 @@ async def delete_actor(username: str, caller: Writer, state: StateDep, session: 
     actor = await get_local_actor(session, username)
     require_role(caller, actor, Role.owner)
     await delete_local_actor(session, state.urls, actor)
+    state.federation.store.forget_inbox(username)
     state.documents.forget(actor_key(username))
     state.federation.wake_delivery()
 

@@ -163,6 +163,10 @@ class SqlStore:
                 self._inboxes.discard(owner)
             raise
 
+    def forget_inbox(self, username: str) -> None:
+        """Forget a local actor this process deleted: its inbox answers 410 before anything."""
+        self._inboxes.discard(username)
+
     async def personal_inbox(self, username: str) -> PersonalInbox:
         """Return the inbox of the local actor ``username``.
 
