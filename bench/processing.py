@@ -247,15 +247,18 @@ async def _measure(
             number += 1
             await asyncio.sleep(1 / PROBES_PER_SECOND)
 
+    async def count_likes(client: httpx.AsyncClient) -> None:
+        answer = await client.get(
+            f"{probe_path}/likes", headers={"Accept": "application/activity+json"}
+        )
+        total = int(answer.json().get("totalItems", 0))
+        now = time.time()
+        while len(seen) < min(total, len(sent)):
+            seen.append(now)
+
     async def likes(client: httpx.AsyncClient) -> None:
-        while not done.is_set() or len(seen) < len(sent):
-            answer = await client.get(
-                f"{probe_path}/likes", headers={"Accept": "application/activity+json"}
-            )
-            total = int(answer.json().get("totalItems", 0))
-            now = time.time()
-            while len(seen) < min(total, len(sent)):
-                seen.append(now)
+        while not done.is_set():
+            await count_likes(client)
             await asyncio.sleep(0.025)
 
     async def queue() -> int:
@@ -285,6 +288,7 @@ async def _measure(
             await asyncio.sleep(0.1)
         done.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        await count_likes(client)  # probes seen only now count with this late time
     async with db.session() as session:
         states = dict(
             (
@@ -296,7 +300,9 @@ async def _measure(
             ).all()
         )
     await db.dispose()
-    lags = [s - a for a, s in zip(sent, seen, strict=False)]
+    # A probe never seen counts as late as the end of the run.
+    end = time.time()
+    lags = [s - a for a, s in zip(sent, seen + [end] * (len(sent) - len(seen)), strict=True)]
     accepted = loaded["statuses"].get("202", 0) + accepted_probes
     processed = states.get("processed", 0) + states.get("ignored", 0)
     return {

@@ -58,7 +58,7 @@ class InboxWorker:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def run_once(self, limit: int = 50) -> int:
+    async def run_once(self, limit: int = 100) -> int:
         """Process one batch of due activities; return how many.
 
         The batch is one transaction: each activity runs in a savepoint of it (what its
