@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.retry import next_attempt_at
 from schemas.states import ActivityState
@@ -59,13 +59,7 @@ class InboxWorker:
                 waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
-        """Process one batch of due activities; return how many.
-
-        The batch is one transaction: each activity runs in a savepoint of it (what its
-        handlers commit is released into the batch, what fails is rolled back alone), and
-        every outcome is written with one statement before the one commit. A commit per
-        activity and per outcome was most of the inbox worker's time (docs/performance.md).
-        """
+        """Process one batch of due activities, in arrival order; return how many."""
         async with self.db.session() as session:
             rows = await claim_due(
                 session,
@@ -78,41 +72,53 @@ class InboxWorker:
         if not rows:
             return 0
         ordered: list[Any] = sorted(rows, key=lambda r: r[0])
-        async with self.db.engine.connect() as connection:
-            await connection.begin()
-            outcomes = [
-                await self._process(connection, activity_id, body, attempts)
-                for activity_id, body, attempts in ordered
-            ]
-            await connection.execute(
-                update(Activity)
-                .where(Activity.id == bindparam("activity_id"))
-                .values(
-                    state=bindparam("state"),
-                    attempts=bindparam("attempts"),
-                    locked_until=None,
-                    error=bindparam("error"),
-                    next_attempt_at=bindparam("next_attempt_at"),
-                ),
-                outcomes,
-            )
-            await connection.commit()
+        if self.db.is_sqlite:
+            await self._one_by_one(ordered)
+        else:
+            await self._in_one_transaction(ordered)
         self.on_published()
         return len(rows)
 
-    async def _process(
-        self, connection: AsyncConnection, activity_id: str, body: bytes, attempts: int
+    async def _in_one_transaction(self, rows: list[Any]) -> None:
+        """PostgreSQL: the batch is one transaction, each activity in a savepoint of it (what
+        its handlers commit is released into the batch, what fails is rolled back alone), and
+        every outcome is written by one statement before the one commit. A commit per activity
+        and per outcome was most of the worker's time (docs/performance.md)."""
+        async with self.db.engine.connect() as connection:
+            await connection.begin()
+            outcomes = []
+            for activity_id, body, attempts in rows:
+                async with AsyncSession(
+                    bind=connection,
+                    join_transaction_mode="create_savepoint",
+                    expire_on_commit=False,
+                ) as session:
+                    outcomes.append(await self._apply(session, activity_id, body, attempts))
+            await connection.execute(_OUTCOME, outcomes)
+            await connection.commit()
+
+    async def _one_by_one(self, rows: list[Any]) -> None:
+        """SQLite: each activity in transactions of its own, its outcome written in the last.
+
+        A savepoint would open a transaction whose first write fails at once whenever the
+        inbox's writer committed since it began (SQLite gives such a stale snapshot no wait).
+        """
+        for activity_id, body, attempts in rows:
+            async with self.db.session() as session:
+                outcome = await self._apply(session, activity_id, body, attempts)
+                await (await session.connection()).execute(_OUTCOME, [outcome])
+                await session.commit()
+
+    async def _apply(
+        self, session: AsyncSession, activity_id: str, body: bytes, attempts: int
     ) -> dict[str, Any]:
-        """Apply one activity in a savepoint of the batch; return its row's new values."""
+        """Apply one activity; return its row's new values (a failure is kept, retried)."""
         values: dict[str, Any] = {
             "activity_id": activity_id,
             "attempts": attempts + 1,
             "error": None,
             "next_attempt_at": self.clock.now(),
         }
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
         try:
             done = await process_activity(
                 session, self.urls, json.loads(body), today=self.clock.today()
@@ -131,6 +137,18 @@ class InboxWorker:
             else:
                 values["state"] = ActivityState.received
                 values["next_attempt_at"] = retry_at
-        finally:
-            await session.close()
         return values
+
+
+#: An activity's outcome, by its id: run with one set of values per activity.
+_OUTCOME = (
+    update(Activity)
+    .where(Activity.id == bindparam("activity_id"))
+    .values(
+        state=bindparam("state"),
+        attempts=bindparam("attempts"),
+        locked_until=None,
+        error=bindparam("error"),
+        next_attempt_at=bindparam("next_attempt_at"),
+    )
+)
