@@ -60,7 +60,7 @@ async def cached_document(state: AppState, request: Request, path: str) -> Respo
     """Return the cached actor, Note or page a GET of ``path`` asks for (None: routes build
     it)."""
     if not wants_as2(request):
-        return cached_page(request, state.documents)
+        return await cached_page(request, state.documents, state.federation.data_version)
     if (actor := _ACTOR.fullmatch(path)) is not None:
         key = actor_key(actor["username"])
     elif _NOTE.fullmatch(path) is not None:

@@ -22,6 +22,7 @@ from server.http.doccache import DocumentCache
 from server.settings import Settings
 from server.storage.db import MAX_BIG_ID, MAX_ID, Database
 from server.storage.models import Actor
+from server.storage.version import DataVersion
 from server.urls import Urls
 
 __all__ = [
@@ -59,6 +60,7 @@ class Machinery(Protocol):
     """
 
     documents: DocumentCache
+    data_version: DataVersion
     fetcher: Fetcher
     resolver: KeyResolver
     multikeys: MultikeyResolver

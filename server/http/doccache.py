@@ -29,6 +29,8 @@ class DocumentCache:
         self._ttl = ttl
         self._size = size
         self._entries: dict[str, tuple[float, bytes, dict[str, str]]] = {}
+        #: The database's write version the kept pages were checked against (pagecache).
+        self.page_version: object = None
 
     def get(self, key: str) -> bytes | None:
         """Return the cached bytes, if fresh."""
