@@ -54,6 +54,16 @@ _SQLITE_ROW = "(?, ?, ?, ?, ?, ?, 'in', 0, ?, 0, ?, ?)"
 #: Local actors whose personal inbox takes activities (the instance actor has none).
 _LIVE_OWNER = "is_local = true AND deleted_at IS NULL AND type <> 'Application'"
 _SQLITE_LIVE = f"SELECT username FROM actor WHERE {_LIVE_OWNER} AND username IN "
+_SKIP_KNOWN = "ON CONFLICT (uri) DO NOTHING"
+#: The same with personal inboxes: a row is inserted only while its owner is live.
+_SQLITE_OWNED_ROW = "(?, ?, ?, ?, ?, ?, ?)"
+_SQLITE_OWNED = (
+    "WITH batch(id, uri, type, actor_uri, object_uri, body, owner) AS (VALUES {values}) "
+    f"INSERT INTO activity ({_COLUMNS}) "
+    "SELECT id, uri, type, actor_uri, object_uri, body, 'in', 0, ?, 0, ?, ? FROM batch "
+    "WHERE owner IS NULL OR EXISTS (SELECT 1 FROM actor WHERE actor.username = batch.owner "
+    f"AND {_LIVE_OWNER}) {_SKIP_KNOWN}"
+)
 _POSTGRES = (
     f"INSERT INTO activity ({_COLUMNS}) "
     "SELECT id, uri, type, actor_uri, object_uri, body, 'in', false, $7, 0, $8, $8 "
@@ -194,48 +204,41 @@ class _SqliteBatches:
         return outcomes
 
     def _insert(self, rows: list[Row]) -> Written:
-        """Insert ``rows`` in one autocommitted statement (with their owners' check, in one
-        transaction, when some were posted to personal inboxes); return what it stored.
+        """Insert ``rows`` in one autocommitted statement (rows posted to a personal inbox only
+        while its actor is live, checked by the statement itself); return what it stored.
 
         Every call into SQLite lets go of the GIL, and getting it back from a busy event
         loop can take a switch interval (5 ms): ``RETURNING`` would step once per row, so the
-        rows stored are counted instead, and looked up only when some were already there.
+        rows stored are counted instead, and looked up (with the owners still live) only when
+        some were not.
         """
         if self._connection is None:
             self._connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
             sqlite_pragmas(self._connection, None)
         connection = self._connection
-        owners = sorted({row[6] for row in rows if row[6] is not None})
-        if not owners:
-            return Written(self._insert_rows(connection, rows))
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            marks = ", ".join("?" * len(owners))
-            live = {name for (name,) in connection.execute(f"{_SQLITE_LIVE}({marks})", owners)}
-            kept = [row for row in rows if row[6] is None or row[6] in live]
-            stored = self._insert_rows(connection, kept) if kept else set()
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        return Written(stored, frozenset(owners) - live)
-
-    def _insert_rows(self, connection: sqlite3.Connection, rows: list[Row]) -> set[str]:
-        """Insert ``rows`` in one statement; return the uris it stored."""
         now = self._stamp(utcnow()) if self._stamp else utcnow()
         state = ActivityState.received.value
-        values = ", ".join([_SQLITE_ROW] * len(rows))
-        params = [value for row in rows for value in (*row[:6], state, now, now)]
-        stored = connection.execute(
-            f"INSERT INTO activity ({_COLUMNS}) VALUES {values} ON CONFLICT (uri) DO NOTHING",
-            params,
-        ).rowcount
-        if stored == len(rows):
-            return {row[1] for row in rows}
+        owned = any(row[6] is not None for row in rows)
+        if owned:
+            statement = _SQLITE_OWNED.format(values=", ".join([_SQLITE_OWNED_ROW] * len(rows)))
+            params = [value for row in rows for value in row] + [state, now, now]
+        else:
+            values = ", ".join([_SQLITE_ROW] * len(rows))
+            statement = f"INSERT INTO activity ({_COLUMNS}) VALUES {values} {_SKIP_KNOWN}"
+            params = [value for row in rows for value in (*row[:6], state, now, now)]
+        if connection.execute(statement, params).rowcount == len(rows):
+            return Written({row[1] for row in rows})
         ids = [row[0] for row in rows]
         marks = ", ".join("?" * len(ids))
-        found = connection.execute(f"SELECT uri FROM activity WHERE id IN ({marks})", ids)
-        return {uri for (uri,) in found.fetchall()}
+        found = connection.execute(f"SELECT id, uri FROM activity WHERE id IN ({marks})", ids)
+        stored = dict(found.fetchall())
+        # Owners of rows not stored that are not live now were refused (deletion is final).
+        owners = sorted({row[6] for row in rows if row[6] is not None and row[0] not in stored})
+        if not owners:
+            return Written(set(stored.values()))
+        marks = ", ".join("?" * len(owners))
+        live = {name for (name,) in connection.execute(f"{_SQLITE_LIVE}({marks})", owners)}
+        return Written(set(stored.values()), frozenset(owners) - live)
 
     async def close(self) -> None:
         self._closed = True
