@@ -3,7 +3,7 @@ accents (SQLite FTS5 kept by triggers; PostgreSQL unaccent, generated tsvector c
 one-column filter indexes become (column, id)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 14:30:00
 
 server/storage/search.py queries what this makes; the names here are spelled out so that the
@@ -20,7 +20,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
