@@ -99,9 +99,9 @@ def activity_mix(target: Target, signers: list[str], count: int, tag: str) -> li
             document = {"id": base, "type": "Follow", "actor": actor, "object": target.actor}
             follows.append(document)
         elif slot == 6 and follows:
-            earlier = follows.pop(0)
+            earlier = follows.pop(0)  # undone by its own actor, from its own host
             document = {
-                "id": base,
+                "id": f"{earlier['actor']}/activities/{tag}-{index}",
                 "type": "Undo",
                 "actor": earlier["actor"],
                 "object": {k: v for k, v in earlier.items() if k != "@context"},
