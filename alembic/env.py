@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 import server.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
 from server.storage.db import UTCDateTime
+from server.storage.search import is_search_object
 from server.settings import Settings
 
 target_metadata = SQLModel.metadata
@@ -27,12 +28,19 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave the search indexes (migration 0013: FTS5 tables, GIN indexes) out of
+    autogenerate: they are made by raw SQL, not by the models."""
+    return not is_search_object(name)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_item=_render_item,
         compare_type=True,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -11,12 +11,15 @@ from pathlib import Path
 from bench.database import backends, scratch_database
 from bench.fanout import Case, Fanout
 from bench.inbox import Inbox, InboxSizes
+from bench.pages import Pages
 from bench.processes import free_port, python, running
+from bench.processing import Processing
 from bench.reads import Reads, ReadSizes
 from bench.report import Report
 from bench.scale import Scale, ScaleCase
+from bench.search import Search, SearchSizes
 
-SCENARIOS = ("fanout", "inbox", "reads", "scale")
+SCENARIOS = ("fanout", "inbox", "reads", "scale", "search", "pages", "processing")
 
 
 def _arguments() -> argparse.Namespace:
@@ -57,7 +60,12 @@ def main() -> None:
             )
             inbox = Inbox(report, work, sizes)
         reads = Reads(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
-        scale = Scale(report)
+        scale = Scale(report, work)
+        processing = Processing(
+            report, work, receiver_port=receiver_port, seconds=10.0 if args.quick else 30.0
+        )
+        pages = Pages(report, work, ReadSizes(seconds=2.5 if args.quick else 8.0))
+        search = Search(report, work, SearchSizes(seconds=1.0 if args.quick else 3.0))
         for backend in chosen:
             with scratch_database(backend, work) as url:
                 if "fanout" in args.only:
@@ -71,7 +79,18 @@ def main() -> None:
                     reads.run(backend, url)
                 if "scale" in args.only:
                     size = 20_000 if args.quick else 100_000
-                    scale.run(backend, url, [ScaleCase(size), ScaleCase(size, shared=1000)])
+                    cases = [ScaleCase(size), ScaleCase(size, shared=1000)]
+                    if backend == "postgresql":
+                        cases.append(ScaleCase(20_000, analyze=False))
+                    scale.run(backend, url, cases)
+            if "processing" in args.only:  # databases of its own, one per deployment
+                processing.run(backend)
+            if "pages" in args.only:
+                with scratch_database(backend, work) as url:
+                    pages.run(backend, url)
+            if "search" in args.only:  # a database of its own: 110 000 rows
+                with scratch_database(backend, work) as url:
+                    search.run(backend, url)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

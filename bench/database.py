@@ -89,13 +89,21 @@ def _timestamp(db: Database, moment: datetime) -> object:
 
 
 async def add_followers(
-    db: Database, followed_id: int, count: int, *, tag: str, inbox_base: str, shared: int = 0
+    db: Database,
+    followed_id: int,
+    count: int,
+    *,
+    tag: str,
+    inbox_base: str,
+    shared: int = 0,
+    analyze: bool = True,
 ) -> None:
     """Insert ``count`` remote actors following ``followed_id`` (accepted), in two statements.
 
     Follower *k* has the personal inbox ``{inbox_base}/i/{k}`` on its own host
     ``f{k}.{tag}.bench``; with ``shared`` > 0 it sits on host ``s{k % shared}.{tag}.bench``
-    whose shared inbox is ``{inbox_base}/s/{k % shared}``.
+    whose shared inbox is ``{inbox_base}/s/{k % shared}``. With ``analyze`` false, PostgreSQL
+    keeps no statistics of them, as after a bulk import into a fresh database.
     """
     prefix, source = _series("sqlite" if db.is_sqlite else "postgresql")
     if shared:
@@ -129,7 +137,7 @@ async def add_followers(
             },
         )
         await session.commit()
-    if not db.is_sqlite:
+    if analyze and not db.is_sqlite:
         # What autovacuum does within a minute of such a load on a running server. Without
         # statistics, PostgreSQL weighs plans as if the tables were empty, and may loop over
         # every actor for every follower (seconds for 20 000): not what the bench measures.
@@ -137,10 +145,13 @@ async def add_followers(
             await connection.execute(text("ANALYZE actor, follow"))
 
 
-async def add_signers(db: Database, count: int, public_pems: list[str]) -> list[str]:
+async def add_signers(
+    db: Database, count: int, public_pems: list[str], *, inbox_base: str | None = None
+) -> list[str]:
     """Insert ``count`` remote actors with known keys (PEMs reused round-robin); return URIs.
 
-    Actor *k* is ``https://r{k % 50}.signers.bench/users/u{k}``, key ``…#main-key``.
+    Actor *k* is ``https://r{k % 50}.signers.bench/users/u{k}``, key ``…#main-key``; its inbox
+    is ``{inbox_base}/u{k}`` when given (a recording inbox), else on its own host.
     """
     now = utcnow()
     uris = [f"https://r{k % 50}.signers.bench/users/u{k}" for k in range(count)]
@@ -152,7 +163,7 @@ async def add_signers(db: Database, count: int, public_pems: list[str]) -> list[
             "is_local": False,
             "type": "Person",
             "name": f"u{k}",
-            "inbox_uri": f"{uri}/inbox",
+            "inbox_uri": f"{inbox_base}/u{k}" if inbox_base else f"{uri}/inbox",
             "key_id": f"{uri}#main-key",
             "public_key_pem": public_pems[k % len(public_pems)],
             "manually_approves_followers": False,

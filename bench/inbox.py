@@ -3,8 +3,10 @@
 ``communs serve`` (workers off: acceptance only) receives pre-signed requests from the load
 generator: a warm-up pass of one request per signer (a running server has the keys of its
 regular senders in memory; the limit gets the same pass), then a closed loop (accepted
-requests/s), then an open loop at half the limit's rate (p99 at the target rate). Afterwards
-every accepted activity must be in the database.
+requests/s), then an open loop at half the limit's rate (p99 at the target rate); the same
+for the personal inbox of a local actor (``/actors/inbox/inbox``), whose closed loop runs
+between two of the shared inbox's and must reach 90 % of their mean. Afterwards every accepted
+activity must be in the database.
 Limit: ``bench.limits.verify_app`` (verify + digest + parse only) under the same load, on the
 same port with the same signed requests, measured right before and right after each backend's
 server (the machine's speed drifts over minutes, at times within one): the ratio is to the mean
@@ -23,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.database import add_signers
+from bench.database import add_signers, create_publisher
 from bench.loadgen import LoadSpec, load
 from bench.processes import communs, free_port, peak_rss_mb, python, running, uvicorn_options
 from bench.report import Report, describe
@@ -33,7 +35,10 @@ from server.storage.db import Database
 __all__ = ["Inbox", "InboxSizes"]
 
 TARGET = 0.50
+PERSONAL_TARGET = 0.90
 P99_TARGET_MS = 50.0
+#: The personal inbox posted to (a local actor the seed creates).
+PERSONAL = "/actors/inbox/inbox"
 
 
 @dataclass(frozen=True)
@@ -65,15 +70,22 @@ class Inbox:
         The open loop's rate is half the bare app's closed-loop rate; the bare app then gets
         that open loop too, so the server's p99 can be read against what the machine itself
         allows at that rate (its own stalls reach every process: see docs/performance.md).
+        The server takes the shared inbox's closed loop before and after the personal
+        inbox's, which is compared to their mean, then both open loops.
         """
         section = self.report.section(f"inbox [{backend}]")
-        asyncio.run(_seed(database_url, len(self.signers), self.keys.public_pems))
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
+        asyncio.run(_seed(database_url, base_url, len(self.signers), self.keys.public_pems))
         warm_up = self._signed(base_url, len(self.signers), f"{backend}-warm-up")
         closed = self._signed(base_url, self.sizes.requests, f"{backend}-closed")
         limit, opened, limit_open = self._limit(backend, port, warm_up, closed)
         rate = limit["open_rate"]
+        personal = {
+            "closed": self._signed(base_url, self.sizes.requests, f"{backend}-p", PERSONAL),
+            "again": self._signed(base_url, self.sizes.requests, f"{backend}-again"),
+            "open": self._signed(base_url, len(opened), f"{backend}-p-open", PERSONAL),
+        }
         env = {
             "COMMUNS_DATABASE_URL": database_url,
             "COMMUNS_BASE_URL": base_url,
@@ -82,19 +94,39 @@ class Inbox:
         }
         command = communs("serve", "--port", str(port))
         with running(f"inbox-serve-{backend}", command, env, self.work_dir, port=port) as server:
-            warm = self._load(port, warm_up)
-            first = self._load(port, closed)
-            self.report.figure(section, "closed_loop", first, describe(first))
-            second = self._load(port, opened, rate)
+            runs = {"warm": self._load(port, warm_up), "closed": self._load(port, closed)}
+            self.report.figure(section, "closed_loop", runs["closed"], describe(runs["closed"]))
+            runs["personal"] = self._load(port, personal["closed"])
+            self.report.figure(
+                section,
+                "personal_closed_loop",
+                runs["personal"],
+                f"personal inbox {PERSONAL}: " + describe(runs["personal"]),
+            )
+            runs["again"] = self._load(port, personal["again"])
+            self.report.figure(
+                section,
+                "closed_loop_again",
+                runs["again"],
+                "shared again: " + describe(runs["again"]),
+            )
+            runs["open"] = self._load(port, opened, rate)
             self.report.figure(
                 section,
                 "open_loop",
-                second,
-                f"open loop at {rate:,.0f}/s (50 % of the limit): " + describe(second),
+                runs["open"],
+                f"open loop at {rate:,.0f}/s (50 % of the limit): " + describe(runs["open"]),
+            )
+            runs["personal_open"] = self._load(port, personal["open"], rate)
+            self.report.figure(
+                section,
+                "personal_open_loop",
+                runs["personal_open"],
+                f"personal inbox, open loop at {rate:,.0f}/s: " + describe(runs["personal_open"]),
             )
             rss = peak_rss_mb(server.pid)
         after = self._limit_after(backend, port, warm_up, closed)
-        accepted = sum(run["statuses"].get("202", 0) for run in (warm, first, second))
+        accepted = sum(run["statuses"].get("202", 0) for run in runs.values())
         stored = asyncio.run(_stored(database_url))
         self.report.figure(
             section,
@@ -103,22 +135,41 @@ class Inbox:
             f"accepted {accepted:,}, stored {stored:,} → lost {accepted - stored:,}; "
             f"server peak RSS {rss:.0f} MB",
         )
+        bare = (limit["rps"] + after["rps"]) / 2
         self.report.ratio(
             section,
             "ratio",
-            first["statuses"].get("202", 0) / first["elapsed"],
-            (limit["rps"] + after["rps"]) / 2,
+            _accepted_rate(runs["closed"]),
+            bare,
             target=TARGET,
             what="inbox accepted/s vs bare verify (mean of before and after)",
         )
-        met = second["p99_ms"] < P99_TARGET_MS and accepted == stored
-        section["p99_at_target_rate_met"] = met
-        print(
-            f"  p99 at {rate:,.0f}/s: {second['p99_ms']:.1f} ms "
-            f"(target < {P99_TARGET_MS:.0f} ms, nothing lost): {'met' if met else 'MISSED'}; "
-            f"the bare verify app at the same rate: {limit_open['p99_ms']:.1f} ms",
-            flush=True,
+        self.report.ratio(
+            section,
+            "personal_ratio",
+            _accepted_rate(runs["personal"]),
+            bare,
+            target=TARGET,
+            what="personal inbox accepted/s vs bare verify",
         )
+        self.report.ratio(
+            section,
+            "personal_vs_shared",
+            _accepted_rate(runs["personal"]),
+            (_accepted_rate(runs["closed"]) + _accepted_rate(runs["again"])) / 2,
+            target=PERSONAL_TARGET,
+            what="personal inbox accepted/s vs the shared inbox's (mean of before and after)",
+        )
+        for key, name in (("open", "shared"), ("personal_open", "personal")):
+            p99 = runs[key]["p99_ms"]
+            met = p99 < P99_TARGET_MS and accepted == stored
+            section[f"{name}_p99_at_target_rate_met"] = met
+            print(
+                f"  {name} inbox p99 at {rate:,.0f}/s: {p99:.1f} ms (target < "
+                f"{P99_TARGET_MS:.0f} ms, nothing lost): {'met' if met else 'MISSED'}; "
+                f"the bare verify app at the same rate: {limit_open['p99_ms']:.1f} ms",
+                flush=True,
+            )
 
     def _limit(
         self, backend: str, port: int, warm_up: list[bytes], closed: list[bytes]
@@ -172,10 +223,10 @@ class Inbox:
             "inbox-limit", command, {"BENCH_LIMIT": str(config)}, self.work_dir, port=port
         )
 
-    def _signed(self, base_url: str, count: int, tag: str) -> list[bytes]:
-        """Return ``count`` signed Creates from the signers in turn, for ``base_url``."""
+    def _signed(self, base_url: str, count: int, tag: str, path: str = "/inbox") -> list[bytes]:
+        """Return ``count`` signed Creates from the signers in turn, to ``path``."""
         requests, _ = signed_creates(
-            base_url=base_url, signers=self.signers, keys=self.keys, count=count, tag=tag
+            base_url=base_url, signers=self.signers, keys=self.keys, count=count, tag=tag, path=path
         )
         return requests
 
@@ -193,10 +244,17 @@ class Inbox:
         return load(spec, self.work_dir)
 
 
-async def _seed(database_url: str, count: int, public_pems: list[str]) -> None:
+def _accepted_rate(result: dict[str, Any]) -> float:
+    """Return the 202s per second of a closed loop."""
+    return float(result["statuses"].get("202", 0)) / result["elapsed"]
+
+
+async def _seed(database_url: str, base_url: str, count: int, public_pems: list[str]) -> None:
+    """Insert the signers, and the local actor whose personal inbox is posted to."""
     db = Database(database_url)
     try:
         await add_signers(db, count, public_pems)
+        await create_publisher(db, base_url, PERSONAL.split("/")[2])
     finally:
         await db.dispose()
 

@@ -3,7 +3,8 @@
 ``verify_app``: an ASGI app doing only what the inbox cannot avoid — parse the signature,
 check the digest, verify RSA-2048 and ``json.loads`` the body — with the public keys in a dict.
 ``bytes_app``: a FastAPI route returning fixed bytes as ``application/activity+json``.
-Both are factories (``uvicorn --factory``) configured by a JSON file named in ``BENCH_LIMIT``.
+``page_app``: a FastAPI route rendering a page's Jinja template with data loaded once.
+All are factories (``uvicorn --factory``) configured by a JSON file named in ``BENCH_LIMIT``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi.responses import Response
 from federation.httpsig import Verification, parse_signature, verify_signature
 from federation.keys import load_public_key
 
-__all__ = ["bytes_app", "verify_app"]
+__all__ = ["bytes_app", "page_app", "verify_app"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -83,5 +84,57 @@ def bytes_app() -> FastAPI:
     @app.get("/bytes/{name}")
     async def document(name: str) -> Response:
         return Response(documents[name], media_type="application/activity+json")
+
+    return app
+
+
+def page_app() -> FastAPI:
+    """Return a FastAPI app rendering each configured page's template with its data, as
+    loaded once at startup by the very code that serves it: the Jinja render alone."""
+    from contextlib import asynccontextmanager
+
+    from fastapi.responses import HTMLResponse
+    from starlette.requests import Request
+
+    from server.clock import Clock
+    from server.domain.actors import get_local_actor
+    from server.domain.funding import get_funding_call
+    from server.pages.objects import render_funding_call_page
+    from server.pages.templating import render_profile
+    from server.settings import Settings
+    from server.storage.db import Database
+
+    config = _config()
+    rendered: dict[str, Any] = {}
+
+    async def load() -> None:
+        settings = Settings(base_url=config["base_url"], database_url=config["database_url"])
+        db = Database(settings.database_url)
+        today = Clock().today()
+        try:
+            async with db.session() as session:
+                actor = await get_local_actor(session, config["username"])
+                call = await get_funding_call(session, config["call_id"])
+                request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+                rendered["call"] = await render_funding_call_page(
+                    request, settings, session, call, actor, today=today
+                )
+                rendered["profile"] = await render_profile(
+                    request, settings, session, actor, today=today
+                )
+        finally:
+            await db.dispose()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        await load()
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/render/{name}")
+    async def render(name: str) -> Response:
+        page = rendered[name]
+        return HTMLResponse(page.template.render(page.context))
 
     return app

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.httpsig import SigningKey, sign_request
 from federation.keys import generate_rsa_pem_pair, load_private_key
 
-__all__ = ["KeyRing", "signed_creates"]
+__all__ = ["KeyRing", "signed_creates", "signed_posts"]
 
 _CONTENT = "<p>" + "A reply about the commons, long enough to look like a real post. " * 6 + "</p>"
 
@@ -38,10 +39,16 @@ class KeyRing:
 
 
 def signed_creates(
-    *, base_url: str, signers: list[str], keys: KeyRing, count: int, tag: str
+    *,
+    base_url: str,
+    signers: list[str],
+    keys: KeyRing,
+    count: int,
+    tag: str,
+    path: str = "/inbox",
 ) -> tuple[list[bytes], list[str]]:
-    """Return ``count`` signed POSTs to ``{base_url}/inbox`` and their activity ids."""
-    url = f"{base_url}/inbox"
+    """Return ``count`` signed POSTs to ``{base_url}{path}`` and their activity ids."""
+    url = f"{base_url}{path}"
     requests, ids = [], []
     for index in range(count):
         signer = index % len(signers)
@@ -68,7 +75,34 @@ def signed_creates(
         headers |= sign_request(method="POST", url=url, headers=headers, body=body, key=key)
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         requests.append(
-            f"POST /inbox HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+            f"POST {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         )
         ids.append(activity_id)
     return requests, ids
+
+
+def signed_posts(
+    *,
+    base_url: str,
+    documents: list[dict[str, Any]],
+    signers: list[str],
+    keys: KeyRing,
+    path: str = "/inbox",
+) -> list[bytes]:
+    """Return each document POSTed to ``{base_url}{path}``, signed by its ``actor`` (one of
+    ``signers``, whose key is ``keys``' in turn, as ``bench.database.add_signers`` stored)."""
+    index = {uri: k for k, uri in enumerate(signers)}
+    url = f"{base_url}{path}"
+    requests = []
+    for document in documents:
+        actor_uri = str(document["actor"])
+        body = json.dumps(document).encode()
+        private = keys.private[index[actor_uri] % len(keys.private)]
+        key = SigningKey(f"{actor_uri}#main-key", private)
+        headers = {"Content-Type": "application/activity+json"}
+        headers |= sign_request(method="POST", url=url, headers=headers, body=body, key=key)
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        requests.append(
+            f"POST {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        )
+    return requests

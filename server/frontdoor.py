@@ -4,8 +4,8 @@ Remote servers post to inboxes and fetch actors and Notes far more often than an
 API, and FastAPI's middleware, routing and dependency solving cost more than the work itself
 (inbox POSTs and cached reads, docs/performance.md). As Fedify's framework integrations do,
 ``front_door`` answers those requests itself, ahead of the application's middleware: inbox
-POSTs always, AS2 GETs when the document cache holds the bytes. Everything else, every cache
-miss included, goes to the application unchanged.
+POSTs always, AS2 GETs and people's pages when the document cache holds the bytes. Everything
+else, every cache miss included, goes to the application unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from server.http.deps import AppState, wants_as2
 from server.http.doccache import actor_key, note_key
 from server.http.etags import with_etag
 from server.http.faults import fault_response
+from server.http.pagecache import cached_page
 from server.http.responses import AS2Response, actor_headers, error_response
 from server.http.security import NOSNIFF
 from server.http.signatures import received_url, signed_get_refusal
@@ -61,14 +62,17 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
 
 
 async def cached_document(state: AppState, request: Request, path: str) -> Response | None:
-    """Return the cached actor or Note an AS2 GET of ``path`` asks for (None: routes build it)."""
+    """Return the cached actor, Note or page a GET of ``path`` asks for (None: routes build
+    it)."""
+    if not wants_as2(request):
+        return await cached_page(request, state.documents, state.federation.data_version)
     if (actor := _ACTOR.fullmatch(path)) is not None:
         key = actor_key(actor["username"])
     elif _NOTE.fullmatch(path) is not None:
         key = note_key(path)
     else:
         return None
-    body = state.documents.get(key) if wants_as2(request) else None
+    body = state.documents.get(key)
     if body is None:
         return None
     if state.settings.authorized_fetch:

@@ -23,6 +23,7 @@ from server.publishing.worker import DeliveryWorker
 from server.settings import Settings
 from server.storage.db import Database
 from server.storage.notify import listening
+from server.storage.version import DataVersion
 from server.urls import Urls
 
 __all__ = ["Federation"]
@@ -53,6 +54,7 @@ class Federation:
         self.fetcher = fetcher
         self.store = SqlStore(db)
         self.documents = DocumentCache()
+        self.data_version = DataVersion(db)
         self.resolver = KeyResolver(self.store, fetcher)
         self.multikeys = MultikeyResolver(self.store, fetcher)
         self.delivery = DeliveryWorker(
@@ -131,4 +133,5 @@ class Federation:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.store.close()
+        await self.data_version.close()
         await self.client.aclose()

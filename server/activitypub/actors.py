@@ -16,6 +16,7 @@ from server.domain.actors import ensure_instance_actor, follow_counts, get_local
 from server.domain.render import actor_to_ap, key_only
 from server.http.deps import SessionDep, StateDep, wants_as2
 from server.http.doccache import actor_key
+from server.http.pagecache import keep_page
 from server.http.responses import AS2Response, actor_headers
 from server.http.signatures import authorized_fetch_refusal, require_signed_get
 from server.pages.templating import render_profile
@@ -45,9 +46,10 @@ async def actor(username: str, request: Request, state: StateDep) -> Response:
     async with state.db.session() as session:
         found = await get_local_actor(session, username)
         if not wants_as2(request):
-            return await render_profile(
+            page = await render_profile(
                 request, state.settings, session, found, today=state.clock.today()
             )
+            return keep_page(request, state.documents, page)
     document = actor_to_ap(found, state.urls)
     headers = actor_headers(state.settings.authorized_fetch)
     if await authorized_fetch_refusal(request, state) is not None:

@@ -21,6 +21,7 @@ from server.errors import NotFound
 from server.http.deps import SessionDep, StateDep, wants_as2
 from server.http.doccache import note_key
 from server.http.etags import with_etag
+from server.http.pagecache import keep_page
 from server.http.responses import AS2Response
 from server.http.signatures import require_signed_get
 from server.pages.objects import render_funding_call_page, render_project_page
@@ -56,9 +57,10 @@ async def project(object_id: str, request: Request, state: StateDep) -> Response
         if found.deleted_at is not None:
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
         if not wants_as2(request):
-            return await render_project_page(
+            page = await render_project_page(
                 request, state.settings, session, found, actor, today=state.clock.today()
             )
+            return keep_page(request, state.documents, page)
         note = await with_interactions(session, project_note(found, actor, state.urls))
     return _serve_note(request, state, note)
 
@@ -75,9 +77,10 @@ async def funding_call(object_id: str, request: Request, state: StateDep) -> Res
         if found.deleted_at is not None:
             return AS2Response(dump(tombstone(found.uri, found.deleted_at)), status_code=410)
         if not wants_as2(request):
-            return await render_funding_call_page(
+            page = await render_funding_call_page(
                 request, state.settings, session, found, actor, today=today
             )
+            return keep_page(request, state.documents, page)
         note = await note_of_call(session, state.urls, found, today=today, actor=actor)
         note = await with_interactions(session, note)
     return _serve_note(request, state, note)

@@ -50,6 +50,7 @@ async def post_actor(
 ) -> ActorPublic:
     """Create a local actor with its key pair (admin scope)."""
     actor = await create_local_actor(session, state.urls, state.domain, body)
+    state.documents.forget_pages()  # the directory lists it
     return await actor_public(session, actor)
 
 
@@ -66,6 +67,7 @@ async def delete_actor(username: str, caller: Writer, state: StateDep, session: 
     actor = await get_local_actor(session, username)
     require_role(caller, actor, Role.owner)
     await delete_local_actor(session, state.urls, actor)
+    state.federation.store.forget_inbox(username)
     state.documents.forget(actor_key(username))
     state.federation.wake_delivery()
 

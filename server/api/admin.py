@@ -38,6 +38,7 @@ async def put_domain(
     """Set a domain's block: ``none``, ``silence`` or ``reject`` (422 for a malformed host)."""
     change = await set_domain_block(session, host, body.block, local_domain=state.domain)
     state.federation.store.forget_domains()
+    state.documents.forget_pages()  # the directory leaves out silenced domains
     return change
 
 

@@ -1,18 +1,20 @@
 """The directory: local and remote actors, projects and funding calls, listed together.
 
-Each kind is read with its own keyset query; the pages are merged newest first, and the
-cursor remembers where each kind stopped, so a page is three indexed queries at most.
+Each kind is read among its newest rows first, then by its filters' indexes (``storage.paging.
+newest_rows``); the pages are merged newest first, and the cursor remembers where each kind
+stopped.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,12 +24,13 @@ from schemas.states import ActorKind, DeclarationKind, FundingStatus, ServiceKin
 from server.domain.figures import effective_status
 from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text
-from server.domain.moderation import listed_in_directory
+from server.domain.moderation import unlisted_actors
 from server.domain.money import money_view
 from server.domain.providers import declarers
 from server.errors import Invalid
 from server.storage.db import parse_id
 from server.storage.models import Actor, FundingCall, Project
+from server.storage.paging import newest_rows
 from server.urls import id_time
 
 __all__ = [
@@ -114,28 +117,45 @@ def _decode(cursor: str | None) -> dict[str, str]:
     return positions
 
 
-def _actor_query(filters: DirectoryFilters, projects: dict[str, str | None]) -> Select[Any] | None:
+#: Above this many actors left out, they are named by a subquery rather than one by one.
+_NAMED_UNLISTED = 500
+
+
+def _unlisted(unlisted: list[int], owner: Any) -> ColumnElement[bool]:
+    """Return the condition "``owner`` is not left out of the directory"."""
+    if len(unlisted) > _NAMED_UNLISTED:
+        return col(owner).not_in(unlisted_actors())
+    return col(owner).not_in(unlisted) if unlisted else ~false()
+
+
+def _actor_query(
+    filters: DirectoryFilters, projects: dict[str, str | None], unlisted: list[int]
+) -> Callable[[Any], Select[Any]] | None:
     if filters.tag or filters.license or filters.status or filters.currency:
         return None
-    query = select(Actor).where(Actor.type != "Application", listed_in_directory())
-    if filters.q:
-        query = query.where(by_text([Actor.name, Actor.username, Actor.summary_html], filters.q))
-    if filters.kind:
-        query = query.where(Actor.kind == filters.kind)
-    if filters.region:
-        query = query.where(Actor.region == filters.region)
-    if filters.uses:
-        users = declarers(DeclarationKind.uses, project_id=projects["uses"])
-        query = query.where(col(Actor.id).in_(users))
-    if filters.serves or filters.area or filters.service:
-        providers = declarers(
-            DeclarationKind.serves,
-            project_id=projects["serves"],
-            area=filters.area,
-            service=filters.service,
-        )
-        query = query.where(col(Actor.id).in_(providers))
-    return query
+
+    def build(since: Any) -> Select[Any]:
+        query = select(Actor).where(Actor.type != "Application", _unlisted(unlisted, Actor.id))
+        if filters.q:
+            query = query.where(by_text(Actor.id, filters.q, since=since))
+        if filters.kind:
+            query = query.where(Actor.kind == filters.kind)
+        if filters.region:
+            query = query.where(Actor.region == filters.region)
+        if filters.uses:
+            users = declarers(DeclarationKind.uses, project_id=projects["uses"])
+            query = query.where(col(Actor.id).in_(users))
+        if filters.serves or filters.area or filters.service:
+            providers = declarers(
+                DeclarationKind.serves,
+                project_id=projects["serves"],
+                area=filters.area,
+                service=filters.service,
+            )
+            query = query.where(col(Actor.id).in_(providers))
+        return query
+
+    return build
 
 
 async def _project_ids(session: AsyncSession, filters: DirectoryFilters) -> dict[str, str | None]:
@@ -157,44 +177,51 @@ async def _project_ids(session: AsyncSession, filters: DirectoryFilters) -> dict
     return found
 
 
-def _object_query(table: Any, filters: DirectoryFilters) -> Select[Any] | None:
+def _object_query(
+    table: Any, filters: DirectoryFilters, unlisted: list[int]
+) -> Callable[[Any], Select[Any]] | None:
     if filters.about_actors():
         return None
     if table is Project and filters.currency:
         return None
     if table is FundingCall and filters.license:
         return None
-    owners = select(Actor.id).where(listed_in_directory())
-    query = select(table).where(table.deleted_at == None, col(table.actor_id).in_(owners))
-    if table is FundingCall:
-        query = query.where(table.status != FundingStatus.draft)
-    if filters.tag:
-        query = query.where(by_tag(table.uri, filters.tag))
-    if filters.license:
-        query = query.where(table.license == normalize_license(filters.license, strict=False))
-    if filters.status:
-        query = query.where(table.status == filters.status)
-    if filters.currency:
-        query = query.where(table.currency == filters.currency.upper())
-    if filters.q:
-        name = table.name if table is Project else table.title
-        query = query.where(by_text([name, table.summary, table.description_html], filters.q))
-    return query
+
+    def build(since: Any) -> Select[Any]:
+        # The few actors left out, rather than the many listed: a page of the newest rows
+        # does not read every listed actor's rows.
+        query = select(table).where(table.deleted_at == None, _unlisted(unlisted, table.actor_id))
+        if table is FundingCall:
+            query = query.where(table.status != FundingStatus.draft)
+        if filters.tag:
+            query = query.where(by_tag(table.uri, filters.tag))
+        if filters.license:
+            query = query.where(table.license == normalize_license(filters.license, strict=False))
+        if filters.status:
+            query = query.where(table.status == filters.status)
+        if filters.currency:
+            query = query.where(table.currency == filters.currency.upper())
+        if filters.q:
+            query = query.where(by_text(table.id, filters.q, since=since))
+        return query
+
+    return build
 
 
 async def _page(
-    session: AsyncSession, kind: Kind, query: Select[Any], after: str | None, limit: int
+    session: AsyncSession,
+    kind: Kind,
+    build: Callable[[Any], Select[Any]],
+    after: str | None,
+    limit: int,
 ) -> list[tuple[datetime, str, Any]]:
     """Return up to ``limit`` rows of one kind after its cursor, as (time, key, row)."""
-    if kind == "actor":
-        if after is not None:
-            query = query.where(col(Actor.id) < int(after))  # checked by list_directory
-        rows = (await session.execute(query.order_by(col(Actor.id).desc()).limit(limit))).scalars()
+    if kind == "actor":  # its cursor was checked by list_directory
+        below = int(after) if after is not None else None
+        rows = await newest_rows(session, build, key=col(Actor.id), after=below, limit=limit)
         return [(a.created_at, str(a.id), a) for a in rows]
     table = Project if kind == "project" else FundingCall
-    if after is not None:
-        query = query.where(col(table.id) < after)
-    rows = (await session.execute(query.order_by(col(table.id).desc()).limit(limit))).scalars()
+    rows = await newest_rows(session, build, key=col(table.id), after=after, limit=limit)
     return [(id_time(o.id), o.id, o) for o in rows]
 
 
@@ -205,10 +232,11 @@ async def list_directory(
     positions = _decode(cursor)
     if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
         raise Invalid("invalid cursor")
-    queries: dict[Kind, Select[Any] | None] = {
-        "actor": _actor_query(filters, await _project_ids(session, filters)),
-        "project": _object_query(Project, filters),
-        "funding_call": _object_query(FundingCall, filters),
+    unlisted = list((await session.execute(unlisted_actors())).scalars())
+    queries: dict[Kind, Callable[[Any], Select[Any]] | None] = {
+        "actor": _actor_query(filters, await _project_ids(session, filters), unlisted),
+        "project": _object_query(Project, filters, unlisted),
+        "funding_call": _object_query(FundingCall, filters, unlisted),
     }
     candidates: list[tuple[datetime, Kind, str, Any]] = []
     for kind in KINDS:

@@ -277,8 +277,7 @@ async def list_funding_calls(
     if status:
         query = query.where(_status_is(status, today))
     if q:
-        columns = [FundingCall.title, FundingCall.summary, FundingCall.description]
-        query = query.where(by_text(columns, q))
+        query = query.where(by_text(FundingCall.id, q))
     if currency:
         query = query.where(FundingCall.currency == currency.upper())
     if project_id:

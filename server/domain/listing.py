@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 
 from server.storage.models import Actor, ObjectTag
+from server.storage.search import matches_words
 
 __all__ = ["by_actor", "by_tag", "by_text"]
 
@@ -27,11 +27,8 @@ def by_tag(uri_column: Any, tag: str) -> ColumnElement[bool]:
     return col(uri_column).in_(select(ObjectTag.object_uri).where(ObjectTag.tag == name))
 
 
-def by_text(columns: Sequence[Any], q: str) -> ColumnElement[bool]:
-    """Return the condition "any of ``columns`` contains ``q``" (case-insensitive, literal)."""
-    words = q.strip()
-    if not words:
-        return ~false()
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return or_(*(col(c).ilike(pattern, escape="\\") for c in columns))
+def by_text(key: Any, q: str, *, since: Any = None) -> ColumnElement[bool]:
+    """Return the condition "the row whose id column is ``key`` matches ``q``": each of its
+    words starts a word of the row's searched text, ignoring case and accents
+    (``server.storage.search``). ``since``: only rows whose key is at least this are asked."""
+    return matches_words(key, q, since=since)

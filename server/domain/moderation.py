@@ -20,7 +20,17 @@ import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    delete,
+    exists,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -44,6 +54,7 @@ __all__ = [
     "normalize_host",
     "set_domain_block",
     "suspend_actor",
+    "unlisted_actors",
     "unsuspend_actor",
 ]
 
@@ -280,10 +291,23 @@ def listed_in_directory() -> ColumnElement[bool]:
     """Return the condition on ``Actor`` "shown in the directory".
 
     Not suspended nor deleted, and not from a silenced or rejected domain or one of its
-    subdomains.
+    subdomains (the actors of ``unlisted_actors``, the other way round).
     """
     moderated = exists().where(Domain.block != DomainBlock.none, within(Actor.domain, Domain.host))
     return col(Actor.suspended_at).is_(None) & col(Actor.deleted_at).is_(None) & ~moderated
+
+
+def unlisted_actors() -> CompoundSelect[tuple[int]]:
+    """Return the query of the ids of actors left out of the directory (suspended, deleted,
+    or on a silenced or rejected domain or one of its subdomains): usually a handful, which
+    the directory leaves out of its pages rather than checking every listed actor."""
+    closed = select(Actor.id).where(
+        col(Actor.suspended_at).is_not(None) | col(Actor.deleted_at).is_not(None)
+    )
+    moderated = select(Actor.id).join(
+        Domain, and_(Domain.block != DomainBlock.none, within(Actor.domain, Domain.host))
+    )
+    return union(closed, moderated)
 
 
 async def _set_suspended(session: AsyncSession, username: str, *, suspend: bool) -> ActorModeration:

@@ -135,7 +135,7 @@ async def list_projects(
     if status:
         query = query.where(Project.status == status)
     if q:
-        query = query.where(by_text([Project.name, Project.summary, Project.description], q))
+        query = query.where(by_text(Project.id, q))
     return await keyset_page(session, query, key=col(Project.id), cursor=cursor, limit=limit)
 
 

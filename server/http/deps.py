@@ -22,6 +22,7 @@ from server.http.doccache import DocumentCache
 from server.settings import Settings
 from server.storage.db import MAX_BIG_ID, MAX_ID, Database
 from server.storage.models import Actor
+from server.storage.version import DataVersion
 from server.urls import Urls
 
 __all__ = [
@@ -46,6 +47,12 @@ class Store(ActorStore, InboxStore, MultikeyStore, Protocol):
 
     def forget_domains(self) -> None: ...
 
+    def forget_inbox(self, username: str) -> None: ...
+
+    async def personal_inbox(self, username: str) -> InboxStore:
+        """Return the inbox of a local actor; raises ``NotFound`` or ``Gone``."""
+        ...
+
 
 class Machinery(Protocol):
     """What requests use of a process's federation machinery (``server.runtime.Federation``).
@@ -54,6 +61,7 @@ class Machinery(Protocol):
     """
 
     documents: DocumentCache
+    data_version: DataVersion
     fetcher: Fetcher
     resolver: KeyResolver
     multikeys: MultikeyResolver

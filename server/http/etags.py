@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-__all__ = ["etag_of", "json_with_etag", "with_etag"]
+__all__ = ["etag_of", "json_with_etag", "not_modified", "with_etag"]
 
 
 def etag_of(body: bytes) -> str:
@@ -23,14 +23,22 @@ def _matches(header: str | None, tag: str) -> bool:
     return "*" in candidates or tag in candidates
 
 
+def not_modified(request: Request, tag: str, vary: str | None) -> Response | None:
+    """Return a bodiless 304 when the client already has the version ``tag``, else None."""
+    if not _matches(request.headers.get("if-none-match"), tag):
+        return None
+    headers = {"ETag": tag}
+    if vary:
+        headers["Vary"] = vary
+    return Response(status_code=304, headers=headers)
+
+
 def with_etag(request: Request, response: Response) -> Response:
     """Return ``response`` with its ETag, or a bodiless 304 when the client already has it."""
     tag = etag_of(bytes(response.body))
-    if _matches(request.headers.get("if-none-match"), tag):
-        headers = {"ETag": tag}
-        if "vary" in response.headers:
-            headers["Vary"] = response.headers["vary"]
-        return Response(status_code=304, headers=headers)
+    unchanged = not_modified(request, tag, response.headers.get("vary"))
+    if unchanged is not None:
+        return unchanged
     response.headers["ETag"] = tag
     return response
 

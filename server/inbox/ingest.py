@@ -5,6 +5,11 @@ commit each, ≈ 2 200/s batched). Each request waits until the batch holding it
 committed before it is answered 202, so nothing accepted is ever lost. Ids already stored are
 skipped by ``ON CONFLICT DO NOTHING`` and reported as duplicates.
 
+An activity posted to a personal inbox names its owner, and the batch's statement checks, in
+the same transaction as the insert, that the owner is still a local actor that was not
+deleted: a deletion by any process is seen at once, and the request checks nothing per
+request in the database (docs/performance.md, tenth round). Refused rows are answered 410.
+
 A batch is one statement and one hop: on SQLite a multi-row ``VALUES`` run with its commit
 on a connection and thread of the writer's own, on PostgreSQL an ``unnest`` of arrays sent by
 asyncpg outside any transaction. The ORM's per-row work cost more than the rest of an inbox
@@ -22,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from functools import partial
 from queue import SimpleQueue
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -31,10 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.states import ActivityState
 from server.clock import utcnow
+from server.errors import Gone
 from server.storage.db import Database, UTCDateTime, sqlite_pragmas
 from server.urls import new_id
 
-__all__ = ["BATCH_SIZE", "GroupCommitter"]
+__all__ = ["BATCH_SIZE", "GroupCommitter", "Written"]
 
 log = logging.getLogger("communs.ingest")
 
@@ -45,12 +51,38 @@ _COLUMNS = (
     "direction, is_public, state, attempts, next_attempt_at, created_at"
 )
 _SQLITE_ROW = "(?, ?, ?, ?, ?, ?, 'in', 0, ?, 0, ?, ?)"
+#: Local actors whose personal inbox takes activities (the instance actor has none).
+_LIVE_OWNER = "is_local = true AND deleted_at IS NULL AND type <> 'Application'"
+_SQLITE_LIVE = f"SELECT username FROM actor WHERE {_LIVE_OWNER} AND username IN "
+_SKIP_KNOWN = "ON CONFLICT (uri) DO NOTHING"
+#: The same with personal inboxes: a row is inserted only while its owner is live.
+_SQLITE_OWNED_ROW = "(?, ?, ?, ?, ?, ?, ?)"
+_SQLITE_OWNED = (
+    "WITH batch(id, uri, type, actor_uri, object_uri, body, owner) AS (VALUES {values}) "
+    f"INSERT INTO activity ({_COLUMNS}) "
+    "SELECT id, uri, type, actor_uri, object_uri, body, 'in', 0, ?, 0, ?, ? FROM batch "
+    "WHERE owner IS NULL OR EXISTS (SELECT 1 FROM actor WHERE actor.username = batch.owner "
+    f"AND {_LIVE_OWNER}) {_SKIP_KNOWN}"
+)
 _POSTGRES = (
     f"INSERT INTO activity ({_COLUMNS}) "
     "SELECT id, uri, type, actor_uri, object_uri, body, 'in', false, $7, 0, $8, $8 "
     "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], "
     "$6::bytea[]) AS batch(id, uri, type, actor_uri, object_uri, body) "
     "ON CONFLICT (uri) DO NOTHING RETURNING uri"
+)
+#: The same with personal inboxes: owners checked in the insert's own snapshot. Answers
+#: (uri, false) per stored row and (username, true) per owner still taking activities.
+_POSTGRES_OWNED = (
+    "WITH batch AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], "
+    "$4::varchar[], $5::varchar[], $6::bytea[], $9::varchar[]) WITH ORDINALITY "
+    "AS b(id, uri, type, actor_uri, object_uri, body, owner, n)), "
+    f"live AS (SELECT username FROM actor WHERE {_LIVE_OWNER} AND username = ANY($9)), "
+    f"stored AS (INSERT INTO activity ({_COLUMNS}) "
+    "SELECT id, uri, type, actor_uri, object_uri, body, 'in', false, $7, 0, $8, $8 FROM batch "
+    "WHERE owner IS NULL OR owner IN (SELECT username FROM live) ORDER BY n "
+    "ON CONFLICT (uri) DO NOTHING RETURNING uri) "
+    "SELECT uri, false FROM stored UNION ALL SELECT username, true FROM live"
 )
 
 #: What a failed batch may raise: the drivers' own errors (the batch bypasses SQLAlchemy's).
@@ -64,11 +96,21 @@ _WRITE_ERRORS = (
     UnicodeError,  # text the edge let through that the driver cannot encode: fail it alone
 )
 
-#: (id, uri, type, actor_uri, object_uri, body)
-Row = tuple[str, str, str, str, str | None, bytes]
+#: (id, uri, type, actor_uri, object_uri, body, owner): ``owner`` is the username of the
+#: personal inbox it was posted to (None: the shared inbox).
+Row = tuple[str, str, str, str, str | None, bytes, str | None]
 
-#: What a write reports back: the ids it inserted, or why it failed.
-Outcome = set[str] | BaseException
+
+class Written(NamedTuple):
+    """What a write stored: the activity ids it inserted, and the owners it refused."""
+
+    stored: set[str]
+    #: Usernames of personal inboxes that no longer take activities (their rows not stored).
+    gone: frozenset[str] = frozenset()
+
+
+#: What a write reports back, or why it failed.
+Outcome = Written | BaseException
 
 #: What a batch's writer calls with its outcome, on the event loop.
 Done = Callable[[Outcome], None]
@@ -77,11 +119,12 @@ Done = Callable[[Outcome], None]
 class _Pending:
     """One activity waiting for its batch's commit, and the request waiting on it."""
 
-    __slots__ = ("done", "row", "uri")
+    __slots__ = ("done", "owner", "row", "uri")
 
     def __init__(self, row: Row, done: asyncio.Future[bool]) -> None:
         self.row = row
         self.uri = row[1]
+        self.owner = row[6]
         self.done = done
 
 
@@ -147,44 +190,55 @@ class _SqliteBatches:
     def _write(self, handed: list[_Handed]) -> list[tuple[Done, Outcome]]:
         """Insert all of ``handed`` at once; if that fails, each batch on its own."""
         try:
-            stored = self._insert([row for rows, _ in handed for row in rows])
+            written = self._insert([row for rows, _ in handed for row in rows])
         except Exception as exc:
             if len(handed) == 1:
                 return [(handed[0][1], exc)]
             return [outcome for batch in handed for outcome in self._write([batch])]
+        stored, gone = written
         outcomes: list[tuple[Done, Outcome]] = []
         for rows, done in handed:  # an id in two batches: stored for the first one only
-            mine = {row[1] for row in rows if row[1] in stored}
+            mine = {row[1] for row in rows if row[1] in stored and row[6] not in gone}
             stored -= mine
-            outcomes.append((done, mine))
+            outcomes.append((done, Written(mine, gone)))
         return outcomes
 
-    def _insert(self, rows: list[Row]) -> set[str]:
-        """Insert ``rows`` in one autocommitted statement; return the uris it stored.
+    def _insert(self, rows: list[Row]) -> Written:
+        """Insert ``rows`` in one autocommitted statement (rows posted to a personal inbox only
+        while its actor is live, checked by the statement itself); return what it stored.
 
         Every call into SQLite lets go of the GIL, and getting it back from a busy event
         loop can take a switch interval (5 ms): ``RETURNING`` would step once per row, so the
-        rows stored are counted instead, and looked up only when some were already there.
+        rows stored are counted instead, and looked up (with the owners still live) only when
+        some were not.
         """
         if self._connection is None:
             self._connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
             sqlite_pragmas(self._connection, None)
+        connection = self._connection
         now = self._stamp(utcnow()) if self._stamp else utcnow()
         state = ActivityState.received.value
-        values = ", ".join([_SQLITE_ROW] * len(rows))
-        params = [value for row in rows for value in (*row, state, now, now)]
-        stored = self._connection.execute(
-            f"INSERT INTO activity ({_COLUMNS}) VALUES {values} ON CONFLICT (uri) DO NOTHING",
-            params,
-        ).rowcount
-        if stored == len(rows):
-            return {row[1] for row in rows}
+        owned = any(row[6] is not None for row in rows)
+        if owned:
+            statement = _SQLITE_OWNED.format(values=", ".join([_SQLITE_OWNED_ROW] * len(rows)))
+            params = [value for row in rows for value in row] + [state, now, now]
+        else:
+            values = ", ".join([_SQLITE_ROW] * len(rows))
+            statement = f"INSERT INTO activity ({_COLUMNS}) VALUES {values} {_SKIP_KNOWN}"
+            params = [value for row in rows for value in (*row[:6], state, now, now)]
+        if connection.execute(statement, params).rowcount == len(rows):
+            return Written({row[1] for row in rows})
         ids = [row[0] for row in rows]
         marks = ", ".join("?" * len(ids))
-        found = self._connection.execute(
-            f"SELECT uri FROM activity WHERE id IN ({marks})", ids
-        ).fetchall()
-        return {uri for (uri,) in found}
+        found = connection.execute(f"SELECT id, uri FROM activity WHERE id IN ({marks})", ids)
+        stored = dict(found.fetchall())
+        # Owners of rows not stored that are not live now were refused (deletion is final).
+        owners = sorted({row[6] for row in rows if row[6] is not None and row[0] not in stored})
+        if not owners:
+            return Written(set(stored.values()))
+        marks = ", ".join("?" * len(owners))
+        live = {name for (name,) in connection.execute(f"{_SQLITE_LIVE}({marks})", owners)}
+        return Written(set(stored.values()), frozenset(owners) - live)
 
     async def close(self) -> None:
         self._closed = True
@@ -236,12 +290,15 @@ class _PostgresBatches:
         else:
             done(inserted)
 
-    async def _insert(self, rows: list[Row]) -> set[str]:
+    async def _insert(self, rows: list[Row]) -> Written:
         columns = [list(column) for column in zip(*rows, strict=True)]
+        owners = columns.pop()
+        owned = any(owner is not None for owner in owners)
+        statement, extra = (_POSTGRES_OWNED, [owners]) if owned else (_POSTGRES, [])
         connection, driver = self._idle.pop() if self._idle else await self._checkout()
         try:
             returned = await driver.fetch(
-                _POSTGRES, *columns, ActivityState.received.value, utcnow()
+                statement, *columns, ActivityState.received.value, utcnow(), *extra
             )
         except BaseException:
             # Taken out of the pool before awaiting, so no batch in flight picks one up.
@@ -249,7 +306,11 @@ class _PostgresBatches:
             await self._discard([connection, *(idle for idle, _ in stale)])
             raise
         self._idle.append((connection, driver))
-        return {row[0] for row in returned}
+        if not owned:
+            return Written({row[0] for row in returned})
+        live = {row[0] for row in returned if row[1]}
+        gone = {owner for owner in owners if owner is not None} - live
+        return Written({row[0] for row in returned if not row[1]}, frozenset(gone))
 
     async def _checkout(self) -> tuple[AsyncConnection, Any]:
         connection = await self._db.engine.connect()
@@ -292,18 +353,27 @@ class GroupCommitter:
         self._closed = False
 
     async def record(
-        self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
+        self,
+        *,
+        uri: str,
+        type: str,
+        actor_uri: str,
+        object_uri: str | None,
+        body: bytes,
+        owner: str | None = None,
     ) -> bool:
         """Store one activity; return ``False`` if its id was already stored.
 
-        Raises ``RuntimeError`` once the committer is closed.
+        ``owner`` names the local actor whose personal inbox it was posted to. Raises ``Gone``
+        when that actor no longer takes activities (deleted), and ``RuntimeError`` once the
+        committer is closed.
         """
         if self._closed:
             raise RuntimeError("the inbox writer is closed")
         object_uri = object_uri[:2048] if object_uri else None
         loop = asyncio.get_running_loop()
         pending = _Pending(
-            (new_id(), uri, type[:64], actor_uri, object_uri, body), loop.create_future()
+            (new_id(), uri, type[:64], actor_uri, object_uri, body, owner), loop.create_future()
         )
         self._queued.append(pending)
         if not self._flush_soon and self._writing < self._batches.in_flight:
@@ -332,26 +402,32 @@ class GroupCommitter:
             self._drained.set_result(None)
 
     def _start(self, batch: list[_Pending], *, alone: bool) -> None:
-        first: dict[str, _Pending] = {}
-        for pending in batch:  # the same id twice in one batch: the first is the new one
-            first.setdefault(pending.uri, pending)
+        # The same id twice in one batch is written once; once per owner, though, since one
+        # owner's inbox may refuse it and another's take it.
+        rows: dict[tuple[str, str | None], Row] = {}
+        for pending in batch:
+            rows.setdefault((pending.uri, pending.owner), pending.row)
         self._writing += 1
-        written = partial(self._written, batch, first, alone)
+        written = partial(self._written, batch, alone)
         try:
-            self._batches.start([p.row for p in first.values()], written)
+            self._batches.start(list(rows.values()), written)
         except Exception as exc:  # e.g. an executor already shut down: fail, never hang
             written(exc)
 
-    def _written(
-        self, batch: list[_Pending], first: dict[str, _Pending], alone: bool, outcome: Outcome
-    ) -> None:
+    def _written(self, batch: list[_Pending], alone: bool, outcome: Outcome) -> None:
         self._writing -= 1
         try:
             if isinstance(outcome, BaseException):
                 self._failed(batch, outcome, alone=alone)
-            else:
-                for pending in batch:
-                    _settle(pending, pending.uri in outcome and first[pending.uri] is pending)
+                return
+            claimed: set[str] = set()  # a stored id is new for the first request carrying it
+            for pending in batch:
+                if pending.owner is not None and pending.owner in outcome.gone:
+                    _settle(pending, Gone(f"the actor {pending.owner!r} was deleted"))
+                    continue
+                is_new = pending.uri in outcome.stored and pending.uri not in claimed
+                claimed.add(pending.uri)
+                _settle(pending, is_new)
         finally:
             self._flush()
 

@@ -16,8 +16,8 @@ from prometheus_client import Counter
 from starlette.types import Receive, Scope
 
 from federation.inbox import accept_activity
+from federation.ports import InboxStore
 from federation.rfc9421 import Fields
-from server.domain.actors import get_local_actor
 from server.http.deps import AppState
 from server.http.signatures import read_body, received_url
 from server.metrics import INBOX_REQUESTS
@@ -31,12 +31,12 @@ async def receive_activity(
     state: AppState, scope: Scope, receive: Receive, username: str | None
 ) -> Response:
     """Authenticate, de-duplicate and store one activity; processing happens in a worker."""
-    if username is not None:  # a personal inbox: 404 for actors we do not host
-        async with state.db.session() as session:
-            await get_local_actor(session, username)
+    federation = state.federation
+    store: InboxStore = federation.store
+    if username is not None:  # a personal inbox: 404 for actors we do not host, 410 deleted
+        store = await federation.store.personal_inbox(username)
     headers = Fields.from_lines(scope["headers"])
     body = await read_body(receive, headers.get("content-length"))
-    federation = state.federation
     outcome = await accept_activity(
         method="POST",
         url=received_url(scope, headers.get("host", ""), state.urls.base),
@@ -46,7 +46,7 @@ async def receive_activity(
         resolver=federation.resolver,
         multikeys=federation.multikeys,
         actors=federation.store,
-        store=federation.store,
+        store=store,
     )
     _counted(outcome.reason).inc()
     if outcome.status == 202:

@@ -1,4 +1,4 @@
-"""The SQL implementation of ``federation.ports``."""
+"""The SQL implementation of ``federation.ports``, and the personal inboxes' view of it."""
 
 from __future__ import annotations
 
@@ -11,16 +11,21 @@ from sqlalchemy.exc import IntegrityError
 from federation.ports import KnownKey, KnownMultikey, RemoteActor
 from schemas.states import DomainBlock
 from server.clock import utcnow
+from server.domain.actors import get_local_actor
 from server.domain.remote_actors import store_remote_actor
+from server.errors import Gone
 from server.inbox.ingest import GroupCommitter
 from server.storage.db import Database
 from server.storage.domains import rule_for
 from server.storage.models import Actor, Domain
 
-__all__ = ["DOMAIN_TTL", "SqlStore"]
+__all__ = ["DOMAIN_TTL", "PersonalInbox", "SqlStore"]
 
 #: Seconds a process trusts its cached list of blocked and unavailable hosts.
 DOMAIN_TTL = 5.0
+
+#: Usernames remembered as having a personal inbox (local actors only: bounded by them).
+_KNOWN_INBOXES = 100_000
 
 
 class SqlStore:
@@ -34,6 +39,7 @@ class SqlStore:
         self._unavailable: frozenset[str] = frozenset()
         self._reading: asyncio.Task[None] | None = None
         self._generation = 0  # bumped by forget_domains: a read begun before is not kept
+        self._inboxes: set[str] = set()  # local actors seen in the database, never deleted
 
     async def _domain_policy(self) -> tuple[dict[str, str], frozenset[str]]:
         """Return (block rules, unavailable hosts), re-read at most every ``DOMAIN_TTL`` seconds.
@@ -130,12 +136,83 @@ class SqlStore:
             await session.commit()
 
     async def record_incoming(
-        self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
+        self,
+        *,
+        uri: str,
+        type: str,
+        actor_uri: str,
+        object_uri: str | None,
+        body: bytes,
+        owner: str | None = None,
     ) -> bool:
-        return await self._ingest.record(
-            uri=uri, type=type, actor_uri=actor_uri, object_uri=object_uri, body=body
-        )
+        """Store an accepted activity; ``owner`` names the personal inbox it came to.
+
+        Raises ``Gone`` when that inbox's actor was deleted.
+        """
+        try:
+            return await self._ingest.record(
+                uri=uri,
+                type=type,
+                actor_uri=actor_uri,
+                object_uri=object_uri,
+                body=body,
+                owner=owner,
+            )
+        except Gone:
+            if owner is not None:
+                self._inboxes.discard(owner)
+            raise
+
+    def forget_inbox(self, username: str) -> None:
+        """Forget a local actor this process deleted: its inbox answers 410 before anything."""
+        self._inboxes.discard(username)
+
+    async def personal_inbox(self, username: str) -> PersonalInbox:
+        """Return the inbox of the local actor ``username``.
+
+        An actor this process has not seen yet is looked up, so that requests to unknown
+        names are refused before any signature work or key fetch. Raises ``NotFound`` or
+        ``Gone``. Known names cost nothing; the batch that stores the activity checks again
+        that the actor was not deleted meanwhile, by this process or another.
+        """
+        if username not in self._inboxes:
+            async with self.db.session() as session:
+                await get_local_actor(session, username)
+            if len(self._inboxes) >= _KNOWN_INBOXES:
+                self._inboxes.clear()
+            self._inboxes.add(username)
+        return PersonalInbox(self, username)
 
     async def close(self) -> None:
         """Write what is still queued, then stop the ingest writer."""
         await self._ingest.close()
+
+
+class PersonalInbox:
+    """The ``InboxStore`` of one local actor's inbox: its activities are stored only while
+    the actor exists (checked in the batch that stores them)."""
+
+    __slots__ = ("_store", "username")
+
+    def __init__(self, store: SqlStore, username: str) -> None:
+        self._store = store
+        self.username = username
+
+    async def is_blocked(self, host: str) -> bool:
+        return await self._store.is_blocked(host)
+
+    async def host_is_alive(self, host: str) -> None:
+        await self._store.host_is_alive(host)
+
+    async def record_incoming(
+        self, *, uri: str, type: str, actor_uri: str, object_uri: str | None, body: bytes
+    ) -> bool:
+        """Store an activity for this inbox; raises ``Gone`` once its actor is deleted."""
+        return await self._store.record_incoming(
+            uri=uri,
+            type=type,
+            actor_uri=actor_uri,
+            object_uri=object_uri,
+            body=body,
+            owner=self.username,
+        )

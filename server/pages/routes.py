@@ -13,6 +13,7 @@ from server.domain.actors import get_local_actor, region_label
 from server.domain.directory import list_directory
 from server.http.deps import SessionDep, StateDep
 from server.http.filters import DirectoryQuery
+from server.http.pagecache import keep_page
 from server.pages.templating import KIND_LABELS, render_page, render_profile
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,9 @@ async def home(
         "providers_csv": "/api/v1/providers?" + urlencode(providers | {"format": "csv"}),
         "providers_json": "/api/v1/providers?" + urlencode(providers),
     }
-    return render_page(request, state.settings, "home.html", context)
+    return keep_page(
+        request, state.documents, render_page(request, state.settings, "home.html", context)
+    )
 
 
 @router.get("/@{username}")
@@ -64,10 +67,6 @@ async def profile(
     username: str, request: Request, state: StateDep, session: SessionDep
 ) -> Response:
     """An actor's profile page, linking its AS2 document."""
-    return await render_profile(
-        request,
-        state.settings,
-        session,
-        await get_local_actor(session, username),
-        today=state.clock.today(),
-    )
+    actor = await get_local_actor(session, username)
+    page = await render_profile(request, state.settings, session, actor, today=state.clock.today())
+    return keep_page(request, state.documents, page)

@@ -3,7 +3,8 @@ once) and its deliveries.
 
 Delivery rows are computed set-wise in SQL from the follow table — one per distinct inbox, the
 shared inbox when the follower's server has one — so memory stays flat however many followers an
-actor has (docs/architecture.md, "The two paths" and "Scaling"). Local followers read the database
+actor has (docs/architecture.md, "The two paths" and "Scaling"; the query is
+``server.publishing.fanout``). Local followers read the database
 directly and need no delivery.
 """
 
@@ -14,18 +15,18 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from schemas.base import as_list
 from schemas.context import AS2_PUBLIC
-from schemas.states import ActivityState, DeliveryState, DomainBlock, FollowState
+from schemas.states import ActivityState, DomainBlock
 from server.clock import utcnow
+from server.publishing.fanout import fanout_statement
 from server.publishing.proofs import needs_proof, signed
-from server.storage.db import UTCDateTime
 from server.storage.domains import block_rules, rule_for
-from server.storage.models import Activity, Actor, Delivery, Domain, Follow
+from server.storage.models import Activity, Actor, Delivery
 from server.storage.notify import announce_deliveries
 from server.urls import Urls, new_id
 
@@ -92,7 +93,8 @@ async def publish(
     session.add(activity)
     await session.flush()
     if to_followers:
-        await _enqueue_followers(session, activity_id, actor.id, now)
+        dialect = session.get_bind().dialect.name
+        await session.execute(fanout_statement(activity_id, actor.id, now, dialect=dialect))
     targets = list(dict.fromkeys(inboxes))
     if to_followers and targets:  # one delivery per inbox: skip those the fan-out queued
         queued = set(
@@ -123,44 +125,3 @@ async def publish(
     if to_followers or targets:
         await announce_deliveries(session)
     return activity
-
-
-async def _enqueue_followers(
-    session: AsyncSession, activity_id: str, actor_id: int, now: Any
-) -> None:
-    inbox = func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri)
-    rows = (
-        select(
-            literal(activity_id),
-            inbox,
-            func.min(Actor.domain),
-            literal(DeliveryState.pending.value),
-            literal(0),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        )
-        .select_from(Follow)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .outerjoin(Domain, Domain.host == Actor.domain)
-        .where(
-            Follow.followed_id == actor_id,
-            Follow.state == FollowState.accepted,
-            Actor.is_local == False,
-            inbox.is_not(None),
-            (Domain.host == None)
-            | ((Domain.block != DomainBlock.reject) & (Domain.is_unavailable == False)),
-        )
-        .group_by(inbox)
-    )
-    columns = [
-        "activity_id",
-        "inbox_uri",
-        "host",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "updated_at",
-    ]
-    await session.execute(insert(Delivery).from_select(columns, rows))

@@ -227,6 +227,13 @@ class Domain(SQLModel, table=True):
 class Project(SQLModel, table=True):
     """A digital commons published by an actor (local or remote)."""
 
+    # A filter's column with the id after it: the directory and the lists read the newest rows
+    # of one value first and stop at a page, however many rows share it (docs/performance.md).
+    __table_args__ = (
+        Index("ix_project_license_id", "license", "id"),
+        Index("ix_project_status_id", "status", "id"),
+    )
+
     id: str = Field(primary_key=True, max_length=32)
     uri: str = Field(max_length=2048, unique=True)
     url: str | None = Field(default=None, max_length=2048)
@@ -236,11 +243,11 @@ class Project(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     description: str = _text(nullable=False)
     description_html: str = _text(nullable=False)
-    license: str | None = Field(default=None, max_length=200, index=True)
+    license: str | None = Field(default=None, max_length=200)
     repository_url: str | None = Field(default=None, max_length=2048)
     website_url: str | None = Field(default=None, max_length=2048)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default=ProjectStatus.active, max_length=16, index=True)
+    status: str = Field(default=ProjectStatus.active, max_length=16)
     is_pinned: bool = Field(default=False)
     published_at: datetime = _created()
     updated_at: datetime = _created()
@@ -251,6 +258,10 @@ class FundingCall(SQLModel, table=True):
     """A call to co-fund a commons; money in integer minor units of ``currency``."""
 
     __tablename__ = "funding_call"
+    __table_args__ = (
+        Index("ix_funding_call_status_id", "status", "id"),
+        Index("ix_funding_call_currency_id", "currency", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     uri: str = Field(max_length=2048, unique=True)
@@ -271,7 +282,7 @@ class FundingCall(SQLModel, table=True):
     )
     deadline: date
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default=FundingStatus.open, max_length=16, index=True)
+    status: str = Field(default=FundingStatus.open, max_length=16)
     published_at: datetime = _created()
     updated_at: datetime = _created()
     deleted_at: datetime | None = _ts()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from server.inbox.ingest import GroupCommitter, Outcome, Row, _SqliteBatches
+from server.inbox.ingest import GroupCommitter, Outcome, Row, Written, _SqliteBatches
 from server.storage.db import Database
 from server.storage.models import Activity
 from server.urls import new_id
@@ -164,7 +164,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def _rows(*uris: str, actor_uri: Any = "https://remote.example/u") -> list[Row]:
-    return [(new_id(), uri, "Create", actor_uri, None, b"{}") for uri in uris]
+    return [(new_id(), uri, "Create", actor_uri, None, b"{}", None) for uri in uris]
 
 
 def _unused(_: Outcome) -> None:
@@ -196,8 +196,8 @@ async def test_sqlite_writer__batches_written_together_store_a_shared_id_for_the
 
     # Then the shared id is new for the first batch only, and stored once
     assert outcomes == [
-        {"https://remote.example/a/1", "https://remote.example/a/2"},
-        {"https://remote.example/a/3"},
+        Written({"https://remote.example/a/1", "https://remote.example/a/2"}),
+        Written({"https://remote.example/a/3"}),
     ]
     assert stored == 3
 
@@ -214,6 +214,6 @@ async def test_sqlite_writer__a_batch_that_fails_among_others_fails_alone(sqlite
     outcomes, _ = await _written_together(sqlite_url, *batches)
 
     # Then the other two are stored, and only the second reports the failure
-    assert outcomes[0] == {"https://remote.example/a/1"}
+    assert outcomes[0] == Written({"https://remote.example/a/1"})
     assert isinstance(outcomes[1], sqlite3.IntegrityError)
-    assert outcomes[2] == {"https://remote.example/a/3"}
+    assert outcomes[2] == Written({"https://remote.example/a/3"})
