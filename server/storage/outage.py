@@ -15,6 +15,7 @@ from sqlalchemy.exc import (
     DataError,
     DBAPIError,
     IntegrityError,
+    InterfaceError,
     ProgrammingError,
 )
 from sqlalchemy.exc import (
@@ -28,12 +29,39 @@ FIRST_DELAY: Final = 0.25
 MAX_DELAY: Final = 30.0
 
 
+#: PostgreSQL's SQLSTATE classes and codes that say the database cannot be used now:
+#: connection, insufficient resources, operator intervention (a dropped or shut down
+#: database), system error; no such database; a read-only transaction.
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+_UNAVAILABLE_CODES = frozenset({"3D000", "25006"})
+#: What SQLite says when its file cannot be used now.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "readonly database",
+    "unable to open",
+    "disk i/o error",
+    "no such table",
+    "malformed",
+)
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be used now (gone, unreachable, read-only, out
-    of connections), rather than that a statement was wrong."""
+    of connections), rather than that a statement was wrong (a constraint, a value, a trigger
+    refusing a row: the activity's fault, kept and retried as such)."""
+    if isinstance(exc, (PoolTimeoutError, OSError)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
     if isinstance(exc, (IntegrityError, DataError, ProgrammingError)):
         return False
-    return isinstance(exc, (DBAPIError, PoolTimeoutError, OSError))
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate[:2] in _UNAVAILABLE_CLASSES or sqlstate in _UNAVAILABLE_CODES
+    message = str(exc.orig).lower()
+    return isinstance(exc, InterfaceError) or any(s in message for s in _SQLITE_UNAVAILABLE)
 
 
 class Outage:
