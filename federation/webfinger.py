@@ -16,9 +16,12 @@ from federation.errors import FetchError, FetchStatusError, WebFingerError
 from federation.fetch import Fetcher
 
 __all__ = [
+    "FOLLOW_TEMPLATE_RELS",
     "JRD_ACCEPT",
     "SELF_LINK_TYPES",
     "XRD_ACCEPT",
+    "NoFollowTemplate",
+    "follow_template",
     "parse_handle",
     "parse_resource",
     "resolve_handle",
@@ -33,6 +36,19 @@ SELF_LINK_TYPES = frozenset(
         'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
     }
 )
+
+#: Links of a WebFinger document that let its account follow someone, best first, with the
+#: placeholder each template holds (FEP-3b86 intents; OStatus' as Mastodon has long served it).
+FOLLOW_TEMPLATE_RELS = (
+    ("https://w3id.org/fep/3b86/Follow", "{object}"),
+    ("https://w3id.org/fep/3b86/Object", "{object}"),
+    ("http://ostatus.org/schema/1.0/subscribe", "{uri}"),
+)
+
+
+class NoFollowTemplate(WebFingerError):
+    """The handle's server offers no way to follow from it (no template in its WebFinger)."""
+
 
 _USERNAME = re.compile(r"[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*", re.IGNORECASE)
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -64,6 +80,36 @@ async def resolve_handle(fetcher: Fetcher, handle: str, *, insecure_http: bool =
     gone) or a document without a usable self link. Callers still check that the actor's
     ``preferredUsername`` and host round-trip to the same handle.
     """
+    jrd, resource = await _fetch_jrd(fetcher, handle, insecure_http=insecure_http)
+    return _self_href(jrd, resource)
+
+
+async def follow_template(fetcher: Fetcher, handle: str, *, insecure_http: bool = False) -> str:
+    """Return the URL template where a handle's own server lets them follow someone, with
+    ``{uri}`` to fill: a FEP-3b86 Follow (else Object) intent, else OStatus' subscribe link.
+
+    Raises ``WebFingerError`` like ``resolve_handle`` (a failed fetch chained as
+    ``__cause__``), and ``NoFollowTemplate`` when the server offers none.
+    """
+    jrd, resource = await _fetch_jrd(fetcher, handle, insecure_http=insecure_http)
+    links = jrd.get("links")
+    templates = {
+        link.get("rel"): link["template"]
+        for link in (links if isinstance(links, list) else [])
+        if isinstance(link, dict)
+        and isinstance(link.get("template"), str)
+        and link["template"].startswith(("https://", "http://"))
+    }
+    for rel, placeholder in FOLLOW_TEMPLATE_RELS:
+        if rel in templates and placeholder in templates[rel]:
+            return str(templates[rel]).replace(placeholder, "{uri}")
+    raise NoFollowTemplate(f"WebFinger for {resource} offers no follow template")
+
+
+async def _fetch_jrd(
+    fetcher: Fetcher, handle: str, *, insecure_http: bool
+) -> tuple[dict[str, Any], str]:
+    """Return a handle's WebFinger document and resource (host-meta's template on a 404)."""
     username, host = parse_handle(handle)
     scheme = "http" if insecure_http else "https"
     resource = f"acct:{username}@{host}"
@@ -80,7 +126,7 @@ async def resolve_handle(fetcher: Fetcher, handle: str, *, insecure_http: bool =
             )
     except FetchError as exc:
         raise WebFingerError(f"WebFinger for {resource} failed: {exc}") from exc
-    return _self_href(jrd, resource)
+    return jrd, resource
 
 
 async def _lrdd_url(fetcher: Fetcher, origin: str, resource: str) -> str:

@@ -6,15 +6,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from server import __version__
@@ -42,6 +43,7 @@ from server.http.openapi import document_errors
 from server.http.responses import error_response
 from server.http.security import with_security_headers
 from server.pages import routes as pages
+from server.pages.errors import error_page, wants_html
 from server.runtime import Federation
 from server.settings import Settings
 from server.storage.db import Database
@@ -177,17 +179,28 @@ def _without_body(send: Send) -> Send:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every error is JSON ``{"detail": …}`` with the right status; nothing leaks a traceback.
+    """Every error is JSON ``{"detail": …}`` with the right status, or for a browser a page in
+    its language (``server.pages.errors``); nothing leaks a traceback.
 
-    A database that cannot be used is a 503; any other unexpected error a 500.
+    A database that cannot be used is a 503; any other unexpected error a 500. A browser's
+    invalid query (``/?currency=euro``) is a 400 page.
     """
 
+    def answer(
+        request: Request, status: int, detail: Any, headers: dict[str, str] | None = None
+    ) -> Response:
+        if wants_html(request):
+            return error_page(request, status, detail if isinstance(detail, str) else None, headers)
+        return error_response(status, detail, headers)
+
     @app.exception_handler(ServiceError)
-    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return error_response(exc.status, exc.detail)
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        return answer(request, exc.status, exc.detail)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):
+            return error_page(request, 400, None)
         errors = [
             {
                 "loc": list(e.get("loc", ())),
@@ -199,17 +212,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(422, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, exc.detail, exc.headers)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return answer(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(OSError)
-    async def database_error(_: Request, exc: Exception) -> JSONResponse:
+    async def database_error(request: Request, exc: Exception) -> Response:
         if not database_unavailable(exc):
             raise exc  # a bug: answered below, its traceback logged by the server
-        return fault_response(exc)
+        return _fault(request, exc, log_bugs=True)
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-        return fault_response(exc, log_bugs=False)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return _fault(request, exc, log_bugs=False)
+
+
+def _fault(request: Request, exc: Exception, *, log_bugs: bool) -> Response:
+    """The answer to an unexpected error: JSON, or for a browser the page of its status."""
+    response = fault_response(exc, log_bugs=log_bugs)
+    if not wants_html(request):
+        return response
+    retry = response.headers.get("retry-after")
+    return error_page(
+        request, response.status_code, None, {"Retry-After": retry} if retry else None
+    )

@@ -19,7 +19,7 @@ from server.http.doccache import actor_key
 from server.http.pagecache import keep_page
 from server.http.responses import AS2Response, actor_headers
 from server.http.signatures import authorized_fetch_refusal, require_signed_get
-from server.pages.templating import render_profile
+from server.pages.profiles import render_profile
 from server.publishing.outbox import dump
 from server.storage.models import Activity, Actor, Follow, Project
 

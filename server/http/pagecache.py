@@ -4,8 +4,11 @@ A funding call's page with its pledges, an actor's profile or the directory cost
 queries and a template render; the same page for every visitor is kept in the process's
 document cache (``server.http.doccache``: forgotten by this process's writers at once, by other
 processes within its TTL) with its ETag, and ``server.frontdoor`` serves it ahead of FastAPI.
-A request carrying a cookie or credentials may be someone's own view: it is never answered
-from, nor kept in, the cache. Only browsers' requests (``Accept: text/html``) are.
+A request carrying a cookie (other than the language chosen on the pages) or credentials may
+be someone's own view: it is never answered from, nor kept in, the cache. Only browsers'
+requests (``Accept: text/html``) are. Pages are kept by the language they are rendered in
+(``?lang=``, the language cookie, else ``Accept-Language``), not by the header's exact text,
+and say so with ``Vary: Accept, Accept-Language, Cookie``.
 
 Unlike AS2 documents, kept pages never outlive a write by another process: before a kept page
 is served, the database's write version (``server.storage.version``) is read, and a change
@@ -20,6 +23,7 @@ from starlette.responses import Response
 
 from server.http.doccache import PAGE_PREFIX, DocumentCache
 from server.http.etags import etag_of, not_modified
+from server.http.visits import only_language_cookie, page_language
 from server.storage.version import DataVersion
 
 __all__ = ["cached_page", "keep_page", "page_key"]
@@ -36,12 +40,12 @@ def page_key(request: Request) -> str | None:
     headers = request.headers
     if (
         request.method != "GET"
-        or "cookie" in headers
+        or not only_language_cookie(headers.get("cookie", ""))
         or "authorization" in headers
         or "text/html" not in headers.get("accept", "")
     ):
         return None
-    language = headers.get("accept-language", "")
+    language = page_language(request, default="")  # "" is the instance's default, whatever it is
     return f"{PAGE_PREFIX}{request.url.path}?{request.url.query}#{language}"
 
 

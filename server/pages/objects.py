@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from schemas.regions import RegionError, is_region_code, normalize_region
-from schemas.states import CallEventKind, PledgeState, ServiceKind
+from schemas.states import PledgeState, ServiceKind
 from server.domain.badges import call_badge
 from server.domain.declaration_notes import SERVICE_LABELS
 from server.domain.figures import effective_status
@@ -26,10 +26,12 @@ from server.domain.funding import funding_calls_of
 from server.domain.history import list_history
 from server.domain.interactions import interaction_counts, replies_of
 from server.domain.money import format_money
-from server.domain.notes import SECTOR_LABELS, figures, long_date
 from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
 from server.domain.providers import list_providers, usage_line, usage_summary, users_of
-from server.pages.templating import KIND_LABELS, render_page
+from server.i18n import N_, translations
+from server.i18n.templates import LOCALES, in_language
+from server.pages.labels import EVENT_LABELS
+from server.pages.templating import call_figures, reader_of, render_page
 from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
@@ -54,6 +56,7 @@ async def render_project_page(
     """Render a project with its funding calls, who uses it and who serves it (in the region
     of ``?region=``, else of its owner), and its badge to embed."""
     urls = Urls(settings.base_url)
+    reader = await reader_of(request, session)
     calls = await funding_calls_of(session, project_id=project.id)
     region = _region_of(request.query_params.get("region"), actor)
     service = request.query_params.get("service")
@@ -69,12 +72,11 @@ async def render_project_page(
         "usage": usage_line(summary),
         "region": region,
         "service": service,
-        "services": SERVICE_LABELS["en"],
+        "services": SERVICE_LABELS[reader.language],
         "users": await users_of(session, project.id),
         "providers": await list_providers(
             session, project_id=project.id, area=region, service=service, limit=100
         ),
-        "kind_labels": KIND_LABELS,
         "base_url": settings.base_url,
         "providers_csv": "/api/v1/providers?" + urlencode(query | {"format": "csv"}),
         "providers_json": "/api/v1/providers?" + urlencode(query),
@@ -83,31 +85,21 @@ async def render_project_page(
         "page_url": project.url or project.uri,
         "badge_url": urls.badge("projects", project.id),
         "badge_alt": f"{project.name}: {usage_line(summary)}",
-        "call_figures": figures,
         "call_status": lambda call: effective_status(call, today),
         "counts": await interaction_counts(session, project.uri),
         "replies": await replies_of(session, project.uri),
     }
-    return _alternate(render_page(request, settings, "project.html", context), project.uri)
+    page = render_page(request, settings, reader, "project.html", context)
+    return _alternate(page, project.uri)
 
 
 #: How many pledges of each kind a call's page lists; older accepted ones are summed in a line.
 PAGE_PLEDGES = 100
 
-#: What each kind of history row says on a call's page.
-_EVENT_LABELS = {
-    CallEventKind.history_started: "Figures when this history began",
-    CallEventKind.created: "Call opened",
-    CallEventKind.pledged: "Pledge",
-    CallEventKind.withdrawn: "Pledge withdrawn",
-    CallEventKind.edited: "Goal or deadline changed",
-    CallEventKind.cancelled: "Call cancelled",
-    CallEventKind.closed: "Deadline passed",
-    CallEventKind.updated_remotely: "Updated by its server",
-}
 
-
-async def _pledge_lines(session: AsyncSession, pledges: list[Pledge]) -> list[dict[str, Any]]:
+async def _pledge_lines(
+    session: AsyncSession, pledges: list[Pledge], locale: str
+) -> list[dict[str, Any]]:
     lines = []
     for pledge in pledges:
         pledger, name = await funder_of(session, pledge)
@@ -116,13 +108,15 @@ async def _pledge_lines(session: AsyncSession, pledges: list[Pledge]) -> list[di
                 "pledge": pledge,
                 "pledger": pledger,
                 "name": name,
-                "amount": format_money(pledge.amount_minor, pledge.currency),
+                "amount": format_money(pledge.amount_minor, pledge.currency, locale=locale),
             }
         )
     return lines
 
 
-async def _history_lines(session: AsyncSession, call: FundingCall) -> list[dict[str, Any]]:
+async def _history_lines(
+    session: AsyncSession, call: FundingCall, locale: str
+) -> list[dict[str, Any]]:
     """The newest changes to the call's figures and status, as people read them."""
     events, _ = await list_history(session, call, limit=PAGE_PLEDGES)
     uris = {e.actor_uri for e in events if e.actor_uri}
@@ -134,17 +128,17 @@ async def _history_lines(session: AsyncSession, call: FundingCall) -> list[dict[
         lines.append(
             {
                 "event": event,
-                "label": _EVENT_LABELS.get(event.kind, event.kind),
+                "label": EVENT_LABELS.get(event.kind, event.kind),
                 "by": names.get(event.actor_uri or ""),
                 "funder": (await funder_of(session, pledge))[1] if pledge else None,
                 "pledge": pledge,
                 "amount": (
-                    format_money(event.amount_minor, event.currency)
+                    format_money(event.amount_minor, event.currency, locale=locale)
                     if event.amount_minor is not None
                     else None
                 ),
-                "raised": format_money(event.raised_minor, event.currency),
-                "goal": format_money(event.goal_minor, event.currency),
+                "raised": format_money(event.raised_minor, event.currency, locale=locale),
+                "goal": format_money(event.goal_minor, event.currency, locale=locale),
             }
         )
     return lines
@@ -182,7 +176,17 @@ async def render_funding_call_page(
         session, call, limit=PAGE_PLEDGES, states=(PledgeState.withdrawn,)
     )
     count, total = await accepted_count_and_sum(session, call)
-    shown = figures(call)
+    reader = await reader_of(request, session)
+    locale = LOCALES[reader.language]
+    with in_language(reader.language):
+        shown = call_figures(call)
+    line = translations(reader.language).ugettext(
+        N_("%(raised)s of %(goal)s raised (%(percent)s)")
+    ) % {
+        "raised": shown.raised,
+        "goal": shown.goal,
+        "percent": shown.percent_text,
+    }
     urls = Urls(settings.base_url)
     badge = await call_badge(session, call, today=today)
     context = {
@@ -194,16 +198,20 @@ async def render_funding_call_page(
         "actor": actor,
         "project": project if project is not None and project.deleted_at is None else None,
         "status": effective_status(call, today),
-        "figures": shown,
-        "deadline": long_date(call.deadline),
-        "pledges": await _pledge_lines(session, accepted),
+        "pledges": await _pledge_lines(session, accepted, locale),
+        "funders": count,
         "older_pledges": count - len(accepted),
-        "older_amount": format_money(total - sum(p.amount_minor for p in accepted), call.currency),
-        "withdrawn": await _pledge_lines(session, withdrawn),
-        "history": await _history_lines(session, call),
-        "sector_labels": SECTOR_LABELS,
-        "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
+        "older_amount": format_money(
+            total - sum(p.amount_minor for p in accepted), call.currency, locale=locale
+        ),
+        "withdrawn": await _pledge_lines(session, withdrawn, locale),
+        "history": await _history_lines(session, call, locale),
+        "members": reader.actors,
+        "shown": shown,
+        "line": line,
+        "description": f"{call.summary} — {line}" if call.summary else line,
         "counts": await interaction_counts(session, call.uri),
         "replies": await replies_of(session, call.uri),
     }
-    return _alternate(render_page(request, settings, "funding_call.html", context), call.uri)
+    page = render_page(request, settings, reader, "funding_call.html", context)
+    return _alternate(page, call.uri)

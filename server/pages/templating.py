@@ -1,79 +1,208 @@
-"""Jinja2 environment for the HTML pages (autoescaped; only sanitised HTML is marked safe)."""
+"""The pages' Jinja environment (autoescaped, gettext; only sanitised HTML is marked safe),
+who reads a page, and the figures of funding calls in the page's locale.
+
+A page is rendered in its reader's language (``server.http.visits.page_language``); its
+numbers, money and dates follow that language's locale, so an English page reads
+"€0.00 of €30,000.00" and a French one "0,00 € sur 30 000,00 €".
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi.templating import Jinja2Templates
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import Response
 
+from schemas.commons import Amount
+from schemas.money import parse_amount
 from server import __version__
-from server.domain.actors import follow_counts, region_label
-from server.domain.figures import effective_status
-from server.domain.funding import funding_calls_of
-from server.domain.notes import figures
-from server.domain.projects import projects_of
+from server.accounts.members import actors_of
+from server.domain.money import format_money, format_percent_of, percent_of
+from server.http.visits import csrf_of, page_language, session_of, session_secret
+from server.i18n import LANGUAGES
+from server.i18n.templates import LOCALES, current_language, environment, in_language
+from server.pages.labels import KIND_LABELS, SECTOR_LABELS, STATUS_LABELS, TYPE_LABELS
 from server.settings import Settings
-from server.storage.models import Actor
+from server.storage.accounts import Account
+from server.storage.models import Actor, FundingCall
 
-__all__ = ["KIND_LABELS", "render_page", "render_profile"]
+__all__ = ["CallFigures", "Reader", "call_figures", "reader_of", "render_page"]
 
-_templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+_env = environment(Path(__file__).parent / "templates")
+
+#: What the language switcher offers, each in its own language.
+_LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a page: its language and, when signed in, the account and its actors (whose
+    forms on the page carry the web app's CSRF token)."""
+
+    language: str
+    account: Account | None = None
+    actors: list[Actor] = field(default_factory=list)
+    csrf: str = ""
+
+
+async def reader_of(request: Request, session: AsyncSession) -> Reader:
+    """Return the reader of a request; only a session cookie costs a query."""
+    state = request.app.state.communs
+    default = state.settings.default_language
+    found = await session_of(request, state.settings, session, state.clock)
+    if found is None or not found[0].is_verified:
+        return Reader(language=page_language(request, default))
+    account = found[1]
+    return Reader(
+        language=page_language(request, default, account),
+        account=account,
+        actors=[actor for actor, _ in await actors_of(session, account.id)],
+        csrf=csrf_of(session_secret(request, state.settings)),
+    )
+
+
+@dataclass(frozen=True)
+class SectorShare:
+    """One sector's part of a call, for people."""
+
+    sector: str
+    label: str
+    minor: int
+    text: str
+    percent: int
+    percent_text: str
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    """A call's goal and progress in the page's locale."""
+
+    goal: str
+    raised: str
+    percent: int
+    percent_text: str
+    sectors: list[SectorShare]
+
+
+def _locale() -> str:
+    return LOCALES[current_language()]
+
+
+def call_figures(call: FundingCall) -> CallFigures:
+    """Return the goal, total and per-sector progress of a call in the page's locale."""
+    locale = _locale()
+    return CallFigures(
+        goal=format_money(call.goal_minor, call.currency, locale=locale),
+        raised=format_money(call.raised_minor, call.currency, locale=locale),
+        percent=percent_of(call.raised_minor, call.goal_minor),
+        percent_text=format_percent_of(call.raised_minor, call.goal_minor, locale=locale),
+        sectors=[
+            SectorShare(
+                sector=sector,
+                label=label,
+                minor=call.raised_by_sector.get(sector, 0),
+                text=format_money(
+                    call.raised_by_sector.get(sector, 0), call.currency, locale=locale
+                ),
+                percent=percent_of(call.raised_by_sector.get(sector, 0), call.goal_minor),
+                percent_text=format_percent_of(
+                    call.raised_by_sector.get(sector, 0), call.goal_minor, locale=locale
+                ),
+            )
+            for sector, label in SECTOR_LABELS.items()
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A directory card's progress: what was raised of what goal, in the page's locale."""
+
+    raised: str
+    goal: str
+    percent: int
+
+
+def _progress(raised: Amount, goal: Amount) -> Progress:
+    raised_minor = parse_amount(raised.amount, raised.currency, allow_zero=True)
+    goal_minor = parse_amount(goal.amount, goal.currency, allow_zero=True)
+    return Progress(
+        raised=_money(raised_minor, raised.currency),
+        goal=_money(goal_minor, goal.currency),
+        percent=percent_of(raised_minor, goal_minor),
+    )
+
+
+def _money(minor: int, currency: str) -> str:
+    return format_money(minor, currency, locale=_locale())
+
+
+def _day(value: date) -> str:
+    return str(format_date(value, format="long", locale=_locale()))
+
+
+def _moment(value: datetime) -> str:
+    return str(format_datetime(value, format="medium", tzinfo=None, locale=_locale()))
+
+
+def _number(value: int) -> str:
+    return str(format_decimal(value, locale=_locale()))
+
+
+_env.globals.update(
+    money=_money,
+    day=_day,
+    moment=_moment,
+    number=_number,
+    call_figures=call_figures,
+    progress=_progress,
+    kind_labels=KIND_LABELS,
+    sector_labels=SECTOR_LABELS,
+    status_labels=STATUS_LABELS,
+    type_labels=TYPE_LABELS,
+)
+
+
+def _switch_links(request: Request) -> list[tuple[str, str, str]]:
+    """Return the switcher's links: each language, its name, and the URL setting it."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return [
+        (lang, _LANGUAGE_NAMES[lang], "/language?" + urlencode({"to": lang, "next": path}))
+        for lang in LANGUAGES
+    ]
 
 
 def render_page(
     request: Request,
     settings: Settings,
+    reader: Reader,
     name: str,
     context: dict[str, Any],
     *,
     status: int = 200,
-) -> Response:
-    """Render a template with the instance-wide context; AS2 is linked via ``Link`` headers."""
+) -> HTMLResponse:
+    """Render a template in the reader's language with the instance-wide context; a page
+    varies by language and by who is signed in (AS2 is linked via ``Link`` headers)."""
     full = {
         "instance_name": settings.instance_name,
         "instance_description": settings.instance_description,
         "version": __version__,
         "domain": settings.domain,
+        "lang": reader.language,
+        "reader": reader,
+        "languages": _switch_links(request),
+        "path": request.url.path,
         **context,
     }
-    response = _templates.TemplateResponse(request, name, full, status_code=status)
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-KIND_LABELS = {
-    "cooperative": "Cooperative",
-    "company": "Company",
-    "public_body": "Public body",
-    "association": "Association",
-    "collective": "Collective",
-    "person": "Person",
-}
-
-
-async def render_profile(
-    request: Request, settings: Settings, session: AsyncSession, actor: Actor, *, today: date
-) -> Response:
-    """Render an actor's profile page (served at ``/@name`` and, for browsers, at its id)."""
-    assert actor.id is not None
-    followers, following = await follow_counts(session, actor.id)
-    context = {
-        "actor": actor,
-        "kind_label": KIND_LABELS.get(actor.kind or "", actor.type),
-        "region": region_label(actor.region, language=actor.language),
-        "feed_url": f"/feeds/actors/{actor.username}.atom",
-        "followers": followers,
-        "following": following,
-        "projects": await projects_of(session, actor.id),
-        "calls": await funding_calls_of(session, actor_id=actor.id),
-        "call_figures": figures,
-        "call_status": lambda call: effective_status(call, today),
-    }
-    response = render_page(request, settings, "profile.html", context)
-    response.headers["Link"] = f'<{actor.uri}>; rel="alternate"; type="application/activity+json"'
-    return response
+    with in_language(reader.language):
+        html = _env.get_template(name).render(full)
+    return HTMLResponse(
+        html, status_code=status, headers={"Vary": "Accept, Accept-Language, Cookie"}
+    )

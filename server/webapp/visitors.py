@@ -8,7 +8,6 @@ the random value of a CSRF cookie set on the page that holds the form.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from server.domain.access import Role
 from server.domain.actors import get_local_actor
 from server.domain.tokens import Principal
 from server.errors import Forbidden
+from server.http import visits
 from server.http.deps import AppState, SessionDep, StateDep
-from server.i18n import negotiate
+from server.http.visits import csrf_of, page_language
 from server.storage.accounts import Account, AccountSession
 from server.storage.models import Actor
 from server.webapp.rendering import render_html
@@ -51,8 +51,7 @@ class SignInFirst(Exception):
 
 def cookie_names(state: AppState) -> tuple[str, str]:
     """Return the names of the session and CSRF cookies (``__Host-`` on https)."""
-    prefix = "__Host-" if state.settings.is_https else ""
-    return f"{prefix}communs_session", f"{prefix}communs_csrf"
+    return visits.cookie_names(state.settings)
 
 
 @dataclass
@@ -109,23 +108,13 @@ class Visitor:
         )
 
 
-def csrf_of(session_secret: str) -> str:
-    """Return the CSRF token bound to a session secret."""
-    return hmac.new(session_secret.encode(), b"csrf", hashlib.sha256).hexdigest()
-
-
 async def get_visitor(request: Request, state: StateDep, session: SessionDep) -> Visitor:
     """Return the visitor of a request (reading, never writing, its session)."""
     session_name, csrf_name = cookie_names(state)
     secret = request.cookies.get(session_name, "")
     found = await find_session(session, secret, now=state.clock.now()) if secret else None
     account = found[1] if found and found[0].is_verified else None
-    chosen = account.language if account else None
-    language = negotiate(
-        chosen=chosen,
-        accept_language=request.headers.get("accept-language", ""),
-        default=state.settings.default_language,
-    )
+    language = page_language(request, state.settings.default_language, account)
     new_cookie = None
     if secret:
         csrf = csrf_of(secret)

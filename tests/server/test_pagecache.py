@@ -27,7 +27,9 @@ async def test_page_cache__call_page_tagged_then_fresh_after_a_pledge(
     path = f"/funding-calls/{call['id']}"
     first = await client.get(path, headers=HTML)
     assert first.status_code == 200 and first.headers["etag"]
-    assert "text/html" in first.headers["content-type"] and first.headers["vary"] == "Accept"
+    assert "text/html" in first.headers["content-type"] and first.headers["vary"] == (
+        "Accept, Accept-Language, Cookie"
+    )
 
     # When it is read again, or with its tag
     again = await client.get(path, headers=HTML)
