@@ -1,0 +1,277 @@
+"""The public pages people act on: their language (browser, switcher, account), figures and
+plurals in the page's locale, kept pages per language, error pages for browsers, following
+from a profile through the visitor's own server, and the pledge action of a call's page."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.conftest import create_actor
+from tests.publications import bearer, post_call, post_project
+from tests.realservers import bound_socket, run_asgi
+from tests.webapp.people import make_account, sign_in
+
+HTML = {"Accept": "text/html"}
+FRENCH = {"Accept": "text/html", "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+
+def lang_of(html: str) -> str:
+    found = re.search(r'<html lang="(\w+)">', html)
+    assert found
+    return found.group(1)
+
+
+async def follow(client: httpx.AsyncClient, token: str, target: str) -> None:
+    answer = await client.post("/api/v1/follows", json={"target": target}, headers=bearer(token))
+    assert answer.status_code in (200, 201, 202), answer.text
+
+
+async def test_call_page__money_and_words_follow_the_browser_s_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a call of 30 000 € with nothing raised
+    _, token = await create_actor(app, "coop")
+    call = await post_call(client, token, goal={"amount": "30000", "currency": "EUR"})
+    path = f"/funding-calls/{call['id']}"
+    # When an English and a French browser open its page
+    english = (await client.get(path, headers=HTML)).text
+    french = (await client.get(path, headers=FRENCH)).text
+    # Then each reads words and figures of its own language
+    assert lang_of(english) == "en" and lang_of(french) == "fr"
+    assert "€0.00 of €30,000.00" in english and "Funders" in english
+    assert "0,00\xa0€ réunis sur 30\u202f000,00\xa0€" in french and "Financeurs" in french
+    assert "Secteur public" in french and "Public sector" not in french
+
+
+async def test_home__cards_show_progress_in_the_page_s_locale(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop")
+    await post_call(client, token, goal={"amount": "50000", "currency": "EUR"})
+    english = (await client.get("/", headers=HTML)).text
+    french = (await client.get("/", headers=FRENCH)).text
+    assert "€0.00 of €50,000.00" in english and 'class="progress"' in english
+    assert "0,00\xa0€ sur 50\u202f000,00\xa0€" in french and "Annuaire" in french
+    assert "50000.00 EUR" not in english + french
+
+
+async def test_profile__plurals_follow_the_count_and_the_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor with one follower, then two
+    await create_actor(app, "coop")
+    _, fan = await create_actor(app, "fan")
+    _, other = await create_actor(app, "other")
+    await follow(client, fan, "coop@communs.test")
+    assert "<strong>1</strong> follower<" in (await client.get("/@coop", headers=HTML)).text
+    assert "<strong>1</strong> abonné<" in (await client.get("/@coop", headers=FRENCH)).text
+    await follow(client, other, "coop@communs.test")
+    assert "<strong>2</strong> followers<" in (await client.get("/@coop", headers=HTML)).text
+    assert "<strong>2</strong> abonnés<" in (await client.get("/@coop", headers=FRENCH)).text
+
+
+async def test_language_switcher__kept_in_a_cookie_and_back_to_the_page(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    # The switcher's link sets the cookie and goes back to the page it was on
+    page = (await client.get("/@coop", headers=HTML)).text
+    assert 'href="/language?to=fr&amp;next=%2F%40coop"' in page
+    switched = await client.get("/language?to=fr&next=/@coop")
+    assert switched.status_code == 303 and switched.headers["location"] == "/@coop"
+    assert "communs_lang=fr" in switched.headers["set-cookie"]
+    # Then pages are French whatever the browser says, and ?lang= wins for one page
+    assert lang_of((await client.get("/@coop", headers=HTML)).text) == "fr"
+    assert lang_of((await client.get("/@coop?lang=en", headers=HTML)).text) == "en"
+    # And a foreign target is refused: the switcher only goes back to this site
+    away = await client.get("/language?to=en&next=//evil.example/")
+    assert away.headers["location"] == "/"
+    assert (await client.get("/language?to=xx&next=/")).status_code == 400
+
+
+async def test_page_cache__kept_per_negotiated_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    english = await client.get("/@coop", headers=HTML)
+    french = await client.get("/@coop", headers=FRENCH)
+    assert english.headers["etag"] != french.headers["etag"]
+    assert english.headers["vary"] == "Accept, Accept-Language, Cookie"
+    # Another way of asking for French gets the same kept French page (its ETag: a 304)
+    again = await client.get(
+        "/@coop", headers={**HTML, "Accept-Language": "fr", "If-None-Match": french.headers["etag"]}
+    )
+    assert again.status_code == 304
+    # And a visitor whose only cookie is the language choice is served the same page
+    chosen = await client.get(
+        "/@coop",
+        headers={**HTML, "Cookie": "communs_lang=fr", "If-None-Match": french.headers["etag"]},
+    )
+    assert chosen.status_code == 304
+
+
+async def test_errors__browsers_get_translated_pages_programs_json(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    missing = await client.get("/@nobody", headers=FRENCH)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in missing.text and lang_of(missing.text) == "fr"
+    assert "Page not found" in (await client.get("/@nobody", headers=HTML)).text
+    assert (await client.get("/@nobody")).json()["detail"]
+    bad = await client.get("/?currency=euro", headers=HTML)
+    assert bad.status_code == 400 and "This request is not valid" in bad.text
+    assert (await client.get("/?currency=euro")).status_code == 422
+    wrong = await client.delete("/", headers=HTML)
+    assert wrong.status_code == 405 and "This action is not possible here" in wrong.text
+    api = await client.get("/api/v1/actors/nobody", headers=HTML)
+    assert api.headers["content-type"].startswith("application/json")
+
+
+async def test_home__empty_states_say_what_happened(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    fresh = (await client.get("/", headers=HTML)).text
+    assert "This instance is new" in fresh and "Clear filters" not in fresh
+    await create_actor(app, "coop")
+    nothing = (await client.get("/?q=zzzz&kind=person", headers=HTML)).text
+    assert "Nothing matches these filters." in nothing and 'href="/">Clear filters' in nothing
+    assert '<option value="person" selected>' in nothing
+
+
+@contextlib.asynccontextmanager
+async def webfinger_server(links: list[dict[str, str]]) -> AsyncIterator[str]:
+    """Serve a WebFinger answering ``me`` with ``links`` on 127.0.0.1; yield its host."""
+
+    async def webfinger(request: Request) -> JSONResponse:
+        resource = request.query_params.get("resource", "")
+        if not resource.startswith("acct:me@"):
+            return JSONResponse({}, status_code=404)
+        return JSONResponse({"subject": resource, "links": links})
+
+    sock = bound_socket()
+    host = f"127.0.0.1:{sock.getsockname()[1]}"
+    app = Starlette(routes=[Route("/.well-known/webfinger", webfinger)])
+    async with run_asgi(app, sock):
+        yield host
+
+
+async def remote_follow(client: httpx.AsyncClient, handle: str, **headers: Any) -> httpx.Response:
+    return await client.post("/@coop/follow", data={"handle": handle}, headers=HTML | headers)
+
+
+async def test_follow_from_a_profile__sent_to_the_visitor_s_server_template(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a visitor whose server serves OStatus' subscribe template
+    actor, _ = await create_actor(app, "coop")
+    ostatus = {
+        "rel": "http://ostatus.org/schema/1.0/subscribe",
+        "template": "http://home.example/authorize_interaction?uri={uri}",
+    }
+    async with webfinger_server([ostatus]) as host:
+        # When they type their handle on the profile
+        answer = await remote_follow(client, f"@me@{host}")
+    # Then they are sent there with our actor's id filled in
+    assert answer.status_code == 303
+    assert answer.headers["location"] == (
+        "http://home.example/authorize_interaction?uri=http%3A%2F%2Fcommuns.test%2Factors%2Fcoop"
+    )
+    assert actor.uri == "http://communs.test/actors/coop"
+
+
+async def test_follow_from_a_profile__prefers_the_fep_3b86_follow_intent(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    links = [
+        {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": "http://a.example/?u={uri}"},
+        {"rel": "https://w3id.org/fep/3b86/Follow", "template": "http://b.example/f?o={object}"},
+    ]
+    async with webfinger_server(links) as host:
+        answer = await remote_follow(client, f"me@{host}")
+    assert answer.headers["location"].startswith("http://b.example/f?o=http%3A%2F%2Fcommuns")
+
+
+async def test_follow_from_a_profile__clear_errors_in_the_page_s_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    bad = await remote_follow(client, "not a handle", **{"Accept-Language": "fr"})
+    assert bad.status_code == 422 and "Ce n’est pas une adresse du fédivers" in bad.text
+    closed = bound_socket()  # bound, never listening: nobody answers there
+    port = closed.getsockname()[1]
+    unreachable = await remote_follow(client, f"me@127.0.0.1:{port}")
+    closed.close()
+    assert unreachable.status_code == 422 and "could not be reached" in unreachable.text
+    async with webfinger_server([]) as host:
+        none = await remote_follow(client, f"me@{host}")
+    assert none.status_code == 422 and "does not offer to follow" in none.text
+    assert 'value="me@' in none.text  # the handle typed is kept
+
+
+async def test_follow_from_a_profile__a_member_follows_as_their_actor_in_one_click(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a signed-in member of another local actor
+    await create_actor(app, "coop")
+    mine, _ = await create_actor(app, "fan")
+    await make_account(app, "fan@example.org", member_of=mine)
+    assert (await sign_in(client, "fan@example.org")).status_code == 303
+    # When they open the profile, one button follows as their actor (the web app's form)
+    page = (await client.get("/@coop", headers=HTML)).text
+    form = re.search(
+        r'action="(/app/@fan/follows)" class="follow-local">\s*'
+        r'<input type="hidden" name="csrf" value="([^"]+)">\s*'
+        r'<input type="hidden" name="handle" value="([^"]+)">',
+        page,
+    )
+    assert form, page
+    followed = await client.post(
+        form.group(1), data={"csrf": form.group(2), "handle": form.group(3)}
+    )
+    # Then the follow is made
+    assert followed.status_code == 303
+    assert "<strong>1</strong> follower<" in (await client.get("/@coop", headers=HTML)).text
+
+
+async def test_call_page__a_member_pledges_others_are_told_how(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an open call
+    _, token = await create_actor(app, "coop")
+    project = await post_project(client, token)
+    call = await post_call(client, token, project_id=project["id"])
+    path = f"/funding-calls/{call['id']}"
+    # A visitor is told to pledge from their own instance, with the call's address
+    anonymous = (await client.get(path, headers=HTML)).text
+    assert f'value="{call["uri"]}"' in anonymous and "pledge-form" not in anonymous
+    # A signed-in member gets the web app's pledge form
+    mine, _ = await create_actor(app, "fan")
+    await make_account(app, "fan@example.org", member_of=mine)
+    await sign_in(client, "fan@example.org")
+    page = (await client.get(path, headers=HTML)).text
+    csrf = re.search(r'"pledge-form">\s*<input type="hidden" name="csrf" value="([^"]+)"', page)
+    assert csrf and 'action="/app/@fan/pledge"' in page
+    pledged = await client.post(
+        "/app/@fan/pledge",
+        data={
+            "csrf": csrf.group(1),
+            "funding_call": call["uri"],
+            "amount": "120.50",
+            "currency": "EUR",
+            "sector": "civil_society",
+        },
+    )
+    assert pledged.status_code == 303, pledged.text
+    after = (await client.get(path, headers=HTML)).text
+    assert "€120.50 of €50,000.00" in after and "Fan" in after
