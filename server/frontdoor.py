@@ -24,7 +24,7 @@ from server.http.etags import with_etag
 from server.http.faults import fault_response
 from server.http.pagecache import cached_page
 from server.http.responses import AS2Response, actor_headers, error_response
-from server.http.security import NOSNIFF
+from server.http.security import with_security_headers
 from server.http.signatures import received_url, signed_get_refusal
 from server.inbox.receive import receive_activity
 
@@ -56,8 +56,8 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
         response = fault_response(exc)
     if response is None:
         return False
-    response.raw_headers.append(NOSNIFF)  # every answer here is JSON or ActivityStreams
-    await response(scope, receive, send)
+    # JSON and ActivityStreams get nosniff; kept pages, the pages' security headers
+    await response(scope, receive, with_security_headers(send))
     return True
 
 

@@ -29,7 +29,7 @@ from server.storage.version import DataVersion
 __all__ = ["cached_page", "keep_page", "page_key"]
 
 #: Headers a page is served with again from the cache.
-_KEPT = ("content-type", "link", "vary")
+_KEPT = ("content-type", "link", "vary", "content-security-policy")
 
 #: Where a request keeps the write version seen when it came in (its scope's state).
 _SEEN = "communs.page_version"

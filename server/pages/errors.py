@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.http.visits import page_language
-from server.i18n import N_
+from server.i18n import N_, translations
 from server.pages.templating import Reader, render_page
 
 __all__ = ["error_page", "wants_html"]
@@ -49,12 +49,15 @@ def error_page(
 ) -> Response:
     """Return the page of a failure (``detail`` is translated when the catalog has it)."""
     state = request.app.state.communs
-    reader = Reader(language=page_language(request, state.settings.default_language))
+    language = page_language(request, state.settings.default_language)
+    reader = Reader(language=language)
+    said = translations(language).ugettext(detail) if detail and status < 500 else None
     context = {
         "status": status,
         "title": _TITLES.get(status, N_("Something went wrong")),
         "explanation": _EXPLANATIONS.get(status, ""),
-        "detail": detail if status < 500 else None,
+        # a detail the catalog lacks stays unsaid, unless the page is in its language
+        "detail": said if said and (said != detail or language == "en") else None,
     }
     response = render_page(request, state.settings, reader, "error.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"

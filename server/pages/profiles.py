@@ -22,6 +22,7 @@ from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
 from server.domain.lookup import Finder
 from server.domain.projects import projects_of
+from server.http.security import content_security_policy
 from server.i18n import N_
 from server.pages.templating import Reader, reader_of, render_page
 from server.settings import Settings
@@ -63,6 +64,9 @@ async def render_profile(
         request, settings, reader, "profile.html", context, status=422 if error else 200
     )
     response.headers["Link"] = f'<{actor.uri}>; rel="alternate"; type="application/activity+json"'
+    # The follow form leads to the visitor's own server, whichever it is
+    others = ("https:", "http:") if settings.allow_private_networks else ("https:",)
+    response.headers["Content-Security-Policy"] = content_security_policy(form_targets=others)
     return response
 
 

@@ -70,6 +70,8 @@ class Browser:
     journey: str
     pages: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    #: Viewport width to emulate (a phone below 600 px), and screenshots of the whole page.
+    width: int | None = None
 
     async def _run(self, function: Any, *args: Any) -> Any:
         return await asyncio.to_thread(function, *args)
@@ -80,7 +82,12 @@ class Browser:
         name = f"{self.journey}-{len(self.pages):02d}"
         self.pages.append(driver.current_url)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        if self.width is not None:
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            self.emulate(min(int(height), 6000))
         driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+        if self.width is not None:
+            self.emulate()
         if driver.execute_script("return typeof window.axe") == "undefined":
             driver.execute_script(AXE.read_text())
         found = driver.execute_async_script(
@@ -93,6 +100,19 @@ class Browser:
         for rule, impact, nodes in found:
             if impact in ("serious", "critical"):
                 self.violations.append(f"{driver.current_url}: {rule} ({impact}, {nodes} nodes)")
+
+    def emulate(self, height: int = 900) -> None:
+        """Give the page a viewport of ``width`` by ``height`` CSS pixels (no-op without one)."""
+        if self.width is not None:
+            self.driver.execute_cdp_cmd(  # type: ignore[attr-defined]
+                "Emulation.setDeviceMetricsOverride",
+                {
+                    "width": self.width,
+                    "height": height,
+                    "deviceScaleFactor": 1,
+                    "mobile": self.width < 600,
+                },
+            )
 
     def _open(self, path: str) -> None:
         self.driver.get(path if path.startswith("http") else self.base_url + path)

@@ -275,3 +275,19 @@ async def test_call_page__a_member_pledges_others_are_told_how(
     assert pledged.status_code == 303, pledged.text
     after = (await client.get(path, headers=HTML)).text
     assert "€120.50 of €50,000.00" in after and "Fan" in after
+
+
+async def test_kept_pages__served_with_the_pages_security_headers(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await create_actor(app, "coop")
+    first = await client.get("/@coop", headers=HTML)
+    kept = await client.get("/@coop", headers=HTML)  # from the front door's cache
+    assert kept.headers["etag"] == first.headers["etag"]
+    for answer in (first, kept):
+        policy = answer.headers["content-security-policy"]
+        assert "form-action 'self' https:" in policy  # the follow form's redirect
+        assert answer.headers["x-frame-options"] == "DENY"
+    await client.get("/", headers=HTML)
+    home = await client.get("/", headers=HTML)
+    assert "form-action 'self';" in home.headers["content-security-policy"]
