@@ -16,9 +16,20 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "N_", "negotiate", "translations"]
+__all__ = [
+    "LANGUAGES",
+    "LOCALES",
+    "LOCALE_DIR",
+    "N_",
+    "language_of",
+    "locale_of",
+    "negotiate",
+    "translations",
+]
 
 LANGUAGES = ("en", "fr")
+#: The Babel locale of each language: how its numbers, money and dates are written.
+LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -37,6 +48,18 @@ def translations(language: str) -> Translations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def language_of(tag: str | None, *, default: str = "en") -> str:
+    """Return the language we write for a language tag ("fr-BE" → "fr"), else ``default``:
+    a text is tagged with the language it is really written in."""
+    primary = (tag or "").split("-")[0].lower()
+    return primary if primary in LANGUAGES else default
+
+
+def locale_of(language: str) -> str:
+    """Return the Babel locale numbers, money and dates of ``language`` are written in."""
+    return LOCALES.get(language, LOCALES["en"])
 
 
 def _accepted(header: str) -> list[str]:

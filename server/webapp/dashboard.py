@@ -88,7 +88,7 @@ async def dashboard(member: MemberDep, session: SessionDep) -> Response:
     context = {
         "projects": await projects_of(session, actor.id),
         "calls": [
-            (call, figures(call), effective_status(call, today))
+            (call, figures(call, language=member.visitor.language), effective_status(call, today))
             for call in await funding_calls_of(session, actor_id=actor.id)
         ],
         "has_requests": requests is not None,
