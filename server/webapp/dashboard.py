@@ -66,7 +66,7 @@ async def create_actor(visitor: SignedInDep, session: SessionDep, form: FormDep)
         try:
             actor = await create_local_actor(session, state.urls, state.domain, data)
         except (Invalid, Conflict) as error:
-            errors = {"username": error.detail}
+            errors = {"username": error.message}
         else:
             await add_member(session, visitor.account.id, actor.id or 0, Role.owner)
             await session.commit()
