@@ -14,12 +14,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.i18n import translations
+from server.i18n import Message, translations
 
-__all__ = ["LOCALES", "current_language", "environment", "in_language"]
-
-#: The Babel locale of each language's numbers, money and dates ("1 March 2027", "€0.00").
-LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+__all__ = ["current_language", "environment", "in_language"]
 
 _current: ContextVar[str] = ContextVar("language", default="en")
 
@@ -40,7 +37,10 @@ def in_language(language: str) -> Iterator[None]:
 
 
 def _gettext(message: str) -> str:
-    return translations(_current.get()).ugettext(message)
+    catalog = translations(_current.get())
+    if isinstance(message, Message):  # an error's text, with its values
+        return message.in_language(catalog)
+    return catalog.ugettext(message)
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:

@@ -1,39 +1,19 @@
-"""What the pages call kinds, sectors and statuses, marked for translation (shown through
-``_()`` in the templates, in the page's language)."""
+"""What the pages call what they list and what happened to a call, marked for translation
+(shown through ``_()`` in the templates, in the page's language); kinds, sectors, statuses and
+services are named by ``server.domain.labels``."""
 
 from __future__ import annotations
 
+from server.domain.labels import FUNDING_STATUS_LABELS, PROJECT_STATUS_LABELS
 from server.i18n import N_
 
-__all__ = ["EVENT_LABELS", "KIND_LABELS", "SECTOR_LABELS", "STATUS_LABELS", "TYPE_LABELS"]
-
-KIND_LABELS = {
-    "cooperative": N_("Cooperative"),
-    "company": N_("Company"),
-    "public_body": N_("Public body"),
-    "association": N_("Association"),
-    "collective": N_("Collective"),
-    "person": N_("Person"),
-}
-
-SECTOR_LABELS = {
-    "public": N_("Public sector"),
-    "private": N_("Private sector"),
-    "civil_society": N_("Civil society"),
-    "individual": N_("Individuals"),
-}
+__all__ = ["EVENT_LABELS", "STATUS_LABELS", "TYPE_LABELS"]
 
 #: Statuses of projects and funding calls.
 STATUS_LABELS = {
-    "idea": N_("idea"),
-    "active": N_("active"),
-    "maintained": N_("maintained"),
-    "archived": N_("archived"),
-    "draft": N_("draft"),
-    "open": N_("open"),
-    "funded": N_("funded"),
-    "closed": N_("closed"),
-    "cancelled": N_("cancelled"),
+    str(status): name
+    for labels in (PROJECT_STATUS_LABELS, FUNDING_STATUS_LABELS)
+    for status, name in labels.items()
 }
 
 #: What the directory lists.

@@ -20,18 +20,18 @@ from starlette.responses import Response
 from schemas.regions import RegionError, is_region_code, normalize_region
 from schemas.states import PledgeState, ServiceKind
 from server.domain.badges import call_badge
-from server.domain.declaration_notes import SERVICE_LABELS
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
 from server.domain.history import list_history
 from server.domain.interactions import interaction_counts, replies_of
+from server.domain.labels import SERVICE_LABELS
 from server.domain.money import format_money
+from server.domain.notes import figures
 from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
 from server.domain.providers import list_providers, usage_line, usage_summary, users_of
-from server.i18n import N_, translations
-from server.i18n.templates import LOCALES, in_language
+from server.i18n import locale_of
 from server.pages.labels import EVENT_LABELS
-from server.pages.templating import call_figures, reader_of, render_page
+from server.pages.templating import reader_of, render_page
 from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
@@ -72,7 +72,7 @@ async def render_project_page(
         "usage": usage_line(summary),
         "region": region,
         "service": service,
-        "services": SERVICE_LABELS[reader.language],
+        "services": SERVICE_LABELS,
         "users": await users_of(session, project.id),
         "providers": await list_providers(
             session, project_id=project.id, area=region, service=service, limit=100
@@ -177,16 +177,8 @@ async def render_funding_call_page(
     )
     count, total = await accepted_count_and_sum(session, call)
     reader = await reader_of(request, session)
-    locale = LOCALES[reader.language]
-    with in_language(reader.language):
-        shown = call_figures(call)
-    line = translations(reader.language).ugettext(
-        N_("%(raised)s of %(goal)s raised (%(percent)s)")
-    ) % {
-        "raised": shown.raised,
-        "goal": shown.goal,
-        "percent": shown.percent_text,
-    }
+    locale = locale_of(reader.language)
+    shown = figures(call, language=reader.language)
     urls = Urls(settings.base_url)
     badge = await call_badge(session, call, today=today)
     context = {
@@ -208,8 +200,7 @@ async def render_funding_call_page(
         "history": await _history_lines(session, call, locale),
         "members": reader.actors,
         "shown": shown,
-        "line": line,
-        "description": f"{call.summary} — {line}" if call.summary else line,
+        "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
         "counts": await interaction_counts(session, call.uri),
         "replies": await replies_of(session, call.uri),
     }

@@ -1,5 +1,5 @@
 """The pages' Jinja environment (autoescaped, gettext; only sanitised HTML is marked safe),
-who reads a page, and the figures of funding calls in the page's locale.
+who reads a page, and figures in the page's locale.
 
 A page is rendered in its reader's language (``server.http.visits.page_language``); its
 numbers, money and dates follow that language's locale, so an English page reads
@@ -24,16 +24,18 @@ from schemas.commons import Amount
 from schemas.money import parse_amount
 from server import __version__
 from server.accounts.members import actors_of
+from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS
 from server.domain.money import format_money, format_percent_of, percent_of
+from server.domain.notes import Figures, figures
 from server.http.visits import csrf_of, page_language, session_of, session_secret
-from server.i18n import LANGUAGES
-from server.i18n.templates import LOCALES, current_language, environment, in_language
-from server.pages.labels import KIND_LABELS, SECTOR_LABELS, STATUS_LABELS, TYPE_LABELS
+from server.i18n import LANGUAGES, locale_of
+from server.i18n.templates import current_language, environment, in_language
+from server.pages.labels import STATUS_LABELS, TYPE_LABELS
 from server.settings import Settings
 from server.storage.accounts import Account
 from server.storage.models import Actor, FundingCall
 
-__all__ = ["CallFigures", "Reader", "call_figures", "reader_of", "render_page"]
+__all__ = ["Reader", "reader_of", "render_page"]
 
 _env = environment(Path(__file__).parent / "templates")
 
@@ -69,59 +71,6 @@ async def reader_of(request: Request, session: AsyncSession) -> Reader:
 
 
 @dataclass(frozen=True)
-class SectorShare:
-    """One sector's part of a call, for people."""
-
-    sector: str
-    label: str
-    minor: int
-    text: str
-    percent: int
-    percent_text: str
-
-
-@dataclass(frozen=True)
-class CallFigures:
-    """A call's goal and progress in the page's locale."""
-
-    goal: str
-    raised: str
-    percent: int
-    percent_text: str
-    sectors: list[SectorShare]
-
-
-def _locale() -> str:
-    return LOCALES[current_language()]
-
-
-def call_figures(call: FundingCall) -> CallFigures:
-    """Return the goal, total and per-sector progress of a call in the page's locale."""
-    locale = _locale()
-    return CallFigures(
-        goal=format_money(call.goal_minor, call.currency, locale=locale),
-        raised=format_money(call.raised_minor, call.currency, locale=locale),
-        percent=percent_of(call.raised_minor, call.goal_minor),
-        percent_text=format_percent_of(call.raised_minor, call.goal_minor, locale=locale),
-        sectors=[
-            SectorShare(
-                sector=sector,
-                label=label,
-                minor=call.raised_by_sector.get(sector, 0),
-                text=format_money(
-                    call.raised_by_sector.get(sector, 0), call.currency, locale=locale
-                ),
-                percent=percent_of(call.raised_by_sector.get(sector, 0), call.goal_minor),
-                percent_text=format_percent_of(
-                    call.raised_by_sector.get(sector, 0), call.goal_minor, locale=locale
-                ),
-            )
-            for sector, label in SECTOR_LABELS.items()
-        ],
-    )
-
-
-@dataclass(frozen=True)
 class Progress:
     """A directory card's progress: what was raised of what goal, in the page's locale."""
 
@@ -138,6 +87,18 @@ def _progress(raised: Amount, goal: Amount) -> Progress:
         goal=_money(goal_minor, goal.currency),
         percent=percent_of(raised_minor, goal_minor),
     )
+
+
+def _locale() -> str:
+    return locale_of(current_language())
+
+
+def _call_figures(call: FundingCall) -> Figures:
+    return figures(call, language=current_language())
+
+
+def _percent(part: int, whole: int) -> str:
+    return format_percent_of(part, whole, locale=_locale())
 
 
 def _money(minor: int, currency: str) -> str:
@@ -161,10 +122,12 @@ _env.globals.update(
     day=_day,
     moment=_moment,
     number=_number,
-    call_figures=call_figures,
+    call_figures=_call_figures,
+    percent=_percent,
     progress=_progress,
     kind_labels=KIND_LABELS,
     sector_labels=SECTOR_LABELS,
+    service_labels=SERVICE_LABELS,
     status_labels=STATUS_LABELS,
     type_labels=TYPE_LABELS,
 )
