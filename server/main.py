@@ -195,7 +195,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
-        return answer(request, exc.status, exc.detail)
+        if wants_html(request):  # its message, in the page's language
+            return error_page(request, exc.status, exc.message)
+        return error_response(exc.status, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

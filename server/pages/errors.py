@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.http.visits import page_language
-from server.i18n import N_, translations
+from server.i18n import N_, Message, translations
 from server.pages.templating import Reader, render_page
 
 __all__ = ["error_page", "wants_html"]
@@ -47,17 +47,22 @@ def wants_html(request: Request) -> bool:
 def error_page(
     request: Request, status: int, detail: str | None, headers: dict[str, str] | None = None
 ) -> Response:
-    """Return the page of a failure (``detail`` is translated when the catalog has it)."""
+    """Return the page of a failure; ``detail`` (a ``Message``, or text the catalog may hold)
+    is said in the page's language, and left out when the catalog lacks it."""
     state = request.app.state.communs
     language = page_language(request, state.settings.default_language)
     reader = Reader(language=language)
-    said = translations(language).ugettext(detail) if detail and status < 500 else None
+    catalog = translations(language)
+    if isinstance(detail, Message):
+        said: str | None = detail.in_language(catalog)
+    else:
+        said = catalog.ugettext(detail) if detail else None
     context = {
         "status": status,
         "title": _TITLES.get(status, N_("Something went wrong")),
         "explanation": _EXPLANATIONS.get(status, ""),
         # a detail the catalog lacks stays unsaid, unless the page is in its language
-        "detail": said if said and (said != detail or language == "en") else None,
+        "detail": said if said and status < 500 and (said != detail or language == "en") else None,
     }
     response = render_page(request, state.settings, reader, "error.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"

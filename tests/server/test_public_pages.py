@@ -126,6 +126,7 @@ async def test_errors__browsers_get_translated_pages_programs_json(
     missing = await client.get("/@nobody", headers=FRENCH)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     assert "Page introuvable" in missing.text and lang_of(missing.text) == "fr"
+    assert "aucun acteur local nommé &#39;nobody&#39;" in missing.text  # the error's own words
     assert "Page not found" in (await client.get("/@nobody", headers=HTML)).text
     assert (await client.get("/@nobody")).json()["detail"]
     bad = await client.get("/?currency=euro", headers=HTML)
