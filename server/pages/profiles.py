@@ -56,7 +56,7 @@ async def render_profile(
         "projects": await projects_of(session, actor.id),
         "calls": await funding_calls_of(session, actor_id=actor.id),
         "call_status": lambda call: effective_status(call, today),
-        "members_of_others": [a for a in reader.actors if a.id != actor.id],
+        "members_of_others": [a for a in reader.owned if a.id != actor.id],
         "handle": handle,
         "error": error,
     }

@@ -24,6 +24,7 @@ from schemas.commons import Amount
 from schemas.money import parse_amount
 from server import __version__
 from server.accounts.members import actors_of
+from server.domain.access import Role
 from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS
 from server.domain.money import format_money, format_percent_of, percent_of
 from server.domain.notes import Figures, figures
@@ -50,8 +51,19 @@ class Reader:
 
     language: str
     account: Account | None = None
-    actors: list[Actor] = field(default_factory=list)
+    #: The actors the account is a member of, with its role there.
+    memberships: list[tuple[Actor, str]] = field(default_factory=list)
     csrf: str = ""
+
+    @property
+    def actors(self) -> list[Actor]:
+        """The actors it may pledge as (any member)."""
+        return [actor for actor, _ in self.memberships]
+
+    @property
+    def owned(self) -> list[Actor]:
+        """The actors it may follow others as (owners only, as in the web app)."""
+        return [actor for actor, role in self.memberships if role == Role.owner]
 
 
 async def reader_of(request: Request, session: AsyncSession) -> Reader:
@@ -65,7 +77,7 @@ async def reader_of(request: Request, session: AsyncSession) -> Reader:
     return Reader(
         language=page_language(request, default, account),
         account=account,
-        actors=[actor for actor, _ in await actors_of(session, account.id)],
+        memberships=await actors_of(session, account.id),
         csrf=csrf_of(session_secret(request, state.settings)),
     )
 

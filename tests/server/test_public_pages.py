@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server.domain.access import Role
 from tests.conftest import create_actor
 from tests.publications import bearer, post_call, post_project
 from tests.realservers import bound_socket, run_asgi
@@ -292,3 +293,15 @@ async def test_kept_pages__served_with_the_pages_security_headers(
     await client.get("/", headers=HTML)
     home = await client.get("/", headers=HTML)
     assert "form-action 'self';" in home.headers["content-security-policy"]
+
+
+async def test_profile__an_editor_is_offered_no_follow_it_may_not_make(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Following is the owners' (as in the web app); an editor follows from elsewhere like anyone
+    await create_actor(app, "coop")
+    mine, _ = await create_actor(app, "fan")
+    await make_account(app, "ed@example.org", member_of=mine, role=Role.editor)
+    await sign_in(client, "ed@example.org")
+    page = (await client.get("/@coop", headers=HTML)).text
+    assert "follow-local" not in page and "follow-remote" in page
