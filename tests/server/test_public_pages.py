@@ -4,22 +4,26 @@ from a profile through the visitor's own server, and the pledge action of a call
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.domain.access import Role
-from tests.conftest import create_actor
+from tests.conftest import create_actor, create_scratch_database
 from tests.publications import bearer, post_call, post_project
 from tests.realservers import bound_socket, run_asgi
+from tests.server.test_faults import running
 from tests.webapp.people import make_account, sign_in
 
 HTML = {"Accept": "text/html"}
@@ -305,3 +309,24 @@ async def test_profile__an_editor_is_offered_no_follow_it_may_not_make(
     await sign_in(client, "ed@example.org")
     page = (await client.get("/@coop", headers=HTML)).text
     assert "follow-local" not in page and "follow-remote" in page
+
+
+async def test_errors__an_unexpected_failure_is_a_page_for_browsers(
+    database_url: str, tmp_path: Path
+) -> None:
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    url, drop = await asyncio.to_thread(create_scratch_database, backend, tmp_path)
+    try:
+        async with running(url) as (app, client):
+            # Given a schema broken under the server (a table gone)
+            async with app.state.communs.db.engine.begin() as connection:
+                await connection.execute(text("DROP TABLE object_tag"))
+            # When a browser asks for a page that needs it
+            response = await client.get("/?tag=maps", headers=FRENCH)
+            # Then it gets a page in its language, without the error's details
+            assert response.status_code in (500, 503)
+            assert response.headers["content-type"].startswith("text/html")
+            assert lang_of(response.text) == "fr" and "object_tag" not in response.text
+            assert "Erreur 5" in response.text
+    finally:
+        await asyncio.to_thread(drop)
