@@ -28,8 +28,14 @@ from server.domain.labels import SERVICE_LABELS
 from server.domain.money import format_money
 from server.domain.notes import figures
 from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
-from server.domain.providers import list_providers, usage_line, usage_summary, users_of
-from server.i18n import locale_of
+from server.domain.providers import (
+    UsageSummary,
+    list_providers,
+    usage_line,
+    usage_summary,
+    users_of,
+)
+from server.i18n import locale_of, translations
 from server.pages.labels import EVENT_LABELS
 from server.pages.templating import reader_of, render_page
 from server.settings import Settings
@@ -69,7 +75,7 @@ async def render_project_page(
         "project": project,
         "actor": actor,
         "calls": calls,
-        "usage": usage_line(summary),
+        "usage": _usage_text(summary, reader.language),
         "region": region,
         "service": service,
         "services": SERVICE_LABELS,
@@ -142,6 +148,26 @@ async def _history_lines(
             }
         )
     return lines
+
+
+def _usage_text(summary: UsageSummary, language: str) -> str:
+    """Say who uses a project and how many serve it (in the region), in ``language``."""
+    catalog = translations(language)
+    ngettext, gettext = catalog.ungettext, catalog.ugettext
+    users = summary.users
+    text = ngettext("Used by %(num)d organisation", "Used by %(num)d organisations", users)
+    text %= {"num": users}
+    if bodies := summary.public_bodies:
+        more = ngettext(
+            ", %(num)d of them a public body", ", %(num)d of them public bodies", bodies
+        )
+        text += more % {"num": bodies}
+    count = summary.providers if summary.region is None else summary.providers_in_region or 0
+    providers = ngettext("%(num)d service provider", "%(num)d service providers", count)
+    text += " · " + providers % {"num": count}
+    if summary.region_name:
+        text += " " + gettext("in %(region)s") % {"region": summary.region_name}
+    return text
 
 
 def _region_of(asked: str | None, owner: Actor) -> str | None:

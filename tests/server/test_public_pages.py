@@ -330,3 +330,17 @@ async def test_errors__an_unexpected_failure_is_a_page_for_browsers(
             assert "Erreur 5" in response.text
     finally:
         await asyncio.to_thread(drop)
+
+
+async def test_project_page__who_uses_and_serves_it_in_the_page_s_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "coop")
+    project = await post_project(client, token)
+    path = f"/projects/{project['id']}"
+    assert (
+        "Used by 0 organisations · 0 service providers"
+        in (await client.get(path, headers=HTML)).text
+    )
+    french = (await client.get(path, headers=FRENCH)).text
+    assert "Utilisé par 0 organisation · 0 prestataire" in french and "Qui l’utilise" in french
