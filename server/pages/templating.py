@@ -9,7 +9,7 @@ numbers, money and dates follow that language's locale, so an English page reads
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -122,7 +122,8 @@ def _day(value: date) -> str:
 
 
 def _moment(value: datetime) -> str:
-    return str(format_datetime(value, format="medium", tzinfo=None, locale=_locale()))
+    """A moment of the past, in UTC as stored, said so."""
+    return f"{format_datetime(value, format='medium', tzinfo=UTC, locale=_locale())} UTC"
 
 
 def _number(value: int) -> str:

@@ -155,6 +155,6 @@ async def test_call_page__shows_the_history(app: FastAPI, client: httpx.AsyncCli
     # Then its History section lists the pledge, who recorded it, and the call's creation
     section = page.split('id="history-title"')[1].split("</section>")[0]
     [pledged, created] = section.split('<li class="event')[1:]
-    assert "Pledge" in pledged and "10,00\xa0€" in pledged and "Région Auvergne" in pledged
+    assert "Pledge" in pledged and "€10.00" in pledged and "Région Auvergne" in pledged
     assert "recorded by the call's owner" in pledged and "by La Coop" in pledged
     assert "Call opened" in created and "by La Coop" in created and " UTC" in created
