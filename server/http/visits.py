@@ -25,6 +25,7 @@ __all__ = [
     "chosen_language",
     "cookie_names",
     "csrf_of",
+    "local_path",
     "only_language_cookie",
     "page_language",
     "session_of",
@@ -75,6 +76,14 @@ def page_language(request: Request, default: str, account: Account | None = None
         accept_language=request.headers.get("accept-language", ""),
         default=default,
     )
+
+
+def local_path(path: str | None, default: str) -> str:
+    """Return ``path`` when it stays on this site (a form's or a link's ``next``), else
+    ``default``: never an open redirect to another site."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return default
 
 
 def only_language_cookie(header: str) -> bool:

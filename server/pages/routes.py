@@ -17,7 +17,7 @@ from server.errors import ServiceError
 from server.http.deps import SessionDep, StateDep
 from server.http.filters import DirectoryQuery
 from server.http.pagecache import keep_page
-from server.http.visits import LANGUAGE_COOKIE
+from server.http.visits import LANGUAGE_COOKIE, local_path
 from server.i18n import LANGUAGES, N_
 from server.pages.labels import STATUS_LABELS
 from server.pages.profiles import remote_follow, render_profile
@@ -122,8 +122,7 @@ async def choose_language(
     """Keep a visitor's choice of language in a cookie and go back to the page (303)."""
     if to not in LANGUAGES:
         raise ServiceError(N_("This language is not offered."))
-    back = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
-    response = RedirectResponse(back, status_code=303)
+    response = RedirectResponse(local_path(next, "/"), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE,
         to,

@@ -17,6 +17,7 @@ from server.domain.pledge_offers import offer_pledge
 from server.domain.pledges import record_pledge
 from server.errors import Conflict, Forbidden, Invalid, ServiceError
 from server.http.deps import SessionDep
+from server.http.visits import local_path
 from server.i18n import N_
 from server.webapp.forms import FormDep, WebRoute, field_error, see_other, validate
 from server.webapp.publications import own_call
@@ -109,6 +110,7 @@ async def post_offer(member: MemberDep, session: SessionDep, form: FormDep) -> R
             errors = field_error(error) if error.status == 422 else {"funding_call": error.message}
         else:
             state.federation.wake_delivery()
-            return see_other(f"/app/@{member.actor.username}")
+            # back to the call's page when the pledge was made there
+            return see_other(local_path(form.get("next"), f"/app/@{member.actor.username}"))
     context = {"form": form, "errors": errors, "sectors": SECTORS}
     return member.page("offer_form.html", context, status=422)

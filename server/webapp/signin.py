@@ -29,6 +29,7 @@ from server.accounts.sessions import (
 from server.accounts.totp import check_second_factor
 from server.errors import Conflict, NotFound
 from server.http.deps import SessionDep
+from server.http.visits import local_path
 from server.i18n import N_, translations
 from server.storage.accounts import Account
 from server.webapp.forms import Errors, FormDep, WebRoute, see_other
@@ -47,9 +48,7 @@ _PASSWORD_ERRORS = {
 
 def _next(path: str | None) -> str:
     """Return a local path to go to after signing in (never another site)."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/app"
+    return local_path(path, "/app")
 
 
 async def begin_session(

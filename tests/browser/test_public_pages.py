@@ -207,8 +207,8 @@ async def test_journey__a_member_pledges_from_the_call_page(
     await browser.submit(
         {"pledge-amount": "120.50", "pledge-sector": "civil_society"}, button="Pledge as @fan"
     )
-    # Then the call counts it
-    await browser.open(path)
+    # Then she is back on the call's page, which counts it
+    assert urlsplit(await browser.url()).path == path
     text = await browser.text()
     assert "€120.50 of €50,000.00" in text and "Les Amis" in text
     browser.assert_accessible()

@@ -276,9 +276,11 @@ async def test_call_page__a_member_pledges_others_are_told_how(
             "amount": "120.50",
             "currency": "EUR",
             "sector": "civil_society",
+            "next": path,
         },
     )
     assert pledged.status_code == 303, pledged.text
+    assert pledged.headers["location"] == path  # back to the call's page
     after = (await client.get(path, headers=HTML)).text
     assert "€120.50 of €50,000.00" in after and "Fan" in after
 
