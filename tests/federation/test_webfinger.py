@@ -15,6 +15,8 @@ from federation.httpsig import SigningKey
 from federation.webfinger import (
     JRD_ACCEPT,
     XRD_ACCEPT,
+    NoFollowTemplate,
+    follow_template,
     parse_handle,
     parse_resource,
     resolve_handle,
@@ -115,6 +117,62 @@ def test_parse_handle__valid(value: str, expected: tuple[str, str]) -> None:
 def test_parse_handle__malformed(value: str) -> None:
     with pytest.raises(WebFingerError, match="malformed handle"):
         parse_handle(value)
+
+
+# follow_template
+
+OSTATUS = {
+    "rel": "http://ostatus.org/schema/1.0/subscribe",
+    "template": "https://remote.example/authorize_interaction?uri={uri}",
+}
+FOLLOW_INTENT = {
+    "rel": "https://w3id.org/fep/3b86/Follow",
+    "template": "https://remote.example/intents/follow?object={object}",
+}
+OBJECT_INTENT = {
+    "rel": "https://w3id.org/fep/3b86/Object",
+    "template": "https://remote.example/intents/object?object={object}",
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        ([OSTATUS], "https://remote.example/authorize_interaction?uri={uri}"),
+        ([OSTATUS, OBJECT_INTENT], "https://remote.example/intents/object?object={uri}"),
+        ([OBJECT_INTENT, FOLLOW_INTENT], "https://remote.example/intents/follow?object={uri}"),
+    ],
+)
+async def test_follow_template__fep_3b86_follow_then_object_then_ostatus(
+    links: list[dict[str, str]], expected: str
+) -> None:
+    fetcher, _ = make_fetcher({"/.well-known/webfinger": jrd(SELF, *links)})
+    assert await follow_template(fetcher, "alice@remote.example") == expected
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "links",
+    [
+        [],
+        [{"rel": OSTATUS["rel"], "template": "javascript:alert(1)//{uri}"}],
+        [{"rel": FOLLOW_INTENT["rel"], "template": "https://remote.example/follow"}],
+    ],
+)
+async def test_follow_template__none_usable(links: list[dict[str, str]]) -> None:
+    fetcher, _ = make_fetcher({"/.well-known/webfinger": jrd(SELF, *links)})
+    with pytest.raises(NoFollowTemplate):
+        await follow_template(fetcher, "alice@remote.example")
+
+
+@pytest.mark.asyncio
+async def test_follow_template__unreachable_server_keeps_the_cause() -> None:
+    fetcher, _ = make_fetcher({"/.well-known/webfinger": 500})
+    with pytest.raises(WebFingerError) as raised:
+        await follow_template(fetcher, "alice@remote.example")
+    assert not isinstance(raised.value, NoFollowTemplate)
+    assert isinstance(raised.value.__cause__, FetchStatusError)
 
 
 # resolve_handle
