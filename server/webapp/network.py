@@ -19,6 +19,7 @@ from server.domain.follows import (
 from server.domain.lookup import resolve_actor
 from server.errors import Forbidden, NotFound, ServiceError
 from server.http.deps import RowId, SessionDep
+from server.http.visits import local_path
 from server.i18n import N_
 from server.publishing.status import list_deliveries, retry_deliveries
 from server.storage.db import MAX_BIG_ID
@@ -84,7 +85,8 @@ async def follow(member: MemberDep, session: SessionDep, form: FormDep) -> Respo
     except ServiceError as error:
         return await _follows_page(member, session, {"handle": error.message}, handle)
     state.federation.wake_delivery()
-    return see_other(f"/app/@{member.actor.username}/follows")
+    # back to the profile when the follow was made there
+    return see_other(local_path(form.get("next"), f"/app/@{member.actor.username}/follows"))
 
 
 @router.post("/app/@{username}/follows/{follow_id}/delete")

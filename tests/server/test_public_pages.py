@@ -243,10 +243,10 @@ async def test_follow_from_a_profile__a_member_follows_as_their_actor_in_one_cli
     )
     assert form, page
     followed = await client.post(
-        form.group(1), data={"csrf": form.group(2), "handle": form.group(3)}
+        form.group(1), data={"csrf": form.group(2), "handle": form.group(3), "next": "/@coop"}
     )
-    # Then the follow is made
-    assert followed.status_code == 303
+    # Then the follow is made, and they are back on the profile
+    assert followed.status_code == 303 and followed.headers["location"] == "/@coop"
     assert "<strong>1</strong> follower<" in (await client.get("/@coop", headers=HTML)).text
 
 
