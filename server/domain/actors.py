@@ -315,4 +315,6 @@ async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
         created_at=actor.created_at,
         followers_count=followers,
         following_count=following,
+        avatar=actor.icon["url"] if actor.icon else None,
+        header=actor.image["url"] if actor.image else None,
     )
