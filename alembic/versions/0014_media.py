@@ -49,25 +49,23 @@ def upgrade() -> None:
     op.create_index("ix_media_project_id", "media", ["project_id"], unique=False)
     op.create_index("ix_media_funding_call_id", "media", ["funding_call_id"], unique=False)
     op.create_index("ix_media_path", "media", ["path"], unique=False)
-    with op.batch_alter_table("actor") as batch:
-        batch.add_column(sa.Column("icon", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("image", sa.JSON(), nullable=True))
+    # Plain ALTER TABLE, never a batch: SQLite's copy of a table would lose its search
+    # triggers (0013).
+    op.add_column("actor", sa.Column("icon", sa.JSON(), nullable=True))
+    op.add_column("actor", sa.Column("image", sa.JSON(), nullable=True))
     for table in ("project", "funding_call"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("icon", sa.JSON(), nullable=True))
-            batch.add_column(
-                sa.Column("attachment", sa.JSON(), nullable=False, server_default=_EMPTY_LIST)
-            )
+        op.add_column(table, sa.Column("icon", sa.JSON(), nullable=True))
+        op.add_column(
+            table, sa.Column("attachment", sa.JSON(), nullable=False, server_default=_EMPTY_LIST)
+        )
 
 
 def downgrade() -> None:
     for table in ("funding_call", "project"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("attachment")
-            batch.drop_column("icon")
-    with op.batch_alter_table("actor") as batch:
-        batch.drop_column("image")
-        batch.drop_column("icon")
+        op.drop_column(table, "attachment")
+        op.drop_column(table, "icon")
+    op.drop_column("actor", "image")
+    op.drop_column("actor", "icon")
     op.drop_index("ix_media_path", table_name="media")
     op.drop_index("ix_media_funding_call_id", table_name="media")
     op.drop_index("ix_media_project_id", table_name="media")

@@ -7,7 +7,7 @@ JPEG, PNG, WebP or GIF, 422 for a broken picture or an image without alt text.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from server.domain.tokens import Principal
 from server.http.deps import AppState, SessionDep, StateDep, Writer
 from server.http.doccache import actor_key
 from server.http.jsonroute import StorableJSONRoute
+from server.http.openapi import ErrorBody
 from server.media import (
     MAX_UPLOAD,
     MediaFiles,
@@ -37,6 +38,11 @@ from server.media.library import MAX_ALT_TEXT, Owned
 from server.storage.models import Actor, Media, Project
 
 router = APIRouter(prefix="/api/v1", tags=["media"], route_class=StorableJSONRoute)
+
+#: What an upload may answer beside the errors every route documents (``server.http.openapi``).
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    415: {"model": ErrorBody, "description": "Not a JPEG, PNG, WebP or GIF picture"},
+}
 
 Picture = Annotated[UploadFile, File(description="JPEG, PNG, WebP or GIF (first frame), ≤ 8 MB")]
 AltText = Annotated[str, Form(max_length=MAX_ALT_TEXT, description="Alt text")]
@@ -103,7 +109,7 @@ async def _actor_removal(
     state.federation.wake_delivery()
 
 
-@router.post("/actors/{username}/avatar", status_code=201)
+@router.post("/actors/{username}/avatar", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_avatar(
     username: str,
     file: Picture,
@@ -118,7 +124,7 @@ async def post_avatar(
     )
 
 
-@router.post("/actors/{username}/header", status_code=201)
+@router.post("/actors/{username}/header", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_header(
     username: str,
     file: Picture,
@@ -214,7 +220,7 @@ async def read_project_media(
     return await _listed(await get_project(session, object_id), state, session)
 
 
-@router.post("/projects/{object_id}/media", status_code=201)
+@router.post("/projects/{object_id}/media", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_project_image(
     object_id: str,
     file: Picture,
@@ -228,7 +234,7 @@ async def post_project_image(
     return await _add(found, MediaKind.image, file, description, state, session)
 
 
-@router.post("/projects/{object_id}/logo", status_code=201)
+@router.post("/projects/{object_id}/logo", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_project_logo(
     object_id: str,
     file: Picture,
@@ -256,7 +262,7 @@ async def read_call_media(object_id: str, state: StateDep, session: SessionDep) 
     return await _listed(await get_funding_call(session, object_id), state, session)
 
 
-@router.post("/funding-calls/{object_id}/media", status_code=201)
+@router.post("/funding-calls/{object_id}/media", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_call_image(
     object_id: str,
     file: Picture,
@@ -270,7 +276,7 @@ async def post_call_image(
     return await _add(found, MediaKind.image, file, description, state, session)
 
 
-@router.post("/funding-calls/{object_id}/logo", status_code=201)
+@router.post("/funding-calls/{object_id}/logo", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_call_logo(
     object_id: str,
     file: Picture,
