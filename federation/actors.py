@@ -31,6 +31,7 @@ __all__ = [
     "http_uri",
     "http_uri_host",
     "parse_actor",
+    "picture",
 ]
 
 _NAME_LIMIT = 2048
@@ -108,7 +109,32 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
         key_id=key_uri,
         public_key_pem=key["publicKeyPem"],
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+        icon=picture(document.get("icon")),
+        image=picture(document.get("image")),
     )
+
+
+def picture(value: Any) -> dict[str, str] | None:
+    """Return an actor's ``icon`` or ``image`` as we keep it: the first ``Image`` (or bare
+    URL) with an http(s) ``url``, and its ``mediaType`` when it has one."""
+    for item in as_list(value):
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict):
+            continue
+        url = item.get("url")
+        if isinstance(url, dict):  # a Link
+            url = url.get("href")
+        if isinstance(url, list) and url:
+            url = url[0] if isinstance(url[0], str) else None
+        found = http_uri(url)
+        if found is None:
+            continue
+        kept = {"type": "Image", "url": found}
+        if isinstance(media_type := item.get("mediaType"), str) and len(media_type) <= 100:
+            kept["mediaType"] = media_type
+        return kept
+    return None
 
 
 #: Verification failures that another key could turn into a success.

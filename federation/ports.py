@@ -55,6 +55,9 @@ class RemoteActor:
     key_id: str
     public_key_pem: str
     manually_approves_followers: bool
+    #: The avatar and header as ``{"type": "Image", "url", "mediaType"?}``, when published.
+    icon: dict[str, str] | None = None
+    image: dict[str, str] | None = None
 
 
 class ActorStore(Protocol):
