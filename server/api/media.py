@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from schemas.api import MediaListPublic, MediaPublic
 from server.domain.access import Role, owner_for_change, require_role
@@ -29,13 +27,14 @@ from server.media import (
     MediaFiles,
     MediaKind,
     add_picture,
+    pictures_of,
     remove_actor_picture,
     remove_picture,
     set_actor_picture,
 )
 from server.media.images import TooLarge
 from server.media.library import MAX_ALT_TEXT, Owned
-from server.storage.models import Actor, Media, Project
+from server.storage.models import Actor, Media
 
 router = APIRouter(prefix="/api/v1", tags=["media"], route_class=StorableJSONRoute)
 
@@ -201,15 +200,9 @@ async def _remove(
 
 
 async def _listed(target: Owned, state: AppState, session: AsyncSession) -> MediaListPublic:
-    column = Media.project_id if isinstance(target, Project) else Media.funding_call_id
-    rows = (
-        await session.execute(
-            select(Media)
-            .where(column == target.id, Media.deleted_at == None)
-            .order_by(col(Media.created_at), col(Media.id))
-        )
-    ).scalars()
-    return MediaListPublic(items=[media_public(m, state) for m in rows])
+    return MediaListPublic(
+        items=[media_public(m, state) for m in await pictures_of(session, target)]
+    )
 
 
 @router.get("/projects/{object_id}/media")

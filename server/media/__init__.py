@@ -12,6 +12,7 @@ from server.media.images import MAX_UPLOAD, MediaKind, Picture, process
 from server.media.library import (
     MAX_IMAGES,
     add_picture,
+    pictures_of,
     published,
     remove_actor_picture,
     remove_picture,
@@ -27,6 +28,7 @@ __all__ = [
     "Picture",
     "add_picture",
     "media_response",
+    "pictures_of",
     "process",
     "published",
     "remove_actor_picture",

@@ -27,6 +27,7 @@ __all__ = [
     "MediaKind",
     "Picture",
     "TooLarge",
+    "Unreadable",
     "Unsupported",
     "process",
 ]
@@ -63,6 +64,10 @@ class TooLarge(ServiceError):
     status = 413
 
 
+class Unreadable(Invalid):
+    """A damaged picture, or one of too many pixels (422)."""
+
+
 @dataclass(frozen=True)
 class Picture:
     """A re-encoded picture, ready to be stored."""
@@ -78,7 +83,7 @@ def process(data: bytes, kind: MediaKind) -> Picture:
     """Return ``data`` re-encoded as a picture of ``kind`` (CPU-bound: run it on a thread).
 
     Raises ``TooLarge`` (413) over ``MAX_UPLOAD``, ``Unsupported`` (415) for anything but
-    JPEG, PNG, WebP or GIF, ``Invalid`` (422) for a broken file or one of too many pixels.
+    JPEG, PNG, WebP or GIF, ``Unreadable`` (422) for a broken file or one of too many pixels.
     """
     if len(data) > MAX_UPLOAD:
         raise TooLarge(f"a picture is at most {MAX_UPLOAD // (1024 * 1024)} MB")
@@ -89,17 +94,17 @@ def process(data: bytes, kind: MediaKind) -> Picture:
         except UnidentifiedImageError:
             raise Unsupported("only JPEG, PNG, WebP and GIF pictures are accepted") from None
         except (OSError, ValueError, Image.DecompressionBombError, Warning):
-            raise Invalid("file: this picture cannot be read") from None
+            raise Unreadable("file: this picture cannot be read") from None
         with source:
             width, height = source.size
             if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                raise Invalid(f"file: a picture has at most {MAX_PIXELS} pixels")
+                raise Unreadable(f"file: a picture has at most {MAX_PIXELS} pixels")
             try:
                 source.seek(0)  # a GIF's first frame
                 picture = ImageOps.exif_transpose(source)
                 picture.load()
             except (OSError, ValueError, SyntaxError, EOFError, Warning):
-                raise Invalid("file: this picture is damaged or truncated") from None
+                raise Unreadable("file: this picture is damaged or truncated") from None
     return _encode(_resized(_flattened(picture), kind))
 
 

@@ -32,8 +32,12 @@ from server.urls import Urls, new_id
 __all__ = [
     "MAX_ALT_TEXT",
     "MAX_IMAGES",
+    "AltTextMissing",
+    "AltTextTooLong",
     "Owned",
+    "TooManyImages",
     "add_picture",
+    "pictures_of",
     "published",
     "remove_actor_picture",
     "remove_picture",
@@ -47,6 +51,18 @@ MAX_ALT_TEXT: Final = 1500
 
 #: What owns pictures beside actors.
 Owned = Project | FundingCall
+
+
+class AltTextMissing(Invalid):
+    """An image without its alt text (422)."""
+
+
+class AltTextTooLong(Invalid):
+    """An alt text over ``MAX_ALT_TEXT`` characters (422)."""
+
+
+class TooManyImages(Conflict):
+    """A fifth image (409)."""
 
 
 def published(media: Media, urls: Urls) -> dict[str, Any]:
@@ -66,9 +82,11 @@ def published(media: Media, urls: Urls) -> dict[str, Any]:
 def _alt_text(description: str, kind: MediaKind) -> str:
     text = description.strip()
     if kind is MediaKind.image and not text:
-        raise Invalid("description: an image needs its alt text, for those who cannot see it")
+        raise AltTextMissing(
+            "description: an image needs its alt text, for those who cannot see it"
+        )
     if len(text) > MAX_ALT_TEXT:
-        raise Invalid(f"description: at most {MAX_ALT_TEXT} characters")
+        raise AltTextTooLong(f"description: at most {MAX_ALT_TEXT} characters")
     return text
 
 
@@ -121,6 +139,21 @@ def _of_target(target: Owned) -> Any:
     return column == target.id
 
 
+async def pictures_of(session: AsyncSession, owner: Actor | Owned) -> list[Media]:
+    """Return the live pictures of an actor (its avatar and header) or of a project or call
+    (its logo and images), oldest first."""
+    if isinstance(owner, Actor):
+        condition = _of_actor(owner, MediaKind.avatar) | _of_actor(owner, MediaKind.header)
+    else:
+        condition = _of_target(owner)
+    query = (
+        select(Media)
+        .where(condition, Media.deleted_at == None)
+        .order_by(col(Media.created_at), col(Media.id))
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
 async def _retire(session: AsyncSession, condition: Any) -> list[str]:
     """Mark the live pictures matching ``condition`` deleted; return their paths."""
     rows = (
@@ -159,7 +192,7 @@ async def set_actor_picture(
     """Make ``data`` the avatar or header of a local actor, replacing the former one, and send
     followers an ``Update`` of the actor; commits.
 
-    Raises what ``server.media.images.process`` raises, and ``Invalid`` for a long alt text.
+    Raises what ``server.media.images.process`` raises, and ``AltTextTooLong``.
     """
     media = await _store(session, files, actor, kind, data, description=description)
     former = await _retire(session, _of_actor(actor, kind) & (Media.id != media.id))
@@ -207,8 +240,8 @@ async def add_picture(
     """Add an image (at most ``MAX_IMAGES``) to a project or call, or make ``data`` its logo,
     and send followers an ``Update{Note}``; commits.
 
-    Raises what ``server.media.images.process`` raises, ``Invalid`` for a missing or long alt
-    text, and ``Conflict`` for a fifth image.
+    Raises what ``server.media.images.process`` raises, ``AltTextMissing``,
+    ``AltTextTooLong`` and ``TooManyImages``.
     """
     if kind is MediaKind.image:
         count = await session.scalar(
@@ -217,7 +250,7 @@ async def add_picture(
             )
         )
         if int(count or 0) >= MAX_IMAGES:
-            raise Conflict(f"at most {MAX_IMAGES} images; remove one first")
+            raise TooManyImages(f"at most {MAX_IMAGES} images; remove one first")
     media = await _store(session, files, owner, kind, data, description=description, target=target)
     former: list[str] = []
     if kind is MediaKind.logo:
@@ -253,17 +286,7 @@ async def _republish(
     """Store the target's published pictures from its live rows and publish its Note again."""
     if isinstance(target, FundingCall):
         target = await lock_call(session, target)
-    rows = (
-        (
-            await session.execute(
-                select(Media)
-                .where(_of_target(target), Media.deleted_at == None)
-                .order_by(col(Media.created_at), col(Media.id))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = await pictures_of(session, target)
     logos = [published(m, urls) for m in rows if m.kind == MediaKind.logo]
     target.icon = logos[-1] if logos else None
     target.attachment = [published(m, urls) for m in rows if m.kind == MediaKind.image]
