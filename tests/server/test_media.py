@@ -378,3 +378,33 @@ async def test_media__identical_uploads_share_one_file_until_both_are_gone(
     assert (await client.get(first.json()["url"])).status_code == 200
     await client.delete("/api/v1/actors/other/avatar", headers=bearer(other_token))
     assert (await client.get(first.json()["url"])).status_code == 410
+
+
+async def test_pages__show_the_avatar_header_and_images_with_their_alt_text(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor with an avatar and a header, and a project with a logo and an image
+    _, token = await create_actor(app, "coop")
+    urls = {}
+    for kind in ("avatar", "header"):
+        response = await client.post(
+            f"/api/v1/actors/coop/{kind}",
+            files=upload(picture(size=(900, 300))),
+            headers=bearer(token),
+        )
+        urls[kind] = response.json()["url"]
+    project = await post_project(client, token)
+    image = await client.post(
+        f"/api/v1/projects/{project['id']}/media",
+        files=upload(picture()),
+        data={"description": "Volunteers at the repair café"},
+        headers=bearer(token),
+    )
+
+    # When people read the profile and the project's page
+    profile = (await client.get("/@coop")).text
+    page = (await client.get(f"/projects/{project['id']}")).text
+
+    # Then they see the pictures, each image described
+    assert f'src="{urls["avatar"]}"' in profile and f'src="{urls["header"]}"' in profile
+    assert f'src="{image.json()["url"]}" alt="Volunteers at the repair café"' in page
