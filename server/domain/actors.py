@@ -265,6 +265,7 @@ async def delete_local_actor(session: AsyncSession, urls: Urls, actor: Actor) ->
     actor.summary_source = actor.summary_html = ""
     actor.legal_form = actor.siren = actor.siret = actor.region = actor.website = None
     actor.public_category = actor.email = None
+    actor.icon = actor.image = None  # their files go with the next chores (server.media)
     await session.commit()
 
 

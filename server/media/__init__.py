@@ -16,6 +16,7 @@ from server.media.library import (
     published,
     remove_actor_picture,
     remove_picture,
+    retire_orphans,
     set_actor_picture,
 )
 from server.media.serving import media_response
@@ -33,5 +34,6 @@ __all__ = [
     "published",
     "remove_actor_picture",
     "remove_picture",
+    "retire_orphans",
     "set_actor_picture",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-import warnings
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -41,6 +41,8 @@ _FORMATS: Final = ("JPEG", "PNG", "WEBP", "GIF")
 #: An attachment's largest area (Mastodon's 1920×1080), whatever its ratio.
 _ATTACHMENT_AREA: Final = 1920 * 1080
 _JPEG_QUALITY: Final = 85
+#: Pictures decoded at once by a process: each may take ``MAX_PIXELS`` × 4 bytes of memory.
+_DECODING: Final = threading.BoundedSemaphore(2)
 
 
 class MediaKind(StrEnum):
@@ -87,24 +89,30 @@ def process(data: bytes, kind: MediaKind) -> Picture:
     """
     if len(data) > MAX_UPLOAD:
         raise TooLarge(f"a picture is at most {MAX_UPLOAD // (1024 * 1024)} MB")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    with _DECODING:
+        return _process(data, kind)
+
+
+def _process(data: bytes, kind: MediaKind) -> Picture:
+    # Pillow warns past 89 megapixels (an error where warnings are errors, as in the tests)
+    # and refuses past twice that; ``MAX_PIXELS`` refuses them all before any decoding.
+    # ``warnings.catch_warnings`` is not used: it is not safe on threads.
+    try:
+        source = Image.open(io.BytesIO(data), formats=_FORMATS)
+    except UnidentifiedImageError:
+        raise Unsupported("only JPEG, PNG, WebP and GIF pictures are accepted") from None
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Unreadable("file: this picture cannot be read") from None
+    with source:
+        width, height = source.size
+        if width < 1 or height < 1 or width * height > MAX_PIXELS:
+            raise Unreadable(f"file: a picture has at most {MAX_PIXELS} pixels")
         try:
-            source = Image.open(io.BytesIO(data), formats=_FORMATS)
-        except UnidentifiedImageError:
-            raise Unsupported("only JPEG, PNG, WebP and GIF pictures are accepted") from None
-        except (OSError, ValueError, Image.DecompressionBombError, Warning):
-            raise Unreadable("file: this picture cannot be read") from None
-        with source:
-            width, height = source.size
-            if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                raise Unreadable(f"file: a picture has at most {MAX_PIXELS} pixels")
-            try:
-                source.seek(0)  # a GIF's first frame
-                picture = ImageOps.exif_transpose(source)
-                picture.load()
-            except (OSError, ValueError, SyntaxError, EOFError, Warning):
-                raise Unreadable("file: this picture is damaged or truncated") from None
+            source.seek(0)  # a GIF's first frame
+            picture = ImageOps.exif_transpose(source)
+            picture.load()
+        except (OSError, ValueError, SyntaxError, EOFError):
+            raise Unreadable("file: this picture is damaged or truncated") from None
     return _encode(_resized(_flattened(picture), kind))
 
 

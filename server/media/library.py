@@ -12,7 +12,7 @@ import asyncio
 from datetime import date
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -26,6 +26,7 @@ from server.domain.render import actor_to_ap
 from server.errors import Conflict, Invalid, NotFound
 from server.media.files import MediaFiles, content_path
 from server.media.images import MediaKind, process
+from server.storage.db import Database
 from server.storage.models import Actor, FundingCall, Media, Project
 from server.urls import Urls, new_id
 
@@ -41,6 +42,7 @@ __all__ = [
     "published",
     "remove_actor_picture",
     "remove_picture",
+    "retire_orphans",
     "set_actor_picture",
 ]
 
@@ -278,6 +280,23 @@ async def remove_picture(
         raise NotFound(f"no picture {media_id!r} here")
     await _republish(session, urls, owner, target, today=today)
     await _commit_and_clean(session, files, former)
+
+
+async def retire_orphans(db: Database, files: MediaFiles) -> int:
+    """Retire the pictures of deleted actors, projects and calls (their URLs answer 410) and
+    remove their files; return how many. A chore: deletions happen in many places (the API,
+    the web app, the command line, a remote ``Delete``), none of which knows of files."""
+    orphaned = or_(
+        col(Media.actor_id).in_(select(Actor.id).where(Actor.deleted_at != None)),
+        col(Media.project_id).in_(select(Project.id).where(Project.deleted_at != None)),
+        col(Media.funding_call_id).in_(
+            select(FundingCall.id).where(FundingCall.deleted_at != None)
+        ),
+    )
+    async with db.session() as session:
+        paths = await _retire(session, orphaned)
+        await _commit_and_clean(session, files, paths)
+    return len(paths)
 
 
 async def _republish(

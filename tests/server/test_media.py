@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from server.media import MediaFiles, retire_orphans
 from server.storage.models import Media
 from tests.conftest import create_actor
 from tests.pictures import opened, picture
@@ -408,3 +409,42 @@ async def test_pages__show_the_avatar_header_and_images_with_their_alt_text(
     # Then they see the pictures, each image described
     assert f'src="{urls["avatar"]}"' in profile and f'src="{urls["header"]}"' in profile
     assert f'src="{image.json()["url"]}" alt="Volunteers at the repair café"' in page
+
+
+async def test_retire_orphans__pictures_of_deleted_projects_and_actors_answer_410(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor with an avatar, and a project with an image, both deleted
+    _, token = await create_actor(app, "coop")
+    _, keeper = await create_actor(app, "keeper")
+    project = await post_project(client, token)
+    image = await client.post(
+        f"/api/v1/projects/{project['id']}/media",
+        files=upload(picture()),
+        data={"description": "A map"},
+        headers=bearer(token),
+    )
+    avatar = await client.post(
+        "/api/v1/actors/coop/avatar",
+        files=upload(picture(color=(1, 1, 1))),
+        headers=bearer(token),
+    )
+    kept = await client.post(
+        "/api/v1/actors/keeper/avatar",
+        files=upload(picture(color=(9, 9, 9))),
+        headers=bearer(keeper),
+    )
+    await client.delete(f"/api/v1/projects/{project['id']}", headers=bearer(token))
+    assert (await client.get(image.json()["url"])).status_code == 200  # (until the chore)
+    await client.delete("/api/v1/actors/coop", headers=bearer(token))
+
+    # When the chore runs
+    state = app.state.communs
+    retired = await retire_orphans(state.db, MediaFiles(state.settings.media_dir))
+
+    # Then their pictures answer 410, and others stay
+    assert retired == 2
+    assert (await client.get(image.json()["url"])).status_code == 410
+    assert (await client.get(avatar.json()["url"])).status_code == 410
+    assert (await client.get(kept.json()["url"])).status_code == 200
+    assert await retire_orphans(state.db, MediaFiles(state.settings.media_dir)) == 0
