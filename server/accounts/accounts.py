@@ -18,6 +18,7 @@ from sqlmodel import col
 from server.accounts.passwords import hash_password, verify_password
 from server.accounts.throttle import clear_failures, record_failure, wait_left
 from server.errors import Conflict
+from server.i18n import N_
 from server.storage.accounts import Account
 
 __all__ = [
@@ -61,7 +62,7 @@ async def create_account(
     """
     email = email.strip().lower()
     if await find_account(session, email) is not None:
-        raise Conflict("an account with this email already exists")
+        raise Conflict(N_("an account with this email already exists"))
     account = Account(
         email=email,
         password_hash=await hash_password(password) if password else None,
@@ -77,7 +78,7 @@ async def create_account(
         await session.flush()
     except IntegrityError:  # the same address registered at the same moment
         await session.rollback()
-        raise Conflict("an account with this email already exists") from None
+        raise Conflict(N_("an account with this email already exists")) from None
     return account
 
 

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from server.domain.access import Role
 from server.errors import Conflict, NotFound
+from server.i18n import N_
 from server.storage.accounts import Account, Membership
 from server.storage.models import Actor
 
@@ -67,7 +68,7 @@ async def set_role(session: AsyncSession, found: Membership, role: Role) -> None
     """Change a member's role; raises ``Conflict`` when it would leave the actor no owner."""
     last = found.role == Role.owner and await _owners(session, found.actor_id) <= 1
     if last and role != Role.owner:
-        raise Conflict("the last owner cannot become an editor")
+        raise Conflict(N_("the last owner cannot become an editor"))
     found.role = role
 
 
@@ -75,7 +76,7 @@ async def remove_member(session: AsyncSession, account_id: int, actor_id: int) -
     """End a membership; raises ``NotFound``, or ``Conflict`` for the last owner."""
     found = await membership(session, account_id, actor_id)
     if found is None:
-        raise NotFound("no such member")
+        raise NotFound(N_("no such member"))
     if found.role == Role.owner and await _owners(session, actor_id) <= 1:
-        raise Conflict("the last owner cannot leave")
+        raise Conflict(N_("the last owner cannot leave"))
     await session.delete(found)

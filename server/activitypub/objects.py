@@ -119,7 +119,9 @@ async def pledge(
     signers = {a.id: a for a in (pledger, owner) if a is not None and a.is_local}
     recorded_by = owner if found.recorded_by_owner else None
     document = pledge_document(found, call, pledger=pledger, funder=name, recorded_by=recorded_by)
-    document = signed(document, signers.values(), created=state.clock.now())
+    # Signed as of its last change: Ed25519 is deterministic, so the same pledge gives the same
+    # bytes and ETag until it changes, and caches keep working.
+    document = signed(document, signers.values(), created=found.updated_at)
     return with_etag(request, AS2Response(dump(document)))
 
 

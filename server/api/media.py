@@ -32,7 +32,7 @@ from server.media import (
     remove_picture,
     set_actor_picture,
 )
-from server.media.images import TooLarge
+from server.media.images import TOO_LARGE, TooLarge
 from server.media.library import MAX_ALT_TEXT, Owned
 from server.storage.models import Actor, Media
 
@@ -66,7 +66,7 @@ async def read_upload(upload: UploadFile) -> bytes:
     already stopped anything much larger before it was read)."""
     data = await upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise TooLarge(f"a picture is at most {MAX_UPLOAD // (1024 * 1024)} MB")
+        raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024))
     return data
 
 

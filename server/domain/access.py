@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.tokens import Principal
 from server.errors import Forbidden, NotFound
+from server.i18n import N_
 from server.storage.models import Actor
 
 __all__ = ["Role", "acting_actor", "may_act", "owner_for_change", "require_role"]
@@ -43,8 +44,8 @@ def require_role(caller: Principal, actor: Actor, role: Role) -> None:
     """Raise ``Forbidden`` unless ``caller`` may act for ``actor`` as ``role``."""
     if not may_act(caller, actor.id, role):
         if caller.actor_id == actor.id:
-            raise Forbidden(f"this needs the {role} role for this actor")
-        raise Forbidden("this token or account may not act for this actor")
+            raise Forbidden(N_("this needs the {role} role for this actor"), role=role)
+        raise Forbidden(N_("this token or account may not act for this actor"))
 
 
 async def acting_actor(
@@ -56,7 +57,7 @@ async def acting_actor(
     """
     actor = await session.get(Actor, caller.actor_id) if caller.actor_id is not None else None
     if actor is None:
-        raise Forbidden("this endpoint needs a token that belongs to an actor")
+        raise Forbidden(N_("this endpoint needs a token that belongs to an actor"))
     require_role(caller, actor, role)
     return actor
 

@@ -22,6 +22,7 @@ from server.domain.lifecycle import publish_note
 from server.domain.render import actor_to_ap
 from server.domain.text import render_markdown
 from server.errors import Conflict, Gone, Invalid, NotFound, refuse_nulls
+from server.i18n import N_
 from server.publishing.outbox import new_activity, publish
 from server.storage.models import Actor, ApiToken, Declaration, Follow, FundingCall, Project
 from server.urls import Urls
@@ -122,7 +123,9 @@ async def create_local_actor(
     Raises ``Invalid`` for a reserved username and ``Conflict`` when the username is taken.
     """
     if data.username == instance_username(urls):
-        raise Invalid(f"username {data.username!r} is reserved for the instance actor")
+        raise Invalid(
+            N_("username {username!r} is reserved for the instance actor"), username=data.username
+        )
     uri = urls.actor(data.username)
     keys = await _new_keys(session, urls, uri)
     actor = Actor(
@@ -146,7 +149,9 @@ async def create_local_actor(
         await session.commit()
     except IntegrityError:
         await session.rollback()
-        raise Conflict(f"username {data.username!r} is already taken") from None
+        raise Conflict(
+            N_("username {username!r} is already taken"), username=data.username
+        ) from None
     return actor
 
 
@@ -176,9 +181,14 @@ def _check_identity(actor: Actor) -> None:
     if actor.siret and not actor.siren:
         actor.siren = actor.siret[:9]
     if actor.siret and actor.siren and actor.siret[:9] != actor.siren:
-        raise Invalid(f"siret: {actor.siret} is not an establishment of SIREN {actor.siren}")
+        raise Invalid(
+            N_("{siret} is not an establishment of SIREN {siren}"),
+            field="siret",
+            siret=actor.siret,
+            siren=actor.siren,
+        )
     if actor.public_category and actor.kind != ActorKind.public_body:
-        raise Invalid("public_category: only an actor of kind public_body has one")
+        raise Invalid(N_("only an actor of kind public_body has one"), field="public_category")
 
 
 async def update_actor(session: AsyncSession, urls: Urls, actor: Actor, data: ActorUpdate) -> Actor:
@@ -211,9 +221,9 @@ async def get_local_actor(session: AsyncSession, username: str) -> Actor:
         .first()
     )
     if actor is None:
-        raise NotFound(f"no local actor named {username!r}")
+        raise NotFound(N_("no local actor named {username!r}"), username=username)
     if actor.deleted_at is not None:
-        raise Gone(f"the actor {username!r} was deleted")
+        raise Gone(N_("the actor {username!r} was deleted"), username=username)
     return actor
 
 

@@ -2,7 +2,7 @@
 
 Mastodon shows only ``content``, so it says it all in a sentence ("La Ville de Lyon utilise
 OpenMap Réparation"); Communs peers read the ``communs:`` terms of the same Note
-(FEDERATION.md, "Vocabulary"). French actors write in French, everyone else in English.
+(FEDERATION.md, "Vocabulary"). The sentences come from the catalogs, in the actor's language.
 """
 
 from __future__ import annotations
@@ -11,64 +11,17 @@ from typing import Any
 
 from schemas.context import AS2_PUBLIC, OBJECT_CONTEXT
 from schemas.regions import region_name
-from schemas.states import DeclarationKind, ServiceKind
-from server.domain.notes import iso, link
+from schemas.states import DeclarationKind
+from server.domain.labels import SERVICE_LABELS, label
+from server.domain.notes import iso, link, note_language
 from server.domain.text import escape
+from server.i18n import translations
 from server.storage.models import Actor, Declaration, Project
 
-__all__ = [
-    "OBJECT_TYPES",
-    "SERVICE_LABELS",
-    "declaration_note",
-    "note_language",
-    "service_label",
-]
+__all__ = ["OBJECT_TYPES", "declaration_note"]
 
 #: The ``communs:objectType`` of each kind of declaration.
 OBJECT_TYPES = {DeclarationKind.uses: "Usage", DeclarationKind.serves: "ServiceOffer"}
-
-SERVICE_LABELS: dict[str, dict[ServiceKind, str]] = {
-    "en": {
-        ServiceKind.development: "development",
-        ServiceKind.support: "support",
-        ServiceKind.hosting: "hosting",
-        ServiceKind.training: "training",
-        ServiceKind.consulting: "consulting",
-        ServiceKind.integration: "integration",
-    },
-    "fr": {
-        ServiceKind.development: "développement",
-        ServiceKind.support: "support",
-        ServiceKind.hosting: "hébergement",
-        ServiceKind.training: "formation",
-        ServiceKind.consulting: "conseil",
-        ServiceKind.integration: "intégration",
-    },
-}
-
-_SENTENCES = {
-    "en": {
-        "uses": "{actor} uses {project}.",
-        "serves": "{actor} provides services for {project}: {services}.",
-        "regions": "Regions: {regions}.",
-    },
-    "fr": {
-        "uses": "{actor} utilise {project}.",
-        "serves": "{actor} propose ses services pour {project} : {services}.",
-        "regions": "Régions : {regions}.",
-    },
-}
-
-
-def note_language(actor: Actor) -> str:
-    """Return the language a declaration is written in: the actor's, French or English."""
-    return "fr" if actor.language.split("-")[0].lower() == "fr" else "en"
-
-
-def service_label(kind: str, language: str) -> str:
-    """Return the name of a service for people."""
-    labels = SERVICE_LABELS.get(language, SERVICE_LABELS["en"])
-    return labels.get(ServiceKind(kind), kind) if kind in set(ServiceKind) else kind
 
 
 def declaration_note(
@@ -85,18 +38,21 @@ def declaration_note(
     ``project_owner`` (the project owner's URI) is in ``cc``, so its server hears of it.
     """
     language = note_language(actor)
-    said = _SENTENCES[language]
+    t = translations(language)
     name = escape(actor.name or actor.username)
     project_link = link(project.url or project.uri, project.name)
     if declaration.kind == DeclarationKind.uses:
-        sentence = said["uses"].format(actor=name, project=project_link)
+        sentence = escape(t.gettext("{actor} uses {project}."))
+        sentence = sentence.format(actor=name, project=project_link)
     else:
-        shown = ", ".join(escape(service_label(s, language)) for s in services)
-        sentence = said["serves"].format(actor=name, project=project_link, services=shown)
+        shown = ", ".join(escape(label(SERVICE_LABELS, s, language)) for s in services)
+        sentence = escape(t.gettext("{actor} provides services for {project}: {services}."))
+        sentence = sentence.format(actor=name, project=project_link, services=shown)
     parts = [f"<p>{sentence}</p>"]
     if areas:
-        names = ", ".join(escape(region_name(code, language=language)) for code in areas)
-        parts.append(f"<p>{said['regions'].format(regions=names)}</p>")
+        names = ", ".join(region_name(code, language=language) for code in areas)
+        regions = t.gettext("Regions: {regions}.").format(regions=names)
+        parts.append(f"<p>{escape(regions)}</p>")
     if declaration.text:
         parts.append(f"<p>{escape(declaration.text)}</p>")
     content = "".join(parts)

@@ -28,6 +28,7 @@ from server.domain.lookup import Finder, lookup
 from server.domain.providers import areas_of, services_mask, services_of, set_areas
 from server.domain.tokens import Principal
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.i18n import N_
 from server.storage.models import Actor, Declaration, Project
 from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
@@ -60,13 +61,15 @@ async def resolve_project(
             try:
                 entry = await lookup(session, finder, reference, today=today)
             except NotFound as exc:
-                raise Invalid(f"project: {exc.detail}") from None
+                raise Invalid(exc.message.msgid, field="project", **exc.message.params) from None
             if entry.type == "project":
                 found = (await session.execute(query)).scalar_one_or_none()
     else:
         found = await session.get(Project, reference)
     if found is None:
-        raise Invalid(f"project: no project {reference!r} is known here")
+        raise Invalid(
+            N_("no project {reference!r} is known here"), field="project", reference=reference
+        )
     return await get_object(session, Project, found.id, "project", allow_deleted=False)
 
 
@@ -158,10 +161,10 @@ async def update_declaration(
     fields = data.model_dump(exclude_unset=True)
     serving = fields.get("services") or fields.get("regions")
     if declaration.kind == DeclarationKind.uses and serving:
-        raise Invalid("services and regions belong to service declarations (kind serves)")
+        raise Invalid(N_("services and regions belong to service declarations (kind serves)"))
     if "services" in fields:
         if not data.services:
-            raise Invalid("services: a service declaration names at least one service")
+            raise Invalid(N_("a service declaration names at least one service"), field="services")
         declaration.services = services_mask(data.services)
     if data.regions is not None:
         await set_areas(session, declaration.id, list(data.regions))
@@ -208,9 +211,9 @@ async def set_hidden(
     project = await session.get(Project, declaration.project_id)
     assert project is not None
     if not project.is_local:
-        raise NotFound(f"no local project {project.id!r}: its own instance moderates it")
+        raise NotFound(N_("no local project {id!r}: its own instance moderates it"), id=project.id)
     if not may_act(caller, project.actor_id, Role.editor):
-        raise Forbidden("only the project's owner hides or shows declarations about it")
+        raise Forbidden(N_("only the project's owner hides or shows declarations about it"))
     declaration.hidden_at = utcnow() if hidden else None
     await session.flush()
     return declaration

@@ -28,6 +28,7 @@ from server.domain.moderation import unlisted_actors
 from server.domain.money import money_view
 from server.domain.providers import declarers
 from server.errors import Invalid
+from server.i18n import N_
 from server.storage.db import parse_id
 from server.storage.models import Actor, FundingCall, Project
 from server.storage.paging import newest_rows
@@ -107,13 +108,13 @@ def _decode(cursor: str | None) -> dict[str, str]:
     try:
         positions = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
-        raise Invalid("invalid cursor") from None
+        raise Invalid(N_("invalid cursor")) from None
     if (
         not isinstance(positions, dict)
         or not all(isinstance(v, str) for v in positions.values())
         or not storable(positions)
     ):
-        raise Invalid("invalid cursor")
+        raise Invalid(N_("invalid cursor"))
     return positions
 
 
@@ -173,7 +174,9 @@ async def _project_ids(session: AsyncSession, filters: DirectoryFilters) -> dict
             select(Project.id).where(column == reference, Project.deleted_at == None)
         )
         if found[name] is None:
-            raise Invalid(f"{name}: no project {reference!r} is known here")
+            raise Invalid(
+                N_("no project {reference!r} is known here"), field=name, reference=reference
+            )
     return found
 
 
@@ -231,7 +234,7 @@ async def list_directory(
     """Return one page of the directory, newest first."""
     positions = _decode(cursor)
     if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
-        raise Invalid("invalid cursor")
+        raise Invalid(N_("invalid cursor"))
     unlisted = list((await session.execute(unlisted_actors())).scalars())
     queries: dict[Kind, Callable[[Any], Select[Any]] | None] = {
         "actor": _actor_query(filters, await _project_ids(session, filters), unlisted),

@@ -23,6 +23,7 @@ from server.domain.history import Change, record_change
 from server.domain.lifecycle import next_updated, publish_note
 from server.domain.notes import funding_call_note
 from server.errors import Conflict, Gone
+from server.i18n import N_
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
 
@@ -57,7 +58,7 @@ async def lock_call(
     """
     await session.refresh(call, with_for_update={"key_share": True})
     if call.deleted_at is not None and not allow_deleted:
-        raise Gone(f"funding call {call.id!r} was deleted")
+        raise Gone(N_("funding call {id!r} was deleted"), id=call.id)
     return call
 
 
@@ -77,7 +78,7 @@ async def lock_pledge(session: AsyncSession, pledge: Pledge) -> FundingCall:
 def check_room_for(call: FundingCall, amount_minor: int) -> None:
     """Raise ``Conflict`` when a pledge would take the call's total past ``MAX_TOTAL_MINOR``."""
     if call.raised_minor + amount_minor > MAX_TOTAL_MINOR:
-        raise Conflict("the funding call cannot count more: its total would pass the maximum")
+        raise Conflict(N_("the funding call cannot count more: its total would pass the maximum"))
 
 
 async def _recompute(session: AsyncSession, call: FundingCall) -> None:

@@ -12,6 +12,7 @@ from schemas.base import get_id
 from schemas.states import DomainBlock, FollowState
 from server.clock import utcnow
 from server.errors import Conflict, Invalid, NotFound
+from server.i18n import N_
 from server.publishing.outbox import new_activity, publish
 from server.storage.db import affected
 from server.storage.domains import block_rules, rule_for
@@ -172,12 +173,12 @@ async def start_follow(session: AsyncSession, urls: Urls, follower: Actor, targe
     """
     assert follower.id is not None and target.id is not None
     if target.id == follower.id or target.type == "Application":
-        raise Invalid("an actor cannot follow itself or the instance actor")
+        raise Invalid(N_("an actor cannot follow itself or the instance actor"))
     existing = await session.scalar(
         select(Follow.id).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )
     if existing is not None:
-        raise Conflict("already following (or requested)")
+        raise Conflict(N_("already following (or requested)"))
     follow = Follow(uri=urls.follow(new_id()), follower_id=follower.id, followed_id=target.id)
     session.add(follow)
     if target.is_local:
@@ -198,7 +199,7 @@ async def stop_follow(session: AsyncSession, urls: Urls, follow: Follow) -> None
     follower = await session.get(Actor, follow.follower_id)
     target = await session.get(Actor, follow.followed_id)
     if follower is None or target is None:
-        raise NotFound("follow not found")
+        raise NotFound(N_("follow not found"))
     if not target.is_local and target.inbox_uri:
         embedded = {"id": follow.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
         undo = new_activity(urls, "Undo", follower, embedded)
@@ -210,7 +211,7 @@ async def stop_follow(session: AsyncSession, urls: Urls, follow: Follow) -> None
 async def _request(session: AsyncSession, followed: Actor, follow_id: int) -> tuple[Follow, Actor]:
     follow = await session.get(Follow, follow_id)
     if follow is None or follow.followed_id != followed.id or follow.state != FollowState.pending:
-        raise NotFound("no such pending follow request")
+        raise NotFound(N_("no such pending follow request"))
     follower = await session.get(Actor, follow.follower_id)
     assert follower is not None
     return follow, follower

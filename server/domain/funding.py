@@ -28,6 +28,7 @@ from server.domain.listing import by_actor, by_tag, by_text
 from server.domain.money import money_view, percent_of
 from server.domain.text import render_markdown
 from server.errors import Conflict, Invalid, refuse_nulls
+from server.i18n import N_
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
@@ -47,16 +48,23 @@ __all__ = [
 
 def _deadline(day: date, today: date) -> date:
     if day < today:
-        raise Invalid(f"deadline: {day.isoformat()} is in the past (today is {today} UTC)")
+        raise Invalid(
+            N_("{day} is in the past (today is {today} UTC)"),
+            field="deadline",
+            day=day.isoformat(),
+            today=today,
+        )
     return day
 
 
 async def _own_project(session: AsyncSession, actor: Actor, project_id: str) -> Project:
     project = await session.get(Project, project_id)
     if project is None or project.deleted_at is not None:
-        raise Invalid(f"project_id: no project {project_id!r}")
+        raise Invalid(N_("no project {id!r}"), field="project_id", id=project_id)
     if project.actor_id != actor.id:
-        raise Invalid(f"project_id: project {project_id!r} belongs to another actor")
+        raise Invalid(
+            N_("project {id!r} belongs to another actor"), field="project_id", id=project_id
+        )
     return project
 
 
@@ -124,7 +132,7 @@ async def publish_draft(
     """
     call = await lock_call(session, call)
     if call.status != FundingStatus.draft:
-        raise Conflict(f"funding call {call.id!r} is already published")
+        raise Conflict(N_("funding call {id!r} is already published"), id=call.id)
     _deadline(call.deadline, today)
     call.status = FundingStatus.open
     call.published_at = call.updated_at = utcnow()
@@ -154,7 +162,9 @@ async def update_funding_call(
         currency = data.goal.currency
         if currency != call.currency and await _has_pledges(session, call):
             raise Invalid(
-                f"goal.currency: pledges were recorded in {call.currency}; it cannot change"
+                N_("pledges were recorded in {currency}; it cannot change"),
+                field="goal.currency",
+                currency=call.currency,
             )
         call.goal_minor, call.currency = data.goal.minor(), currency
     if "project_id" in fields:
@@ -173,7 +183,9 @@ async def update_funding_call(
         await set_tags(session, call.uri, call.tags)
     kind = CallEventKind.edited
     if data.status == FundingStatus.cancelled and call.status == FundingStatus.draft:
-        raise Invalid("status: a draft is not cancelled but deleted, as nobody has seen it")
+        raise Invalid(
+            N_("a draft is not cancelled but deleted, as nobody has seen it"), field="status"
+        )
     if data.status == FundingStatus.cancelled:
         call.status, kind = FundingStatus.cancelled, CallEventKind.cancelled
     await publish_change(session, urls, actor, call, Change(kind, actor.uri), today=today)

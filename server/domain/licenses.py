@@ -16,6 +16,7 @@ from functools import lru_cache
 from license_expression import get_spdx_licensing
 
 from server.errors import Invalid
+from server.i18n import N_, Message
 
 __all__ = ["LICENSE_MAX", "normalize_license"]
 
@@ -42,24 +43,25 @@ def _identifiers() -> tuple[dict[str, str], dict[str, str]]:
     return current, aliases
 
 
-def _suggestion(token: str, key: str) -> str:
-    """Return what an alias ``token`` of the identifier ``key`` most likely meant."""
+def _suggestion(token: str, key: str) -> tuple[str, ...]:
+    """Return what an alias ``token`` of the identifier ``key`` most likely meant (one or two
+    identifiers)."""
     current, _ = _identifiers()
     if (versioned := _VERSIONED.fullmatch(key)) is None:
-        return key
+        return (key,)
     base = versioned["base"]
     if token.lower() == base.lower():  # no version given ("GPL"): the latest one
         pattern = re.compile(re.escape(base) + r"-(\d+(?:\.\d+)*)-only", re.IGNORECASE)
         versions = [m[1] for k in current.values() if (m := pattern.fullmatch(k))]
         if versions:
             latest = max(versions, key=lambda v: tuple(int(part) for part in v.split(".")))
-            return f"{base}-{latest}-only or {base}-{latest}-or-later"
+            return f"{base}-{latest}-only", f"{base}-{latest}-or-later"
     elif token.lower() == f"{base}-{versioned['version']}".lower():  # "GPL-3.0": which of two
-        return f"{base}-{versioned['version']}-only or {base}-{versioned['version']}-or-later"
-    return key
+        return f"{base}-{versioned['version']}-only", f"{base}-{versioned['version']}-or-later"
+    return (key,)
 
 
-def _problems(expression: str) -> list[str]:
+def _problems(expression: str) -> list[Message]:
     """Return what is wrong with each identifier of ``expression`` (nothing when all are
     current SPDX identifiers or ``LicenseRef``s)."""
     current, aliases = _identifiers()
@@ -69,9 +71,19 @@ def _problems(expression: str) -> list[str]:
         if spelled in _OPERATORS or spelled in current or _LICENSE_REF.fullmatch(token):
             continue
         if (key := aliases.get(spelled)) is not None:
-            problems.append(f"{token}: did you mean {_suggestion(token, key)}?")
+            match _suggestion(token, key):
+                case (one,):
+                    said = Message(N_("{token}: did you mean {one}?"), token=token, one=one)
+                case (one, other):
+                    said = Message(
+                        N_("{token}: did you mean {one} or {other}?"),
+                        token=token,
+                        one=one,
+                        other=other,
+                    )
+            problems.append(said)
         else:
-            problems.append(f"{token}: not an SPDX licence identifier")
+            problems.append(Message(N_("{token}: not an SPDX licence identifier"), token=token))
     return problems
 
 
@@ -83,21 +95,32 @@ def normalize_license(expression: str, *, strict: bool = True) -> str:
     identifier they stand for. Raises ``Invalid`` naming the field ``license``.
     """
     if strict and (problems := _problems(expression)):
-        raise Invalid("license: " + "; ".join(problems))
+        first = problems[0]  # one at a time: each is a sentence of its own for people
+        raise Invalid(first.msgid, field="license", **first.params)
     try:
         parsed = _licensing.parse(expression, validate=False, strict=True)
     except Exception:  # license-expression raises on some inputs it should report (``MIT/``)
-        raise Invalid(f"license: not a valid SPDX license expression: {expression}") from None
+        raise Invalid(
+            N_("not a valid SPDX license expression: {expression}"),
+            field="license",
+            expression=expression,
+        ) from None
     if parsed is None:
-        raise Invalid("license: empty")
+        raise Invalid(N_("empty"), field="license")
     unknown = [
         symbol.key
         for symbol in _licensing.license_symbols(parsed)
         if symbol.key.lower() not in _identifiers()[0] and not _LICENSE_REF.fullmatch(symbol.key)
     ]
     if unknown:
-        raise Invalid(f"license: not a valid SPDX license expression: {', '.join(unknown)}")
+        raise Invalid(
+            N_("not a valid SPDX license expression: {expression}"),
+            field="license",
+            expression=", ".join(unknown),
+        )
     normalized = str(parsed)
     if len(normalized) > LICENSE_MAX:
-        raise Invalid(f"license: longer than {LICENSE_MAX} characters once normalised")
+        raise Invalid(
+            N_("longer than {limit} characters once normalised"), field="license", limit=LICENSE_MAX
+        )
     return normalized

@@ -18,6 +18,7 @@ from schemas.context import AS2_PUBLIC
 from server.clock import utcnow
 from server.domain.notes import tombstone
 from server.errors import Gone, NotFound
+from server.i18n import N_
 from server.publishing.outbox import new_activity, publish
 from server.storage.models import Actor, ObjectTag
 from server.urls import Urls
@@ -87,7 +88,7 @@ async def get_object(
     """Return a project or funding call by id; raises ``NotFound``, or ``Gone`` once deleted."""
     found = await session.get(table, object_id)
     if found is None:
-        raise NotFound(f"no {what} {object_id!r}")
+        raise NotFound(N_("no {what} {id!r}"), what=what, id=object_id)
     if getattr(found, "deleted_at", None) is not None and not allow_deleted:
-        raise Gone(f"{what} {object_id!r} was deleted")
+        raise Gone(N_("{what} {id!r} was deleted"), what=what, id=object_id)
     return found

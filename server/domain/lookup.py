@@ -19,6 +19,7 @@ from schemas.base import get_id
 from server.domain.directory import DirectoryEntry, Kind, entry_of
 from server.domain.remote_objects import RemoteObjectError, is_communs_note, store_remote_object
 from server.errors import Conflict, Invalid, NotFound
+from server.i18n import N_
 from server.storage.models import Actor, FundingCall, Project
 from server.urls import Urls
 
@@ -58,11 +59,13 @@ async def resolve_actor(session: AsyncSession, finder: Finder, target: str) -> A
                     finder.fetcher, f"{username}@{host}", insecure_http=finder.insecure_http
                 )
             except FederationError as exc:
-                raise NotFound(f"cannot resolve {target}: {exc}") from None
+                raise NotFound(
+                    N_("cannot resolve {target}: {problem}"), target=target, problem=exc
+                ) from None
     found = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
     if found is not None or finder.urls.is_local(uri):
         if found is None:
-            raise NotFound(f"no local actor at {uri}")
+            raise NotFound(N_("no local actor at {uri}"), uri=uri)
         return found
     # End the read-only transaction: the store saves in its own session, and SQLite has one
     # connection (holding it here deadlocked until the pool timed out).
@@ -71,13 +74,17 @@ async def resolve_actor(session: AsyncSession, finder: Finder, target: str) -> A
         document = await finder.fetcher.fetch_object(uri)
         remote = parse_actor(document)
     except FederationError as exc:
-        raise NotFound(f"cannot fetch the actor {uri}: {exc}") from None
+        raise NotFound(
+            N_("cannot fetch the actor {uri}: {problem}"), uri=uri, problem=exc
+        ) from None
     if urlsplit(remote.uri).netloc != urlsplit(uri).netloc:
-        raise NotFound(f"{uri} is not an actor of its own host")
+        raise NotFound(N_("{uri} is not an actor of its own host"), uri=uri)
     await finder.actors.save_remote_actor(remote)
     saved = (await session.execute(select(Actor).where(Actor.uri == uri))).scalar_one_or_none()
     if saved is None:  # not stored: another row holds its handle or key (an account re-made)
-        raise Conflict(f"{uri} conflicts with an actor already known under its handle or key")
+        raise Conflict(
+            N_("{uri} conflicts with an actor already known under its handle or key"), uri=uri
+        )
     return saved
 
 
@@ -95,22 +102,24 @@ async def lookup(session: AsyncSession, finder: Finder, q: str, *, today: date) 
         try:
             document = await finder.fetcher.fetch_object(q)
         except FederationError as exc:
-            raise NotFound(f"cannot fetch {q}: {exc}") from None
+            raise NotFound(N_("cannot fetch {q}: {problem}"), q=q, problem=exc) from None
         if not is_communs_note(document):
             actor = await resolve_actor(session, finder, q)
             return entry_of("actor", actor, {}, today)
         author_uri = get_id(document.get("attributedTo"))
         if not author_uri:
-            raise NotFound(f"{q} names no author")
+            raise NotFound(N_("{q} names no author"), q=q)
         await resolve_actor(session, finder, author_uri)
         await session.commit()
         try:
             await store_remote_object(session, author_uri, document, require_follow=False)
         except RemoteObjectError as exc:
-            raise NotFound(f"{q} is not a usable Communs object: {exc}") from None
+            raise NotFound(
+                N_("{q} is not a usable Communs object: {problem}"), q=q, problem=exc
+            ) from None
         found = await _stored_object(session, q)
     if found is None:
-        raise NotFound(f"nothing known at {q}")
+        raise NotFound(N_("nothing known at {q}"), q=q)
     kind, row = found
     owner = await session.get(Actor, row.actor_id)
     return entry_of(kind, row, {owner.id: owner} if owner and owner.id else {}, today)
@@ -139,6 +148,6 @@ async def funding_call_by_uri(
     if call is None:
         entry = await lookup(session, finder, uri, today=today)
         if entry.type != "funding_call":
-            raise NotFound(f"{uri} is not a funding call")
+            raise NotFound(N_("{uri} is not a funding call"), uri=uri)
         call = (await session.execute(query)).scalar_one()
     return call

@@ -40,6 +40,7 @@ from schemas.states import ActivityState, DeliveryState, DomainBlock
 from server.clock import utcnow
 from server.domain.actors import get_local_actor
 from server.errors import Invalid
+from server.i18n import N_
 from server.storage.db import affected
 from server.storage.domains import BLOCKED_ERROR, block_rules, domain_variants, rule_for, within
 from server.storage.models import Activity, Actor, Delivery, Domain, Follow
@@ -105,13 +106,15 @@ def normalize_host(value: str) -> str:
     """
     text = value.strip().lower()
     if not text or any(char in text for char in "/@?#\\ "):
-        raise Invalid(f"not a host name (give the domain alone, no scheme or path): {value!r}")
+        raise Invalid(
+            N_("not a host name (give the domain alone, no scheme or path): {value!r}"), value=value
+        )
     host, port = text, ""
     if text.startswith("["):  # [IPv6]:port
         end = text.find("]")
         host, rest = text[: end + 1], text[end + 1 :]
         if end < 0 or (rest and not rest.startswith(":")):
-            raise Invalid(f"not a host name: {value!r}")
+            raise Invalid(N_("not a host name: {value!r}"), value=value)
         port = rest[1:] if rest else ""
         _check_ipv6(host[1:-1], value)
     else:
@@ -120,10 +123,10 @@ def normalize_host(value: str) -> str:
         host = _ascii_host(host.rstrip("."), value)
     if port or text.endswith(":"):
         if not _PORT.fullmatch(port) or not 0 < int(port) < 65536:
-            raise Invalid(f"not a valid port in {value!r}")
+            raise Invalid(N_("not a valid port in {value!r}"), value=value)
         host = f"{host}:{int(port)}"
     if len(host) > HOST_MAX:
-        raise Invalid(f"longer than {HOST_MAX} characters: {value!r}")
+        raise Invalid(N_("longer than {limit} characters: {value!r}"), limit=HOST_MAX, value=value)
     return host
 
 
@@ -131,19 +134,19 @@ def _check_ipv6(address: str, original: str) -> None:
     try:
         ipaddress.IPv6Address(address)
     except ValueError:
-        raise Invalid(f"not a host name: {original!r}") from None
+        raise Invalid(N_("not a host name: {value!r}"), value=original) from None
     if "%" in address:  # a zone names an interface of the sender's machine, not a server
-        raise Invalid(f"not a host name (an IPv6 zone): {original!r}")
+        raise Invalid(N_("not a host name (an IPv6 zone): {value!r}"), value=original)
 
 
 def _ascii_host(host: str, original: str) -> str:
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise Invalid(f"not a host name: {original!r}") from None
+        raise Invalid(N_("not a host name: {value!r}"), value=original) from None
     labels = ascii_host.split(".")
     if len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise Invalid(f"not a host name: {original!r}")
+        raise Invalid(N_("not a host name: {value!r}"), value=original)
     return ascii_host
 
 
@@ -180,12 +183,16 @@ async def set_domain_block(
     try:
         wanted = DomainBlock(block)
     except ValueError:
-        raise Invalid(f"block must be one of: {', '.join(DomainBlock)}") from None
+        raise Invalid(
+            N_("block must be one of: {choices}"), choices=", ".join(DomainBlock)
+        ) from None
     if local_domain is not None and (
         normalized == local_domain.lower()
         or (wanted != DomainBlock.none and normalized in domain_variants(local_domain.lower()))
     ):
-        raise Invalid("this instance's own domain cannot be blocked, nor a domain it belongs to")
+        raise Invalid(
+            N_("this instance's own domain cannot be blocked, nor a domain it belongs to")
+        )
     for attempt in (1, 2):
         now = utcnow()
         domain = await session.get(Domain, normalized)

@@ -16,14 +16,14 @@ from babel.dates import format_date
 
 from schemas.context import AS2_PUBLIC, OBJECT_CONTEXT
 from schemas.money import to_decimal_string
-from schemas.states import Sector
+from server.domain.labels import FUNDING_STATUS_LABELS, PROJECT_STATUS_LABELS, SECTOR_LABELS, label
 from server.domain.money import format_money, format_percent_of, percent_of
 from server.domain.text import escape
+from server.i18n import language_of, locale_of, translations
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
 
 __all__ = [
-    "SECTOR_LABELS",
     "Figures",
     "SectorFigure",
     "figures",
@@ -33,17 +33,11 @@ __all__ = [
     "link",
     "long_date",
     "monetary_amount",
+    "note_language",
     "pledge_document",
     "project_note",
     "tombstone",
 ]
-
-SECTOR_LABELS = {
-    Sector.public: "Public sector",
-    Sector.private: "Private sector",
-    Sector.civil_society: "Civil society",
-    Sector.individual: "Individuals",
-}
 
 
 def iso(moment: datetime) -> str:
@@ -69,6 +63,12 @@ def hashtags(urls: Urls, tags: list[str]) -> tuple[str, list[dict[str, str]]]:
     return (f"<p>{' '.join(links)}</p>" if links else ""), entries
 
 
+def note_language(actor: Actor) -> str:
+    """Return the language an actor's Notes are written in: its own when we write it, else
+    English (``contentMap`` names the language the text is really in)."""
+    return language_of(actor.language)
+
+
 def _note(
     *,
     uri: str,
@@ -89,7 +89,7 @@ def _note(
         "to": [AS2_PUBLIC],
         "cc": [actor.followers_uri],
         "content": content,
-        "contentMap": {actor.language: content},
+        "contentMap": {note_language(actor): content},
         "tag": tags,
     }
     if iso(updated) > iso(published):
@@ -106,20 +106,26 @@ def _with_pictures(document: dict[str, Any], row: Project | FundingCall) -> None
 
 
 def project_note(project: Project, actor: Actor, urls: Urls) -> dict[str, Any]:
-    """Return the Note of a project: full HTML content plus ``communs:`` structure."""
+    """Return the Note of a project, in its actor's language: full HTML content plus
+    ``communs:`` structure."""
+    language = note_language(actor)
+    t = translations(language)
     parts = [f"<p><strong>{escape(project.name)}</strong></p>"]
     if project.summary:
         parts.append(f"<p>{escape(project.summary)}</p>")
     if project.description_html:
         parts.append(project.description_html)
-    facts = [f"Status: {escape(project.status)}"]
+    status = label(PROJECT_STATUS_LABELS, project.status, language)
+    facts = [t.gettext("Status: {status}").format(status=status)]
     if project.license:
-        facts.insert(0, f"Licence: {escape(project.license)}")
-    parts.append(f"<p>{' · '.join(facts)}</p>")
+        facts.insert(0, t.gettext("Licence: {license}").format(license=project.license))
+    parts.append(f"<p>{escape(' · '.join(facts))}</p>")
     if project.repository_url:
-        parts.append(f"<p>Repository: {link(project.repository_url)}</p>")
+        repository = escape(t.gettext("Repository: {url}"))
+        parts.append(f"<p>{repository.format(url=link(project.repository_url))}</p>")
     if project.website_url:
-        parts.append(f"<p>Website: {link(project.website_url)}</p>")
+        website = escape(t.gettext("Website: {url}"))
+        parts.append(f"<p>{website.format(url=link(project.website_url))}</p>")
     parts.append(f"<p>{link(project.url or project.uri)}</p>")
     tag_html, tag_entries = hashtags(urls, project.tags)
     document = _note(
@@ -162,26 +168,28 @@ class Figures:
     sectors: list[SectorFigure]
 
 
-def figures(call: FundingCall) -> Figures:
-    """Return the goal, total and per-sector progress of a call, formatted."""
-    goal = format_money(call.goal_minor, call.currency)
-    raised = format_money(call.raised_minor, call.currency)
-    percent = format_percent_of(call.raised_minor, call.goal_minor)
+def figures(call: FundingCall, *, language: str) -> Figures:
+    """Return the goal, total and per-sector progress of a call, in ``language``."""
+    locale = locale_of(language)
+    goal = format_money(call.goal_minor, call.currency, locale=locale)
+    raised = format_money(call.raised_minor, call.currency, locale=locale)
+    percent = format_percent_of(call.raised_minor, call.goal_minor, locale=locale)
     sectors = [
         SectorFigure(
             sector=str(sector),
-            label=label,
+            label=label(SECTOR_LABELS, sector, language),
             minor=call.raised_by_sector.get(sector, 0),
-            text=format_money(call.raised_by_sector.get(sector, 0), call.currency),
+            text=format_money(call.raised_by_sector.get(sector, 0), call.currency, locale=locale),
             percent=percent_of(call.raised_by_sector.get(sector, 0), call.goal_minor),
         )
-        for sector, label in SECTOR_LABELS.items()
+        for sector in SECTOR_LABELS
     ]
+    line = translations(language).gettext("{raised} of {goal} raised ({percent})")
     return Figures(
         goal=goal,
         raised=raised,
         percent=percent_of(call.raised_minor, call.goal_minor),
-        line=f"{raised} of {goal} raised ({percent})",
+        line=line.format(raised=raised, goal=goal, percent=percent),
         sectors=sectors,
     )
 
@@ -195,34 +203,44 @@ def monetary_amount(minor: int, currency: str) -> dict[str, str]:
     }
 
 
-def long_date(day: date) -> str:
-    """Return a deadline for people ("1 March 2027")."""
-    return str(format_date(day, format="long", locale="en_GB"))
+def long_date(day: date, *, language: str) -> str:
+    """Return a deadline for people ("1 March 2027", "1 mars 2027")."""
+    return str(format_date(day, format="long", locale=locale_of(language)))
 
 
 def funding_call_note(
     call: FundingCall, actor: Actor, urls: Urls, *, status: str, project: Project | None
 ) -> dict[str, Any]:
-    """Return the Note of a funding call: complete HTML with figures, plus structured terms.
+    """Return the Note of a funding call, in its actor's language: complete HTML with figures,
+    plus structured terms.
 
     ``status`` is the call's status now (a passed deadline closes it without a write).
     """
-    shown = figures(call)
+    language = note_language(actor)
+    t = translations(language)
+    shown = figures(call, language=language)
     page = call.url or call.uri
     parts = [f"<p><strong>{escape(call.title)}</strong></p>"]
     if call.summary:
         parts.append(f"<p>{escape(call.summary)}</p>")
     if call.description_html:
         parts.append(call.description_html)
-    parts.append(
-        f"<p>Goal: {escape(shown.goal)} · Deadline: {escape(long_date(call.deadline))}"
-        f" · Status: {escape(status)}</p>"
+    summary = t.gettext("Goal: {goal} · Deadline: {deadline} · Status: {status}").format(
+        goal=shown.goal,
+        deadline=long_date(call.deadline, language=language),
+        status=label(FUNDING_STATUS_LABELS, status, language),
     )
+    parts.append(f"<p>{escape(summary)}</p>")
     parts.append(f"<p>{escape(shown.line)}</p>")
-    by_sector = "<br>".join(f"{escape(s.label)}: {escape(s.text)}" for s in shown.sectors)
+    sector_line = t.gettext("{sector}: {amount}")
+    by_sector = "<br>".join(
+        escape(sector_line.format(sector=s.label, amount=s.text)) for s in shown.sectors
+    )
     parts.append(f"<p>{by_sector}</p>")
     if project is not None and project.deleted_at is None:
-        parts.append(f"<p>Project: {link(project.url or project.uri, project.name)}</p>")
+        project_link = link(project.url or project.uri, project.name)
+        of_project = escape(t.gettext("Project: {link}"))
+        parts.append(f"<p>{of_project.format(link=project_link)}</p>")
     parts.append(f"<p>{link(page)}</p>")
     tag_html, tag_entries = hashtags(urls, call.tags)
     document = _note(

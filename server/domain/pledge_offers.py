@@ -35,6 +35,7 @@ from server.domain.money import money_view
 from server.domain.notes import pledge_document
 from server.domain.pledges import accept_pledge
 from server.errors import Conflict, Gone, Invalid, NotFound
+from server.i18n import N_
 from server.publishing.outbox import new_activity, publish
 from server.storage.models import Actor, FundingCall, Pledge
 from server.urls import Urls, new_id
@@ -54,7 +55,7 @@ _TAKES_PLEDGES = (FundingStatus.open, FundingStatus.funded)
 async def _owner(session: AsyncSession, call: FundingCall) -> Actor:
     owner = await session.get(Actor, call.actor_id)
     if owner is None:
-        raise NotFound("the funding call has no owner")
+        raise NotFound(N_("the funding call has no owner"))
     return owner
 
 
@@ -75,9 +76,13 @@ async def offer_pledge(
     if call.is_local:
         return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
     if call.status not in _TAKES_PLEDGES:
-        raise Conflict(f"the funding call is {call.status}; it takes no more pledges")
+        raise Conflict(
+            N_("the funding call is {status}; it takes no more pledges"), status=call.status
+        )
     if data.amount.currency != call.currency:
-        raise Invalid(f"amount.currency: the call is in {call.currency}")
+        raise Invalid(
+            N_("the call is in {currency}"), field="amount.currency", currency=call.currency
+        )
     minor = data.amount.minor()
     object_id = new_id()
     pledge = Pledge(
@@ -112,12 +117,14 @@ async def withdraw_pledge(
     """
     call = await lock_pledge(session, pledge)
     if call.is_local and call.deleted_at is not None:
-        raise Gone("the funding call was deleted")
+        raise Gone(N_("the funding call was deleted"))
     status = effective_status(call, today) if call.is_local else call.status
     if pledge.state not in (PledgeState.offered, PledgeState.accepted):
-        raise Conflict(f"the pledge is already {pledge.state}")
+        raise Conflict(N_("the pledge is already {state}"), state=pledge.state)
     if status not in _TAKES_PLEDGES:
-        raise Conflict(f"the funding call is {status}; pledges can no longer be withdrawn")
+        raise Conflict(
+            N_("the funding call is {status}; pledges can no longer be withdrawn"), status=status
+        )
     pledge.state, pledge.updated_at = PledgeState.withdrawn, utcnow()
     owner = await _owner(session, call)
     pledger = await session.get(Actor, pledge.pledger_id)

@@ -21,6 +21,7 @@ from server.domain.figures import check_room_for, effective_status, lock_call, p
 from server.domain.history import Change
 from server.domain.money import money_view
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.i18n import N_
 from server.storage.models import Actor, FundingCall, Pledge
 from server.storage.paging import keyset_page
 from server.urls import Urls, new_id
@@ -52,7 +53,7 @@ async def _local_actor(session: AsyncSession, username: str) -> Actor:
         )
     ).scalar_one_or_none()
     if found is None or found.suspended_at is not None:
-        raise Invalid(f"pledger: no local actor {username!r}")
+        raise Invalid(N_("no local actor {username!r}"), field="pledger", username=username)
     return found
 
 
@@ -76,12 +77,21 @@ async def accept_pledge(
     call = await lock_call(session, call)
     status = effective_status(call, today)
     if status in (FundingStatus.draft, FundingStatus.closed, FundingStatus.cancelled):
-        raise Conflict(f"funding call {call.id!r} is {status}; it takes no more pledges")
+        raise Conflict(
+            N_("funding call {id!r} is {status}; it takes no more pledges"),
+            id=call.id,
+            status=status,
+        )
     currency = terms.amount.currency
     if currency != call.currency:
-        raise Invalid(f"amount.currency: the call is in {call.currency}, not {currency}")
+        raise Invalid(
+            N_("the call is in {expected}, not {currency}"),
+            field="amount.currency",
+            expected=call.currency,
+            currency=currency,
+        )
     if pledger is not None and pledger.id == owner.id:
-        raise Invalid("pledger: must be another actor than the call's owner")
+        raise Invalid(N_("must be another actor than the call's owner"), field="pledger")
     minor = terms.amount.minor()
     check_room_for(call, minor)
     object_id = new_id()
@@ -123,8 +133,12 @@ async def record_pledge(
     pledger = await _local_actor(session, data.pledger) if data.pledger else None
     if pledger is not None and pledger.id != caller_actor_id:
         raise Forbidden(
-            f"pledger: only {pledger.username} can pledge in its own name, with its own token "
-            "(POST /api/v1/pledges); record a funder outside the fediverse with funder_name"
+            N_(
+                "only {username} can pledge in its own name, with its own token "
+                "(POST /api/v1/pledges); record a funder outside the fediverse with funder_name"
+            ),
+            field="pledger",
+            username=pledger.username,
         )
     return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
 
@@ -133,7 +147,7 @@ async def get_pledge(session: AsyncSession, object_id: str) -> Pledge:
     """Return a pledge by id; raises ``NotFound``."""
     pledge = await session.get(Pledge, object_id)
     if pledge is None:
-        raise NotFound(f"no pledge {object_id!r}")
+        raise NotFound(N_("no pledge {id!r}"), id=object_id)
     return pledge
 
 

@@ -9,22 +9,58 @@ translated where shown); templates use ``_``/``gettext``/``ngettext`` and ``{% t
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "N_", "negotiate", "translations"]
+__all__ = [
+    "LANGUAGES",
+    "LOCALES",
+    "LOCALE_DIR",
+    "N_",
+    "Message",
+    "language_of",
+    "locale_of",
+    "negotiate",
+    "translations",
+]
 
 LANGUAGES = ("en", "fr")
+#: The Babel locale of each language: how its numbers, money and dates are written.
+LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated where it is shown."""
     return message
+
+
+class Message(str):
+    """Text for people, translated where it is shown: as a ``str`` it is the English text
+    (JSON answers and logs), and it keeps its catalog id and values for ``translate``.
+
+    ``Message(N_("deadline: {day} is in the past"), day="2020-01-01")``
+    """
+
+    msgid: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        text = msgid.format(**params) if params else msgid
+        message = super().__new__(cls, text)
+        message.msgid, message.params = msgid, params
+        return message
+
+    def in_language(self, catalog: NullTranslations) -> str:
+        """Return the text in the language of ``catalog``."""
+        text = catalog.gettext(self.msgid)
+        return text.format(**self.params) if self.params else text
 
 
 @cache
@@ -37,6 +73,18 @@ def translations(language: str) -> Translations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def language_of(tag: str | None, *, default: str = "en") -> str:
+    """Return the language we write for a language tag ("fr-BE" → "fr"), else ``default``:
+    a text is tagged with the language it is really written in."""
+    primary = (tag or "").split("-")[0].lower()
+    return primary if primary in LANGUAGES else default
+
+
+def locale_of(language: str) -> str:
+    """Return the Babel locale numbers, money and dates of ``language`` are written in."""
+    return LOCALES.get(language, LOCALES["en"])
 
 
 def _accepted(header: str) -> list[str]:

@@ -20,10 +20,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.errors import Invalid, ServiceError
 from server.http.limits import MAX_PICTURE
+from server.i18n import N_
 
 __all__ = [
     "MAX_PIXELS",
     "MAX_UPLOAD",
+    "TOO_LARGE",
     "MediaKind",
     "Picture",
     "TooLarge",
@@ -34,6 +36,8 @@ __all__ = [
 
 #: The largest upload read (Mastodon accepts 16 MB; people's photos fit in 8).
 MAX_UPLOAD: Final = MAX_PICTURE
+#: What an upload over ``MAX_UPLOAD`` is told (with ``megabytes``).
+TOO_LARGE: Final = N_("a picture is at most {megabytes} MB")
 #: The most pixels decoded (Mastodon's 7680×4320): a small file may claim a huge picture.
 MAX_PIXELS: Final = 7680 * 4320
 #: Decoders Pillow may use; any other file is refused before a pixel is read.
@@ -88,7 +92,7 @@ def process(data: bytes, kind: MediaKind) -> Picture:
     JPEG, PNG, WebP or GIF, ``Unreadable`` (422) for a broken file or one of too many pixels.
     """
     if len(data) > MAX_UPLOAD:
-        raise TooLarge(f"a picture is at most {MAX_UPLOAD // (1024 * 1024)} MB")
+        raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024))
     with _DECODING:
         return _process(data, kind)
 
@@ -100,19 +104,25 @@ def _process(data: bytes, kind: MediaKind) -> Picture:
     try:
         source = Image.open(io.BytesIO(data), formats=_FORMATS)
     except UnidentifiedImageError:
-        raise Unsupported("only JPEG, PNG, WebP and GIF pictures are accepted") from None
+        raise Unsupported(
+            N_("only JPEG, PNG, WebP and GIF pictures are accepted"), field="file"
+        ) from None
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Unreadable("file: this picture cannot be read") from None
+        raise Unreadable(N_("this picture cannot be read"), field="file") from None
     with source:
         width, height = source.size
         if width < 1 or height < 1 or width * height > MAX_PIXELS:
-            raise Unreadable(f"file: a picture has at most {MAX_PIXELS} pixels")
+            raise Unreadable(
+                N_("a picture has at most {megapixels} megapixels"),
+                field="file",
+                megapixels=MAX_PIXELS // 1_000_000,
+            )
         try:
             source.seek(0)  # a GIF's first frame
             picture = ImageOps.exif_transpose(source)
             picture.load()
         except (OSError, ValueError, SyntaxError, EOFError):
-            raise Unreadable("file: this picture is damaged or truncated") from None
+            raise Unreadable(N_("this picture is damaged or truncated"), field="file") from None
     return _encode(_resized(_flattened(picture), kind))
 
 

@@ -24,6 +24,7 @@ from server.domain.lifecycle import next_updated, publish_note
 from server.domain.notes import project_note
 from server.domain.render import actor_to_ap
 from server.errors import Conflict, Invalid, NotFound
+from server.i18n import N_
 from server.media.files import MediaFiles, content_path
 from server.media.images import MediaKind, process
 from server.storage.db import Database
@@ -33,6 +34,7 @@ from server.urls import Urls, new_id
 __all__ = [
     "MAX_ALT_TEXT",
     "MAX_IMAGES",
+    "NO_SUCH_PICTURE",
     "AltTextMissing",
     "AltTextTooLong",
     "Owned",
@@ -50,6 +52,8 @@ __all__ = [
 MAX_IMAGES: Final = 4
 #: The longest alt text (Mastodon keeps 1 500 characters of a description).
 MAX_ALT_TEXT: Final = 1500
+
+NO_SUCH_PICTURE: Final = N_("there is no such picture")
 
 #: What owns pictures beside actors.
 Owned = Project | FundingCall
@@ -85,10 +89,12 @@ def _alt_text(description: str, kind: MediaKind) -> str:
     text = description.strip()
     if kind is MediaKind.image and not text:
         raise AltTextMissing(
-            "description: an image needs its alt text, for those who cannot see it"
+            N_("an image needs its alt text, for those who cannot see it"), field="description"
         )
     if len(text) > MAX_ALT_TEXT:
-        raise AltTextTooLong(f"description: at most {MAX_ALT_TEXT} characters")
+        raise AltTextTooLong(
+            N_("at most {count} characters"), field="description", count=MAX_ALT_TEXT
+        )
     return text
 
 
@@ -210,7 +216,7 @@ async def remove_actor_picture(
     ``Update``; commits. Raises ``NotFound`` when it has none."""
     former = await _retire(session, _of_actor(actor, kind))
     if not former:
-        raise NotFound(f"{actor.username} has no {kind}")
+        raise NotFound(NO_SUCH_PICTURE)
     await _publish_actor(session, urls, actor, kind, None)
     await _commit_and_clean(session, files, former)
 
@@ -252,7 +258,9 @@ async def add_picture(
             )
         )
         if int(count or 0) >= MAX_IMAGES:
-            raise TooManyImages(f"at most {MAX_IMAGES} images; remove one first")
+            raise TooManyImages(
+                N_("at most {count} images: remove one first"), field="file", count=MAX_IMAGES
+            )
     media = await _store(session, files, owner, kind, data, description=description, target=target)
     former: list[str] = []
     if kind is MediaKind.logo:
@@ -277,7 +285,7 @@ async def remove_picture(
     followers an ``Update{Note}``; commits. Raises ``NotFound`` for a picture it lacks."""
     former = await _retire(session, _of_target(target) & (Media.id == media_id))
     if not former:
-        raise NotFound(f"no picture {media_id!r} here")
+        raise NotFound(NO_SUCH_PICTURE)
     await _republish(session, urls, owner, target, today=today)
     await _commit_and_clean(session, files, former)
 

@@ -20,16 +20,16 @@ from starlette.responses import Response
 from schemas.regions import RegionError, is_region_code, normalize_region
 from schemas.states import CallEventKind, PledgeState, ServiceKind
 from server.domain.badges import call_badge
-from server.domain.declaration_notes import SERVICE_LABELS
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
 from server.domain.history import list_history
 from server.domain.interactions import interaction_counts, replies_of
+from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS
 from server.domain.money import format_money
-from server.domain.notes import SECTOR_LABELS, figures, long_date
+from server.domain.notes import figures, long_date
 from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
 from server.domain.providers import list_providers, usage_line, usage_summary, users_of
-from server.pages.templating import KIND_LABELS, render_page
+from server.pages.templating import render_page
 from server.settings import Settings
 from server.storage.models import Actor, FundingCall, Pledge, Project
 from server.urls import Urls
@@ -69,7 +69,7 @@ async def render_project_page(
         "usage": usage_line(summary),
         "region": region,
         "service": service,
-        "services": SERVICE_LABELS["en"],
+        "services": SERVICE_LABELS,
         "users": await users_of(session, project.id),
         "providers": await list_providers(
             session, project_id=project.id, area=region, service=service, limit=100
@@ -83,7 +83,7 @@ async def render_project_page(
         "page_url": project.url or project.uri,
         "badge_url": urls.badge("projects", project.id),
         "badge_alt": f"{project.name}: {usage_line(summary)}",
-        "call_figures": figures,
+        "call_figures": lambda call: figures(call, language=settings.default_language),
         "call_status": lambda call: effective_status(call, today),
         "counts": await interaction_counts(session, project.uri),
         "replies": await replies_of(session, project.uri),
@@ -182,7 +182,8 @@ async def render_funding_call_page(
         session, call, limit=PAGE_PLEDGES, states=(PledgeState.withdrawn,)
     )
     count, total = await accepted_count_and_sum(session, call)
-    shown = figures(call)
+    language = settings.default_language
+    shown = figures(call, language=language)
     urls = Urls(settings.base_url)
     badge = await call_badge(session, call, today=today)
     context = {
@@ -195,7 +196,7 @@ async def render_funding_call_page(
         "project": project if project is not None and project.deleted_at is None else None,
         "status": effective_status(call, today),
         "figures": shown,
-        "deadline": long_date(call.deadline),
+        "deadline": long_date(call.deadline, language=language),
         "pledges": await _pledge_lines(session, accepted),
         "older_pledges": count - len(accepted),
         "older_amount": format_money(total - sum(p.amount_minor for p in accepted), call.currency),

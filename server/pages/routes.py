@@ -11,10 +11,11 @@ from fastapi.responses import Response
 from schemas.states import ServiceKind
 from server.domain.actors import get_local_actor, region_label
 from server.domain.directory import list_directory
+from server.domain.labels import KIND_LABELS
 from server.http.deps import SessionDep, StateDep
 from server.http.filters import DirectoryQuery
 from server.http.pagecache import keep_page
-from server.pages.templating import KIND_LABELS, render_page, render_profile
+from server.pages.templating import render_page, render_profile
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,12 +15,13 @@ from server import __version__
 from server.domain.actors import follow_counts, region_label
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
+from server.domain.labels import KIND_LABELS
 from server.domain.notes import figures
 from server.domain.projects import projects_of
 from server.settings import Settings
 from server.storage.models import Actor
 
-__all__ = ["KIND_LABELS", "render_page", "render_profile"]
+__all__ = ["render_page", "render_profile"]
 
 _templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -46,16 +47,6 @@ def render_page(
     return response
 
 
-KIND_LABELS = {
-    "cooperative": "Cooperative",
-    "company": "Company",
-    "public_body": "Public body",
-    "association": "Association",
-    "collective": "Collective",
-    "person": "Person",
-}
-
-
 async def render_profile(
     request: Request, settings: Settings, session: AsyncSession, actor: Actor, *, today: date
 ) -> Response:
@@ -71,7 +62,7 @@ async def render_profile(
         "following": following,
         "projects": await projects_of(session, actor.id),
         "calls": await funding_calls_of(session, actor_id=actor.id),
-        "call_figures": figures,
+        "call_figures": lambda call: figures(call, language=settings.default_language),
         "call_status": lambda call: effective_status(call, today),
     }
     response = render_page(request, settings, "profile.html", context)

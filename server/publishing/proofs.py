@@ -3,8 +3,8 @@
 A third party holding only the JSON can check them against the signer's actor document. They
 are added where a document is serialised once — ``publish()`` for activities, so never per
 recipient — to what someone may need to check later: the ``Create`` and ``Update`` of a
-funding call (its figures), our ``Offer`` of a pledge, the call owner's ``Accept`` or
-``Reject`` of one, and the Pledges we serve.
+funding call (its figures), our ``Offer`` of a pledge and its withdrawal (``Undo{Offer}``), the
+call owner's ``Accept`` or ``Reject`` of one, and the Pledges we serve.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def needs_proof(document: dict[str, Any]) -> bool:
         return embedded.get("objectType") == "FundingCall"
     if kind == "Offer":
         return embedded.get("objectType") == "Pledge"
-    if kind in ("Accept", "Reject"):
+    if kind in ("Accept", "Reject", "Undo"):
         return embedded.get("type") == "Offer"
     return False
 

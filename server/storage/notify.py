@@ -10,9 +10,10 @@ deployments run the workers in the web process, where the wake-up is a function 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import text
@@ -33,23 +34,58 @@ async def announce_deliveries(session: AsyncSession) -> None:
         await session.execute(text(f"NOTIFY {CHANNEL}"))
 
 
+#: Waits between attempts to listen again after the connection was lost (seconds).
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+
+
 @asynccontextmanager
 async def listening(db: Database, wake: Callable[[], None]) -> AsyncIterator[None]:
-    """Call ``wake`` on every notification while the context is open (PostgreSQL only)."""
+    """Call ``wake`` on every notification while the context is open (PostgreSQL only).
+
+    The listening connection is opened before the context is entered; if it is lost (the
+    database restarted, the connection was killed), it is opened again in the background, with
+    back-off, and ``wake`` is called once it is back, for the work announced meanwhile.
+    """
     if db.is_sqlite:
         yield
         return
+    ready = asyncio.Event()
+    task = asyncio.create_task(_listen(db, wake, ready), name="communs-listen")
+    await ready.wait()
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def _listen(db: Database, wake: Callable[[], None], ready: asyncio.Event) -> None:
+    """Hold a listening connection, opening it again whenever it is lost."""
 
     def notified(*_: Any) -> None:
         wake()
 
-    async with db.engine.connect() as connection:
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        await driver.add_listener(CHANNEL, notified)
+    delay, lost_before = RETRY_FIRST, False
+    while True:
+        lost = asyncio.Event()
         try:
-            yield
-        finally:
-            try:
-                await driver.remove_listener(CHANNEL, notified)
-            except Exception as exc:  # the connection is gone: nothing left to unlisten
-                log.info("could not stop listening on %s: %s", CHANNEL, exc)
+            async with db.engine.connect() as connection:
+                driver: Any = (await connection.get_raw_connection()).driver_connection
+                driver.add_termination_listener(lambda *_, lost=lost: lost.set())
+                await driver.add_listener(CHANNEL, notified)
+                ready.set()
+                if lost_before:
+                    log.warning("listening on %s again", CHANNEL)
+                    wake()  # what was announced while nobody listened
+                delay = RETRY_FIRST
+                await lost.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # unreachable database, or the connection died under us
+            if not lost_before:
+                log.warning("not listening on %s (%s); polling meanwhile", CHANNEL, exc)
+        ready.set()
+        lost_before = True
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX)

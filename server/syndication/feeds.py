@@ -17,11 +17,13 @@ from server.domain.declarations import list_declarations
 from server.domain.directory import list_directory
 from server.domain.figures import effective_status
 from server.domain.funding import funding_calls_of
-from server.domain.notes import figures
+from server.domain.labels import FUNDING_STATUS_LABELS, label
+from server.domain.notes import figures, note_language
 from server.domain.projects import get_project, projects_of
 from server.http.deps import SessionDep, StateDep
 from server.http.etags import with_etag
 from server.http.filters import DirectoryQuery
+from server.i18n import translations
 from server.storage.models import Actor, FundingCall, Project
 from server.syndication.atom import ATOM_MEDIA_TYPE, FeedEntry, atom_feed
 
@@ -35,12 +37,14 @@ _TAGS = re.compile(r"<[^>]+>")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _call_entry(call: FundingCall, author: str, today_status: str) -> FeedEntry:
+def _call_entry(call: FundingCall, author: str, today_status: str, language: str) -> FeedEntry:
+    """A call's entry, its progress written in its actor's language (as its Note is)."""
+    status = label(FUNDING_STATUS_LABELS, today_status, language)
     return FeedEntry(
         uri=call.uri,
         url=call.url or call.uri,
         title=call.title,
-        summary=f"{figures(call).line} · {today_status}. {call.summary}".strip(),
+        summary=f"{figures(call, language=language).line} · {status}. {call.summary}".strip(),
         author=author,
         published=call.published_at,
         updated=call.updated_at,
@@ -117,7 +121,8 @@ async def actor_feed(
     today = state.clock.today()
     entries = [_project_entry(p, author) for p in await projects_of(session, actor.id)]
     calls = await funding_calls_of(session, actor_id=actor.id, limit=FEED_SIZE)
-    entries += [_call_entry(c, author, effective_status(c, today)) for c in calls]
+    language = note_language(actor)
+    entries += [_call_entry(c, author, effective_status(c, today), language) for c in calls]
     entries += await _declaration_entries(session, actor, author)
     return _feed(
         request,
@@ -139,12 +144,14 @@ async def project_calls_feed(
     owner = await session.get(Actor, project.actor_id)
     author = (owner.name or owner.username) if owner else ""
     today = state.clock.today()
+    language = note_language(owner) if owner else state.settings.default_language
     calls = await funding_calls_of(session, project_id=project.id, limit=FEED_SIZE)
+    title = translations(language).gettext("Funding calls of {project}")
     return _feed(
         request,
-        [_call_entry(c, author, effective_status(c, today)) for c in calls],
+        [_call_entry(c, author, effective_status(c, today), language) for c in calls],
         feed_id=f"{project.uri}#calls",
-        title=f"Funding calls of {project.name}",
+        title=title.format(project=project.name),
         page_url=project.url or project.uri,
         author=author,
         since=project.published_at,

@@ -123,6 +123,6 @@ async def block_domain(visitor: AdminDep, session: SessionDep, form: FormDep) ->
             return await _page(visitor, session, {"block": N_("Choose one of the options.")}, form)
         await set_domain_block(session, host, DomainBlock(block), local_domain=visitor.state.domain)
     except ServiceError as error:
-        return await _page(visitor, session, {"domain": error.detail}, form)
+        return await _page(visitor, session, {"domain": error.message}, form)
     visitor.state.federation.store.forget_domains()
     return see_other("/admin#domains")

@@ -66,7 +66,7 @@ async def create_actor(visitor: SignedInDep, session: SessionDep, form: FormDep)
         try:
             actor = await create_local_actor(session, state.urls, state.domain, data)
         except (Invalid, Conflict) as error:
-            errors = {"username": error.detail}
+            errors = {"username": error.message}
         else:
             await add_member(session, visitor.account.id, actor.id or 0, Role.owner)
             await session.commit()
@@ -88,7 +88,7 @@ async def dashboard(member: MemberDep, session: SessionDep) -> Response:
     context = {
         "projects": await projects_of(session, actor.id),
         "calls": [
-            (call, figures(call), effective_status(call, today))
+            (call, figures(call, language=member.visitor.language), effective_status(call, today))
             for call in await funding_calls_of(session, actor_id=actor.id)
         ],
         "has_requests": requests is not None,

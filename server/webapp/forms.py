@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-#: Field name → message (an English msgid, translated by the template).
+#: Field name → message (a msgid or a ``Message``, translated by the template).
 Errors = dict[str, str]
 
 _MESSAGES = {
@@ -78,11 +78,10 @@ def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, Errors]:
 
 
 def field_error(error: ServiceError) -> Errors:
-    """Place a service's ``Invalid("field: message")`` next to its field (else the form's)."""
-    name, _, message = error.detail.partition(": ")
-    if message and name.replace("_", "").replace(".", "").isalpha():
-        return {name.split(".")[0]: message}
-    return {"form": error.detail}
+    """Place a service's error next to the field it names (else the form's)."""
+    if error.field:
+        return {error.field.split(".")[0]: error.message}
+    return {"form": error.message}
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -113,7 +112,7 @@ class WebRoute(APIRoute):
             except SignInFirst as exc:
                 return see_other("/signin?" + urlencode({"next": exc.next_path}))
             except ServiceError as exc:
-                return _error_page(request, exc.status, exc.detail)
+                return _error_page(request, exc.status, exc.message)
             except HTTPException as exc:
                 return _error_page(request, exc.status_code, str(exc.detail))
             except RequestValidationError:

@@ -115,7 +115,7 @@ async def change_member(
         else:
             raise NotFound("no such change")
     except Conflict as error:
-        return await _page(member, session, {"form": error.detail}, {"role": "editor"})
+        return await _page(member, session, {"form": error.message}, {"role": "editor"})
     await session.commit()
     return see_other("/app" if leaving else f"/app/@{member.actor.username}/members")
 

@@ -82,7 +82,7 @@ async def follow(member: MemberDep, session: SessionDep, form: FormDep) -> Respo
     except Forbidden:
         raise
     except ServiceError as error:
-        return await _follows_page(member, session, {"handle": error.detail}, handle)
+        return await _follows_page(member, session, {"handle": error.message}, handle)
     state.federation.wake_delivery()
     return see_other(f"/app/@{member.actor.username}/follows")
 

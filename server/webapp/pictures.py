@@ -2,7 +2,7 @@
 logo and images (editors), each on a page of its own linked from the editing forms.
 
 The same services as the JSON API (``server.media``) do the work; their refusals are shown
-next to the field they concern, in the visitor's language.
+next to the field they name, in the visitor's language.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from server.media import (
     remove_picture,
     set_actor_picture,
 )
-from server.media.images import TooLarge, Unreadable, Unsupported
-from server.media.library import AltTextMissing, AltTextTooLong, Owned, TooManyImages
+from server.media.images import TOO_LARGE, TooLarge
+from server.media.library import NO_SUCH_PICTURE, Owned
 from server.storage.models import Actor, Media
-from server.webapp.forms import CSRF_REFUSAL, Errors, WebRoute, see_other
+from server.webapp.forms import CSRF_REFUSAL, Errors, WebRoute, field_error, see_other
 from server.webapp.publications import own_call, own_project
 from server.webapp.visitors import Member, MemberDep
 
@@ -41,23 +41,6 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 _ACTOR_KINDS = [(MediaKind.avatar, N_("Avatar")), (MediaKind.header, N_("Header"))]
 _OBJECT_KINDS = [(MediaKind.logo, N_("Logo")), (MediaKind.image, N_("Image"))]
-
-#: Each refusal of ``server.media``, as the field and message people read.
-_REFUSALS: list[tuple[type[ServiceError], str, str]] = [
-    (TooLarge, "file", N_("This picture is larger than 8 MB.")),
-    (Unsupported, "file", N_("Only JPEG, PNG, WebP and GIF pictures are accepted.")),
-    (Unreadable, "file", N_("This picture cannot be read: it is damaged, or far too large.")),
-    (TooManyImages, "file", N_("There are already 4 images: remove one first.")),
-    (AltTextMissing, "description", N_("Describe the image for those who cannot see it.")),
-    (AltTextTooLong, "description", N_("This is too long.")),
-]
-
-
-def _refusal(error: ServiceError) -> Errors:
-    for kind, field, message in _REFUSALS:
-        if isinstance(error, kind):
-            return {field: message}
-    raise error
 
 
 async def _posted(request: Request, member: Member) -> tuple[dict[str, str], bytes | None]:
@@ -74,7 +57,7 @@ async def _posted(request: Request, member: Member) -> tuple[dict[str, str], byt
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
     except HTTPException as error:
         if error.status_code == 413:
-            raise TooLarge("body too large") from None
+            raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024)) from None
         raise
     if not member.visitor.csrf_is_valid(fields.get("csrf", "")):
         raise HTTPException(403, CSRF_REFUSAL)
@@ -158,7 +141,7 @@ async def post_actor_picture(request: Request, member: MemberDep, session: Sessi
             description=form.get("description", ""),
         )
     except ServiceError as error:  # each refusal comes before anything is written
-        return await _actor_page(member, session, errors=_refusal(error), form=form)
+        return await _actor_page(member, session, errors=field_error(error), form=form)
     _actor_changed(member, actor)
     return see_other(f"{_actor_base(member)}/pictures")
 
@@ -173,7 +156,7 @@ async def delete_actor_picture(
     actor = await session.merge(member.actor)
     found = next((p for p in await pictures_of(session, actor) if p.id == media_id), None)
     if found is None:
-        raise NotFound(N_("This picture is not there any more."))
+        raise NotFound(NO_SUCH_PICTURE)
     state = member.visitor.state
     await remove_actor_picture(session, state.urls, _files(member), actor, MediaKind(found.kind))
     _actor_changed(member, actor)
@@ -251,7 +234,9 @@ async def post_object_picture(
             today=state.clock.today(),
         )
     except ServiceError as error:  # each refusal comes before anything is written
-        return await _object_page(member, session, what, target, errors=_refusal(error), form=form)
+        return await _object_page(
+            member, session, what, target, errors=field_error(error), form=form
+        )
     member.visitor.state.federation.wake_delivery()
     return see_other(f"/app/@{member.actor.username}/{what}/{object_id}/pictures")
 

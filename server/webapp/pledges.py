@@ -106,7 +106,7 @@ async def post_offer(member: MemberDep, session: SessionDep, form: FormDep) -> R
         except Forbidden:
             raise
         except ServiceError as error:
-            errors = field_error(error) if error.status == 422 else {"funding_call": error.detail}
+            errors = field_error(error) if error.status == 422 else {"funding_call": error.message}
         else:
             state.federation.wake_delivery()
             return see_other(f"/app/@{member.actor.username}")

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from server import __version__
-from server.i18n import translations
+from server.i18n import Message, translations
 
 __all__ = ["render_html"]
 
@@ -20,6 +20,8 @@ _current: ContextVar[Translations] = ContextVar("translations")
 
 
 def _gettext(message: str) -> str:
+    if isinstance(message, Message):  # an error's text, with its values
+        return message.in_language(_current.get())
     return _current.get().ugettext(message)
 
 

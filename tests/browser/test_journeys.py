@@ -313,7 +313,7 @@ async def test_journey__an_owner_gives_the_actor_an_avatar_and_a_project_an_imag
         await browser.open(f"/app/@coop/projects/{project.json()['id']}/pictures")
         await browser.attach("file", str(photo))
         await browser.submit({"kind": "image"}, button="Upload")
-        assert "Describe the image for those who cannot see it." in await browser.text()
+        assert "an image needs its alt text, for those who cannot see it" in await browser.text()
         await browser.attach("file", str(photo))
         await browser.submit({"kind": "image", "description": "The map"}, button="Upload")
 

@@ -106,6 +106,26 @@ def test_compact__full_iris_prefixed_names_and_value_objects_become_our_short_na
     assert note["inReplyTo"] == {"type": "Link", "href": "https://communs.example/projects/1"}
 
 
+def test_compact__declaration_terms_in_full_iris_become_our_short_names() -> None:
+    document = create(
+        [AS2, {"c": COMMUNS}],
+        {
+            "type": "Note",
+            "c:objectType": "ServiceOffer",
+            f"{COMMUNS}project": {"id": "https://communs.example/projects/1"},
+            "c:serviceKind": ["support", "hosting"],
+            "c:actorKind": "cooperative",
+            "http://schema.org#areaServed": ["FR-ARA", "BE"],
+            "content": "<p>x</p>",
+        },
+    )
+    note = compact(document)["object"]
+    assert note["objectType"] == "ServiceOffer" and note["actorKind"] == "cooperative"
+    assert note["project"] == "https://communs.example/projects/1"
+    assert sorted(note["serviceKind"]) == ["hosting", "support"]
+    assert sorted(note["areaServed"]) == ["BE", "FR-ARA"]
+
+
 def test_compact__a_context_we_do_not_bundle_is_taken_as_defining_nothing() -> None:
     document = create(
         [AS2, "https://litepub.example/schemas/litepub-0.1.jsonld", {"@language": "und"}],

@@ -82,9 +82,9 @@ async def test_figures__page_api_and_note_agree_and_leave_out_what_is_not_counte
     # And the Note says the same, in its terms and in its text
     assert note["raised"]["value"] == "90.00" and note["status"] == "open"
     assert {s: m["value"] for s, m in note["raisedBySector"].items()} == api["raised_by_sector"]
-    assert "90,00\xa0€ of 100,00\xa0€ raised (90\xa0%)" in note["content"]
+    assert "€90.00 of €100.00 raised (90%)" in note["content"]
     # And the page shows that total, with sector rows and listed pledges that add up to it
-    assert "90,00\xa0€ of 100,00\xa0€ raised (90\xa0%)" in page
+    assert "€90.00 of €100.00 raised (90%)" in page
     sectors = page.split('<table class="sectors">')[1].split("</table>")[0]
     assert sum(cents(a) for a in re.findall(r'<td class="amount">([^<]*)</td>', sectors)) == 9000
     counted = page.split('<ol class="pledge-list">')[1].split("</ol>")[0]

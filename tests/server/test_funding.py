@@ -318,9 +318,9 @@ async def test_funding_call_note__complete_content_and_structured_terms(
         "Co-fund Commons Cloud",
         "Two developers for a year.",
         "<strong>you</strong>",
-        "12\u202f500,00\xa0€ of 50\u202f000,00\xa0€ raised (25\xa0%)",
-        "Public sector: 10\u202f000,00\xa0€",
-        "Private sector: 2\u202f500,00\xa0€",
+        "€12,500.00 of €50,000.00 raised (25%)",
+        "Public sector: €10,000.00",
+        "Private sector: €2,500.00",
         "Deadline: 1 March 2099",
         f'href="{project["url"]}"',
         f'href="{call["url"]}"',
@@ -405,3 +405,49 @@ async def test_close_expired_calls__stores_closed_and_sends_one_update(
     assert stored is not None and stored.status == "closed"
     update_ = (await sent(app, expired["uri"]))[-1]
     assert update_["type"] == "Update" and update_["object"]["status"] == "closed"
+
+
+async def test_funding_call_note__written_in_a_french_actors_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a French-speaking actor's call and its project, with a public pledge
+    _, token = await create_actor(app, "scop", language="fr")
+    project = await post_project(client, token)
+    call = await post_call(client, token, project_id=project["id"], deadline="2099-03-01")
+    await client.post(
+        f"/api/v1/funding-calls/{call['id']}/pledges",
+        json=pledge_body("12500", sector="public"),
+        headers=bearer(token),
+    )
+    # When a peer fetches the Note of the call, and of the project
+    note = (await client.get(f"/funding-calls/{call['id']}", headers=AS2_ACCEPT)).json()
+    project_note = (await client.get(f"/projects/{project['id']}", headers=AS2_ACCEPT)).json()
+    # Then the call's text is French, with French numbers and dates, tagged "fr"
+    content = note["content"]
+    assert note["contentMap"] == {"fr": content}
+    for needle in (
+        "Objectif : 50\u202f000,00\xa0€ · Échéance : 1 mars 2099 · Statut : ouvert",
+        "12\u202f500,00\xa0€ collectés sur 50\u202f000,00\xa0€ (25\xa0%)",
+        "Secteur public : 12\u202f500,00\xa0€",
+        "Particuliers : 0,00\xa0€",
+        "Projet : <a ",
+    ):
+        assert needle in content, needle
+    assert "Goal" not in content and "raised" not in content
+    # And so is the project's, while the structured terms stay language-free
+    assert project_note["contentMap"] == {"fr": project_note["content"]}
+    assert "Statut : actif" in project_note["content"]
+    assert note["status"] == "open" and note["raised"]["value"] == "12500.00"
+
+
+async def test_funding_call_note__an_unsupported_language_is_written_and_tagged_english(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an actor whose language we have no catalog for
+    _, token = await create_actor(app, "verein", language="de")
+    call = await post_call(client, token, deadline="2099-03-01")
+    # When its Note is read
+    note = (await client.get(f"/funding-calls/{call['id']}", headers=AS2_ACCEPT)).json()
+    # Then it is English, and says so
+    assert note["contentMap"] == {"en": note["content"]}
+    assert "Goal: €50,000.00 · Deadline: 1 March 2099 · Status: open" in note["content"]

@@ -104,4 +104,4 @@ async def test_publications__reach_a_real_inbox_signed_and_mastodon_shaped(
     stamps = [notes[0]["published"], notes[1]["updated"], notes[2]["updated"]]
     assert stamps == sorted(set(stamps)) and "updated" not in notes[0]
     assert notes[2]["raised"] == {"type": "MonetaryAmount", "value": "12500.00", "currency": "EUR"}
-    assert "12\u202f500,00\xa0€ of 50\u202f000,00\xa0€ raised (25\xa0%)" in notes[2]["content"]
+    assert "€12,500.00 of €50,000.00 raised (25%)" in notes[2]["content"]

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from server.i18n import LANGUAGES, LOCALE_DIR, negotiate, translations
+from server.errors import Invalid
+from server.i18n import LANGUAGES, LOCALE_DIR, N_, Message, negotiate, translations
 from server.i18n.catalogs import extract_messages
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+#: ``%(n)d`` in templates (Jinja's gettext), ``{name}`` in Python (``Message``, Notes).
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+(?:![rs])?\}")
 
 
 def _texts(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -56,3 +58,26 @@ def test_negotiate__account_then_browser_then_default() -> None:
     assert negotiate(chosen=None, accept_language="de, es", default="fr") == "fr"
     assert negotiate(chosen=None, accept_language="fr;q=0, en", default="fr") == "en"
     assert negotiate(chosen=None, accept_language="fr;q=oops", default="en") == "en"
+
+
+def test_message__english_as_a_string_and_translated_where_shown() -> None:
+    message = Message(
+        N_("the call is in {expected}, not {currency}"), expected="EUR", currency="USD"
+    )
+    assert message == "the call is in EUR, not USD"
+    assert message.in_language(translations("fr")) == "l'appel est en EUR, pas en USD"
+
+
+def test_service_error__json_detail_names_the_field_and_forms_get_the_message() -> None:
+    error = Invalid(
+        N_("{day} is in the past (today is {today} UTC)"),
+        field="deadline",
+        day="2020-01-01",
+        today="2026-12-07",
+    )
+    assert error.detail == "deadline: 2020-01-01 is in the past (today is 2026-12-07 UTC)"
+    assert error.field == "deadline"
+    assert (
+        error.message.in_language(translations("fr"))
+        == "2020-01-01 est passé (nous sommes le 2026-12-07 UTC)"
+    )

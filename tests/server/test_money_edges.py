@@ -170,7 +170,7 @@ async def test_pages__the_largest_amounts_render(app: FastAPI, client: httpx.Asy
     note = await client.get(call["url"], headers={"Accept": "application/activity+json"})
     # Then each shows the amounts exactly
     assert page.status_code == home.status_code == note.status_code == 200
-    assert "10\u202f000\u202f000\u202f000\u202f000,00\xa0€" in page.text
+    assert "€10,000,000,000,000.00" in page.text
     assert note.json()["raised"]["value"] == largest == note.json()["goal"]["value"]
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 
 from schemas.states import PledgeState
+from server.clock import FrozenClock
+from server.main import create_app
+from server.settings import Settings
 from server.storage.models import Pledge
-from tests.conftest import create_actor
+from tests.conftest import TEST_BASE_URL, create_actor
 from tests.publications import AS2_ACCEPT, bearer, offer_body, pledge_body, post_call, sent
 
 
@@ -58,10 +63,7 @@ async def test_post_pledge__offline_funder_accepted_at_once(
     update_ = (await sent(app, call["uri"]))[-1]
     assert update_["type"] == "Update"
     assert update_["object"]["raised"]["value"] == "12500.00"
-    assert (
-        "12\u202f500,00\xa0€ of 50\u202f000,00\xa0€ raised (25\xa0%)"
-        in (update_["object"]["content"])
-    )
+    assert "€12,500.00 of €50,000.00 raised (25%)" in (update_["object"]["content"])
 
 
 async def test_post_pledge__naming_another_actor_is_403_and_writes_nothing(
@@ -103,6 +105,26 @@ async def test_post_pledge__an_offline_funder_is_marked_recorded_by_the_owner(
     page = await client.get(call["url"], headers={"Accept": "text/html"})
     line = page.text.split(f'id="pledge-{made["id"]}"')[1].split("</li>")[0]
     assert "Région Auvergne-Rhône-Alpes" in line and "recorded by the call's owner" in line
+
+
+async def test_served_pledge__same_bytes_and_etag_until_it_changes(settings: Settings) -> None:
+    # Given a pledge served by an instance whose clock we move
+    clock = FrozenClock()
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as client:
+            _, token = await create_actor(application, "coop")
+            call = await post_call(client, token)
+            made = (await pledge(client, token, call["id"])).json()
+            first = await client.get(f"/pledges/{made['id']}", headers=AS2_ACCEPT)
+            # When it is read again a minute later
+            clock.advance(timedelta(minutes=1))
+            again = await client.get(f"/pledges/{made['id']}", headers=AS2_ACCEPT)
+            # Then the signed document and its ETag are the same, and a cache gets a 304
+            assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+            cached = {"If-None-Match": first.headers["etag"], **AS2_ACCEPT}
+            assert (await client.get(f"/pledges/{made['id']}", headers=cached)).status_code == 304
 
 
 async def test_pledges__an_actor_pledging_itself_is_named_and_attributed(

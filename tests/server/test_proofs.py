@@ -243,6 +243,16 @@ async def test_offer__to_a_remote_call_proven_by_the_pledger(
     owner = await actor_document(client)
     assert proven_by(made, owner) and not proven_by(forged(made), owner)
 
+    # And so does its withdrawal
+    pledge_id = response.json()["id"]
+    withdrawn = await client.delete(f"/api/v1/pledges/{pledge_id}", headers=await coop_auth(app))
+    assert withdrawn.is_success, withdrawn.text
+    [undo] = [a for a in await sent(app) if a["type"] == "Undo"]
+    assert undo["object"]["type"] == "Offer" and signers(undo) == [COOP_KEY]
+    tampered = copy.deepcopy(undo)
+    tampered["object"]["id"] += "-other"
+    assert proven_by(undo, owner) and not proven_by(tampered, owner)
+
 
 # ---------------------------------------------------------------------------------------------
 # Proofs of what we receive

@@ -88,7 +88,7 @@ async def test_actor_feed__projects_calls_and_declarations(
     assert [e.title for e in feed.entries] == ["Uses OpenMap", "Two developers", "OpenMap"]
     entry = feed.entries[1]
     assert entry.link == call["url"] and entry.id == call["uri"]
-    assert "26 000,00 € of 50 000,00 € raised (52 %)" in plain(entry.summary)
+    assert "€26,000.00 of €50,000.00 raised (52%)" in plain(entry.summary)
     assert entry.author == "La Scop"
     # And the profile page announces it
     assert Page((await client.get("/@scop")).text).feeds == ["/feeds/actors/scop.atom"]

@@ -205,3 +205,21 @@ async def test_admin__suspends_an_actor_and_lifts_it(
     assert "Lift the suspension" in (await client.get("/admin")).text
     await client.post("/admin/actors/coop/unsuspend", data={"csrf": csrf_in(page.text)})
     assert len((await client.get("/api/v1/directory?type=actor")).json()["items"]) == 1
+
+
+async def test_forms__a_services_refusal_is_shown_in_the_members_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await _owner(app, client)
+    client.headers["Accept-Language"] = "fr"
+    page = "/app/@coop/projects/new"
+    licence = await post_form(client, page, page, {"name": "Carte", "license": "GPL"})
+    assert licence.status_code == 422
+    assert _field_error(licence.text, "license") == (
+        "GPL : vouliez-vous dire GPL-3.0-only ou GPL-3.0-or-later ?"
+    )
+    calls = "/app/@coop/calls/new"
+    fields = {"title": "Un an", "goal": "1000.00", "currency": "EUR", "deadline": "2000-01-01"}
+    past = await post_form(client, calls, calls, fields)
+    assert past.status_code == 422
+    assert _field_error(past.text, "deadline").startswith("2000-01-01 est passé (nous sommes le ")

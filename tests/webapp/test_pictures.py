@@ -96,7 +96,7 @@ async def test_avatar_form__a_file_that_is_no_picture_is_refused_in_french(
     )
     assert response.status_code == 422
     assert _field_error(response.text, "file") == (
-        "Seules les images JPEG, PNG, WebP et GIF sont acceptées."
+        "seules les images JPEG, PNG, WebP et GIF sont acceptées"
     )
     assert await _media_rows(app) == 0
 
@@ -132,7 +132,7 @@ async def test_project_pictures__image_needs_alt_text_then_is_attached(
     refused = await _upload(client, page, {"kind": "image"}, picture())
     assert refused.status_code == 422
     assert _field_error(refused.text, "description") == (
-        "Describe the image for those who cannot see it."
+        "an image needs its alt text, for those who cannot see it"
     )
     assert await _media_rows(app) == 0
 
