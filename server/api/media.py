@@ -43,7 +43,9 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     415: {"model": ErrorBody, "description": "Not a JPEG, PNG, WebP or GIF picture"},
 }
 
-Picture = Annotated[UploadFile, File(description="JPEG, PNG, WebP or GIF (first frame), ≤ 8 MB")]
+PictureFile = Annotated[
+    UploadFile, File(description="JPEG, PNG, WebP or GIF (first frame), ≤ 8 MB")
+]
 AltText = Annotated[str, Form(max_length=MAX_ALT_TEXT, description="Alt text")]
 
 
@@ -111,7 +113,7 @@ async def _actor_removal(
 @router.post("/actors/{username}/avatar", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_avatar(
     username: str,
-    file: Picture,
+    file: PictureFile,
     caller: Writer,
     state: StateDep,
     session: SessionDep,
@@ -126,7 +128,7 @@ async def post_avatar(
 @router.post("/actors/{username}/header", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_header(
     username: str,
-    file: Picture,
+    file: PictureFile,
     caller: Writer,
     state: StateDep,
     session: SessionDep,
@@ -216,7 +218,7 @@ async def read_project_media(
 @router.post("/projects/{object_id}/media", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_project_image(
     object_id: str,
-    file: Picture,
+    file: PictureFile,
     description: AltText,
     caller: Writer,
     state: StateDep,
@@ -230,7 +232,7 @@ async def post_project_image(
 @router.post("/projects/{object_id}/logo", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_project_logo(
     object_id: str,
-    file: Picture,
+    file: PictureFile,
     caller: Writer,
     state: StateDep,
     session: SessionDep,
@@ -258,7 +260,7 @@ async def read_call_media(object_id: str, state: StateDep, session: SessionDep) 
 @router.post("/funding-calls/{object_id}/media", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_call_image(
     object_id: str,
-    file: Picture,
+    file: PictureFile,
     description: AltText,
     caller: Writer,
     state: StateDep,
@@ -272,7 +274,7 @@ async def post_call_image(
 @router.post("/funding-calls/{object_id}/logo", status_code=201, responses=_UPLOAD_ERRORS)
 async def post_call_logo(
     object_id: str,
-    file: Picture,
+    file: PictureFile,
     caller: Writer,
     state: StateDep,
     session: SessionDep,
