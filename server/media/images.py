@@ -29,7 +29,6 @@ __all__ = [
     "MediaKind",
     "Picture",
     "TooLarge",
-    "Unreadable",
     "Unsupported",
     "process",
 ]
@@ -70,10 +69,6 @@ class TooLarge(ServiceError):
     status = 413
 
 
-class Unreadable(Invalid):
-    """A damaged picture, or one of too many pixels (422)."""
-
-
 @dataclass(frozen=True)
 class Picture:
     """A re-encoded picture, ready to be stored."""
@@ -89,7 +84,7 @@ def process(data: bytes, kind: MediaKind) -> Picture:
     """Return ``data`` re-encoded as a picture of ``kind`` (CPU-bound: run it on a thread).
 
     Raises ``TooLarge`` (413) over ``MAX_UPLOAD``, ``Unsupported`` (415) for anything but
-    JPEG, PNG, WebP or GIF, ``Unreadable`` (422) for a broken file or one of too many pixels.
+    JPEG, PNG, WebP or GIF, ``Invalid`` (422) for a broken file or one of too many pixels.
     """
     if len(data) > MAX_UPLOAD:
         raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024))
@@ -108,11 +103,11 @@ def _process(data: bytes, kind: MediaKind) -> Picture:
             N_("only JPEG, PNG, WebP and GIF pictures are accepted"), field="file"
         ) from None
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Unreadable(N_("this picture cannot be read"), field="file") from None
+        raise Invalid(N_("this picture cannot be read"), field="file") from None
     with source:
         width, height = source.size
         if width < 1 or height < 1 or width * height > MAX_PIXELS:
-            raise Unreadable(
+            raise Invalid(
                 N_("a picture has at most {megapixels} megapixels"),
                 field="file",
                 megapixels=MAX_PIXELS // 1_000_000,
@@ -122,7 +117,7 @@ def _process(data: bytes, kind: MediaKind) -> Picture:
             picture = ImageOps.exif_transpose(source)
             picture.load()
         except (OSError, ValueError, SyntaxError, EOFError):
-            raise Unreadable(N_("this picture is damaged or truncated"), field="file") from None
+            raise Invalid(N_("this picture is damaged or truncated"), field="file") from None
     return _encode(_resized(_flattened(picture), kind))
 
 

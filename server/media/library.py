@@ -35,10 +35,7 @@ __all__ = [
     "MAX_ALT_TEXT",
     "MAX_IMAGES",
     "NO_SUCH_PICTURE",
-    "AltTextMissing",
-    "AltTextTooLong",
     "Owned",
-    "TooManyImages",
     "add_picture",
     "pictures_of",
     "published",
@@ -53,22 +50,11 @@ MAX_IMAGES: Final = 4
 #: The longest alt text (Mastodon keeps 1 500 characters of a description).
 MAX_ALT_TEXT: Final = 1500
 
+#: What removing a picture that is not there is told.
 NO_SUCH_PICTURE: Final = N_("there is no such picture")
 
 #: What owns pictures beside actors.
 Owned = Project | FundingCall
-
-
-class AltTextMissing(Invalid):
-    """An image without its alt text (422)."""
-
-
-class AltTextTooLong(Invalid):
-    """An alt text over ``MAX_ALT_TEXT`` characters (422)."""
-
-
-class TooManyImages(Conflict):
-    """A fifth image (409)."""
 
 
 def published(media: Media, urls: Urls) -> dict[str, Any]:
@@ -88,13 +74,11 @@ def published(media: Media, urls: Urls) -> dict[str, Any]:
 def _alt_text(description: str, kind: MediaKind) -> str:
     text = description.strip()
     if kind is MediaKind.image and not text:
-        raise AltTextMissing(
+        raise Invalid(
             N_("an image needs its alt text, for those who cannot see it"), field="description"
         )
     if len(text) > MAX_ALT_TEXT:
-        raise AltTextTooLong(
-            N_("at most {count} characters"), field="description", count=MAX_ALT_TEXT
-        )
+        raise Invalid(N_("at most {count} characters"), field="description", count=MAX_ALT_TEXT)
     return text
 
 
@@ -200,7 +184,7 @@ async def set_actor_picture(
     """Make ``data`` the avatar or header of a local actor, replacing the former one, and send
     followers an ``Update`` of the actor; commits.
 
-    Raises what ``server.media.images.process`` raises, and ``AltTextTooLong``.
+    Raises what ``server.media.images.process`` raises, and ``Invalid`` for a long alt text.
     """
     media = await _store(session, files, actor, kind, data, description=description)
     former = await _retire(session, _of_actor(actor, kind) & (Media.id != media.id))
@@ -248,8 +232,8 @@ async def add_picture(
     """Add an image (at most ``MAX_IMAGES``) to a project or call, or make ``data`` its logo,
     and send followers an ``Update{Note}``; commits.
 
-    Raises what ``server.media.images.process`` raises, ``AltTextMissing``,
-    ``AltTextTooLong`` and ``TooManyImages``.
+    Raises what ``server.media.images.process`` raises, ``Invalid`` for a missing or long
+    alt text, and ``Conflict`` for a fifth image.
     """
     if kind is MediaKind.image:
         count = await session.scalar(
@@ -258,7 +242,7 @@ async def add_picture(
             )
         )
         if int(count or 0) >= MAX_IMAGES:
-            raise TooManyImages(
+            raise Conflict(
                 N_("at most {count} images: remove one first"), field="file", count=MAX_IMAGES
             )
     media = await _store(session, files, owner, kind, data, description=description, target=target)
