@@ -19,6 +19,7 @@ from server.http.deps import SessionDep
 from server.http.doccache import actor_key
 from server.i18n import N_
 from server.media import (
+    MAX_IMAGES,
     MAX_UPLOAD,
     MediaFiles,
     MediaKind,
@@ -69,20 +70,19 @@ def _page(
     base: str,
     pictures: list[Media],
     *,
+    kinds: list[tuple[MediaKind, str]],
     title: str,
     back: str,
     errors: Errors | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    is_actor = base.endswith(f"@{member.actor.username}")
-    kinds = _ACTOR_KINDS if is_actor else _OBJECT_KINDS
     images = sum(1 for p in pictures if p.kind == MediaKind.image)
     context = {
         "title": title,
         "action": f"{base}/pictures",
         "back": back,
         "pictures": pictures,
-        "kinds": [(k, label) for k, label in kinds if k != MediaKind.image or images < 4],
+        "kinds": [(k, label) for k, label in kinds if k != MediaKind.image or images < MAX_IMAGES],
         "errors": errors or {},
         "form": form or {},
         "media_url": member.visitor.state.urls.media,
@@ -105,9 +105,8 @@ async def _actor_page(member: Member, session: AsyncSession, **more: object) -> 
     actor = await session.merge(member.actor)
     pictures = await pictures_of(session, actor)
     base = _actor_base(member)
-    return _page(
-        member, base, pictures, title=N_("Avatar and header"), back=f"{base}/profile", **more
-    )
+    title, back = N_("Avatar and header"), f"{base}/profile"
+    return _page(member, base, pictures, kinds=_ACTOR_KINDS, title=title, back=back, **more)
 
 
 @router.get("/app/@{username}/pictures")
@@ -195,7 +194,8 @@ async def _object_page(
         else N_("Logo and images of the call")
     )
     pictures = await pictures_of(session, target)
-    return _page(member, base, pictures, title=title, back=f"{base}/edit", **more)
+    back = f"{base}/edit"
+    return _page(member, base, pictures, kinds=_OBJECT_KINDS, title=title, back=back, **more)
 
 
 @router.get("/app/@{username}/{what}/{object_id}/pictures")
