@@ -25,18 +25,16 @@ from server.i18n import N_
 __all__ = [
     "MAX_PIXELS",
     "MAX_UPLOAD",
-    "TOO_LARGE",
     "MediaKind",
     "Picture",
     "TooLarge",
     "Unsupported",
     "process",
+    "too_large",
 ]
 
 #: The largest upload read (Mastodon accepts 16 MB; people's photos fit in 8).
 MAX_UPLOAD: Final = MAX_PICTURE
-#: What an upload over ``MAX_UPLOAD`` is told (with ``megabytes``).
-TOO_LARGE: Final = N_("a picture is at most {megabytes} MB")
 #: The most pixels decoded (Mastodon's 7680×4320): a small file may claim a huge picture.
 MAX_PIXELS: Final = 7680 * 4320
 #: Decoders Pillow may use; any other file is refused before a pixel is read.
@@ -80,6 +78,12 @@ class Picture:
     height: int
 
 
+def too_large() -> TooLarge:
+    """Return the refusal of an upload over ``MAX_UPLOAD``."""
+    megabytes = MAX_UPLOAD // (1024 * 1024)
+    return TooLarge(N_("a picture is at most {megabytes} MB"), field="file", megabytes=megabytes)
+
+
 def process(data: bytes, kind: MediaKind) -> Picture:
     """Return ``data`` re-encoded as a picture of ``kind`` (CPU-bound: run it on a thread).
 
@@ -87,7 +91,7 @@ def process(data: bytes, kind: MediaKind) -> Picture:
     JPEG, PNG, WebP or GIF, ``Invalid`` (422) for a broken file or one of too many pixels.
     """
     if len(data) > MAX_UPLOAD:
-        raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024))
+        raise too_large()
     with _DECODING:
         return _process(data, kind)
 

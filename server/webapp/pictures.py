@@ -29,7 +29,7 @@ from server.media import (
     remove_picture,
     set_actor_picture,
 )
-from server.media.images import TOO_LARGE, TooLarge
+from server.media.images import too_large
 from server.media.library import NO_SUCH_PICTURE, Owned
 from server.storage.models import Actor, Media
 from server.webapp.forms import CSRF_REFUSAL, Errors, WebRoute, field_error, see_other
@@ -58,7 +58,7 @@ async def _posted(request: Request, member: Member) -> tuple[dict[str, str], byt
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
     except HTTPException as error:
         if error.status_code == 413:
-            raise TooLarge(TOO_LARGE, field="file", megabytes=MAX_UPLOAD // (1024 * 1024)) from None
+            raise too_large() from None
         raise
     if not member.visitor.csrf_is_valid(fields.get("csrf", "")):
         raise HTTPException(403, CSRF_REFUSAL)
