@@ -230,9 +230,15 @@ async def test_project_images__attached_to_the_note_with_their_alt_text(
     stamps = [u["object"]["updated"] for u in updates]
     assert stamps == sorted(set(stamps))
     assert len(updates[-1]["object"]["attachment"]) == 2
-    # And the API lists them
+    # And the API lists them, and shows them with the project
     listed = (await client.get(f"/api/v1/projects/{project['id']}/media")).json()["items"]
     assert [m["kind"] for m in listed] == ["image", "image", "logo"]
+    shown = (await client.get(f"/api/v1/projects/{project['id']}")).json()
+    assert shown["logo"]["url"] == logo.json()["url"]
+    assert [(i["url"], i["description"]) for i in shown["images"]] == [
+        (urls[0], "A map of the servers"),
+        (urls[1], "Our team"),
+    ]
 
 
 async def test_project_images__alt_text_is_required(
@@ -330,6 +336,8 @@ async def test_call_images__attached_to_the_calls_note(
     ]
     [update] = [a for a in await sent(app, call["uri"]) if a["type"] == "Update"]
     assert update["object"]["attachment"] == note["attachment"]
+    shown = (await client.get(f"/api/v1/funding-calls/{call['id']}")).json()
+    assert shown["images"][0]["media_type"] == "image/jpeg" and shown["logo"] is None
 
 
 @pytest.mark.parametrize(
