@@ -10,9 +10,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    COMMUNS_DATABASE_URL=sqlite+aiosqlite:////data/communs.db
+    COMMUNS_DATABASE_URL=sqlite+aiosqlite:////data/communs.db \
+    COMMUNS_MEDIA_DIR=/data/media
 RUN useradd --create-home --uid 10001 communs \
-    && mkdir /data && chown communs /data
+    && mkdir -p /data/media && chown -R communs /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 WORKDIR /app

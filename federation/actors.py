@@ -31,7 +31,14 @@ __all__ = [
     "http_uri",
     "http_uri_host",
     "parse_actor",
+    "picture",
+    "pictures",
 ]
+
+#: The longest alt text kept (Mastodon keeps 1 500 characters of a description).
+_ALT_TEXT_LIMIT = 1500
+#: Media a Note carries (Mastodon shows four).
+_ATTACHMENTS_LIMIT = 4
 
 _NAME_LIMIT = 2048
 _SUMMARY_LIMIT = 20_000
@@ -108,7 +115,57 @@ def parse_actor(document: dict[str, Any], *, key_id: str | None = None) -> Remot
         key_id=key_uri,
         public_key_pem=key["publicKeyPem"],
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+        icon=picture(document.get("icon"), described=False),
+        image=picture(document.get("image"), described=False),
     )
+
+
+def picture(value: Any, *, described: bool = True) -> dict[str, Any] | None:
+    """Return the first ``Image`` (or bare URL) of ``value`` with an http(s) ``url``, as we
+    keep it: its ``url``, and its ``mediaType``, and, when ``described``, its alt text
+    (``name``) and size."""
+    for item in as_list(value):
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict) or item.get("type", "Image") not in ("Image", "Document"):
+            continue
+        url = item.get("url")
+        if isinstance(url, list):
+            url = url[0] if url else None
+        if isinstance(url, dict):  # a Link
+            url = url.get("href")
+        found = http_uri(url)
+        if found is None:
+            continue
+        kept: dict[str, Any] = {"type": "Image", "url": found}
+        media_type = item.get("mediaType")
+        if (
+            isinstance(media_type, str)
+            and media_type.startswith("image/")
+            and len(media_type) <= 100
+        ):
+            kept["mediaType"] = media_type
+        if described:
+            if isinstance(name := item.get("name"), str) and name:
+                kept["name"] = name[:_ALT_TEXT_LIMIT]
+            for side in ("width", "height"):
+                number = item.get(side)
+                if (
+                    isinstance(number, int)
+                    and not isinstance(number, bool)
+                    and 0 < number < 100_000
+                ):
+                    kept[side] = number
+        return kept
+    return None
+
+
+def pictures(value: Any) -> list[dict[str, Any]]:
+    """Return the images among a Note's ``attachment`` (at most four), as ``picture`` keeps
+    them; links and other media are left out."""
+    found = [picture(item) for item in as_list(value)[: _ATTACHMENTS_LIMIT * 4]]
+    images = [p for p in found if p is not None and "mediaType" in p]
+    return images[:_ATTACHMENTS_LIMIT]
 
 
 #: Verification failures that another key could turn into a success.

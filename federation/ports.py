@@ -6,7 +6,7 @@ Keeping SQL behind these lets ``federation`` be tested with in-memory fakes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "ActorStore",
@@ -55,6 +55,9 @@ class RemoteActor:
     key_id: str
     public_key_pem: str
     manually_approves_followers: bool
+    #: The avatar and header as ``{"type": "Image", "url", "mediaType"?}``, when published.
+    icon: dict[str, Any] | None = None
+    image: dict[str, Any] | None = None
 
 
 class ActorStore(Protocol):

@@ -80,6 +80,7 @@ class Actor(APModel):
     indexable: bool | None = None
     published: str | None = None
     icon: Image | None = None
+    image: Image | None = None
     attachment: list[PropertyValue] | None = None
     attribution_domains: list[str] | None = None
     suspended: bool | None = None

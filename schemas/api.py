@@ -18,6 +18,8 @@ __all__ = [
     "ActorPublic",
     "ActorUpdate",
     "InstancePublic",
+    "MediaListPublic",
+    "MediaPublic",
     "Region",
     "RegionFilter",
     "Username",
@@ -133,6 +135,28 @@ class ActorPublic(BaseModel):
     created_at: datetime
     followers_count: int = 0
     following_count: int = 0
+    #: URLs of the avatar and header, when the actor has them.
+    avatar: str | None = None
+    header: str | None = None
+
+
+class MediaPublic(BaseModel):
+    """An uploaded picture, as stored: re-encoded, resized, without metadata."""
+
+    id: str
+    kind: str = Field(description="avatar, header, logo or image")
+    url: str
+    media_type: str
+    width: int
+    height: int
+    description: str = Field(description="The alt text")
+    created_at: datetime
+
+
+class MediaListPublic(BaseModel):
+    """The logo and images of a project or funding call, oldest first."""
+
+    items: list[MediaPublic]
 
 
 class InstancePublic(BaseModel):

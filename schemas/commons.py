@@ -33,6 +33,7 @@ __all__ = [
     "FundingCallPublic",
     "FundingCallUpdate",
     "FundingCallsPublic",
+    "ImagePublic",
     "Money",
     "OfferedPledgePublic",
     "PledgeCreate",
@@ -160,6 +161,27 @@ class ProjectUpdate(StrictModel):
     is_pinned: bool | None = None
 
 
+class ImagePublic(BaseModel):
+    """A logo or an image, as its Note publishes it (remote ones may lack a size)."""
+
+    url: str
+    media_type: str | None = None
+    description: str = Field(default="", description="The alt text")
+    width: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def of(cls, published: dict[str, Any]) -> ImagePublic:
+        """Return the view of an ``Image`` as a Note carries it."""
+        return cls(
+            url=published["url"],
+            media_type=published.get("mediaType"),
+            description=published.get("name", ""),
+            width=published.get("width"),
+            height=published.get("height"),
+        )
+
+
 class ProjectPublic(BaseModel):
     id: str
     uri: str
@@ -176,6 +198,8 @@ class ProjectPublic(BaseModel):
     status: str
     is_pinned: bool
     is_local: bool
+    logo: ImagePublic | None = None
+    images: list[ImagePublic] = Field(default_factory=list)
     published_at: datetime
     updated_at: datetime
 
@@ -231,6 +255,8 @@ class FundingCallPublic(BaseModel):
     status: str
     tags: list[str]
     is_local: bool
+    logo: ImagePublic | None = None
+    images: list[ImagePublic] = Field(default_factory=list)
     published_at: datetime
     updated_at: datetime
 

@@ -1,13 +1,17 @@
 """Clearly marked demo data so a newcomer sees something at once (``communs serve --demo``).
 
-One actor, one project and one funding call; a later run leaves existing data as it is.
+One actor, one project and one funding call, with pictures drawn here with Pillow (nothing
+downloaded); a later run leaves existing data as it is.
 """
 
 from __future__ import annotations
 
+import io
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from schemas.api import ActorCreate
@@ -20,6 +24,7 @@ from server.domain.access import Role
 from server.domain.actors import create_local_actor, ensure_instance_actor
 from server.domain.funding import create_funding_call
 from server.domain.projects import create_project
+from server.media import MediaFiles, MediaKind, add_picture, set_actor_picture
 from server.settings import Settings
 from server.storage.db import Database
 from server.storage.models import Actor
@@ -34,7 +39,8 @@ DEMO_EMAIL = "demo@example.org"
 async def seed_demo(
     settings: Settings, db: Database, urls: Urls, *, clock: Clock | None = None
 ) -> None:
-    """Create the demo actor, a project and a funding call once."""
+    """Create the demo actor (with an avatar and a header), a project (with a logo and an
+    image) and a funding call, once."""
     async with db.session() as session:
         await ensure_instance_actor(session, urls, settings.domain)
         found = await session.execute(select(Actor).where(Actor.username == DEMO_USERNAME))
@@ -86,6 +92,81 @@ async def seed_demo(
             today=today,
         )
         await session.commit()
+        files = MediaFiles(settings.media_dir)
+        for kind, drawing in ((MediaKind.avatar, _avatar), (MediaKind.header, _header)):
+            await set_actor_picture(session, urls, files, actor, kind, _drawn(drawing))
+        for kind, drawing, alt in (
+            (MediaKind.logo, _logo, "A map pin (demo logo)"),
+            (
+                MediaKind.image,
+                _map,
+                "Example map: repair cafés as orange dots on a grid of streets (demo data)",
+            ),
+        ):
+            await add_picture(
+                session,
+                urls,
+                files,
+                actor,
+                project,
+                kind,
+                _drawn(drawing),
+                description=alt,
+                today=today,
+            )
+
+
+_GREEN, _AMBER, _PAPER = (27, 127, 107), (230, 140, 40), (246, 243, 236)
+
+
+def _drawn(drawing: Callable[[], Image.Image]) -> bytes:
+    """Return a picture drawn by ``drawing`` as PNG (uploaded as any other picture)."""
+    out = io.BytesIO()
+    drawing().save(out, format="PNG")
+    return out.getvalue()
+
+
+def _avatar() -> Image.Image:
+    picture = Image.new("RGB", (400, 400), _GREEN)
+    pen = ImageDraw.Draw(picture)
+    for radius, color in ((150, _PAPER), (110, _AMBER), (60, _PAPER)):
+        pen.ellipse((200 - radius, 200 - radius, 200 + radius, 200 + radius), fill=color)
+    return picture
+
+
+def _header() -> Image.Image:
+    picture = Image.new("RGB", (1500, 500))
+    pen = ImageDraw.Draw(picture)
+    for x in range(1500):
+        mix = x / 1499
+        pen.line(
+            [(x, 0), (x, 500)],
+            fill=tuple(round(g + (a - g) * mix) for g, a in zip(_GREEN, _AMBER, strict=True)),
+        )
+    for n in range(7):
+        left = 120 + n * 200
+        pen.ellipse((left, 300 - n * 25, left + 120, 420 - n * 25), outline=_PAPER, width=6)
+    return picture
+
+
+def _logo() -> Image.Image:
+    picture = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(picture)
+    pen.polygon([(110, 190), (290, 190), (200, 380)], fill=_GREEN)
+    pen.ellipse((100, 40, 300, 240), fill=_GREEN)
+    pen.ellipse((160, 100, 240, 180), fill=_PAPER)
+    return picture
+
+
+def _map() -> Image.Image:
+    picture = Image.new("RGB", (1200, 800), _PAPER)
+    pen = ImageDraw.Draw(picture)
+    for step in range(0, 1200, 80):
+        pen.line([(step, 0), (step + 200, 800)], fill=(200, 196, 186), width=4)
+        pen.line([(0, step * 2 // 3), (1200, step * 2 // 3 + 60)], fill=(200, 196, 186), width=4)
+    for x, y in ((210, 180), (480, 420), (760, 260), (930, 610), (330, 650), (1040, 140)):
+        pen.ellipse((x - 22, y - 22, x + 22, y + 22), fill=_AMBER, outline=_GREEN, width=5)
+    return picture
 
 
 async def seed_demo_account(

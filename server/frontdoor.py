@@ -4,7 +4,8 @@ Remote servers post to inboxes and fetch actors and Notes far more often than an
 API, and FastAPI's middleware, routing and dependency solving cost more than the work itself
 (inbox POSTs and cached reads, docs/performance.md). As Fedify's framework integrations do,
 ``front_door`` answers those requests itself, ahead of the application's middleware: inbox
-POSTs always, AS2 GETs and people's pages when the document cache holds the bytes. Everything
+POSTs always, AS2 GETs and people's pages when the document cache holds the bytes, pictures
+(``/media/…``) always. Everything
 else, every cache miss included, goes to the application unchanged.
 """
 
@@ -27,6 +28,8 @@ from server.http.responses import AS2Response, actor_headers, error_response
 from server.http.security import with_security_headers
 from server.http.signatures import received_url, signed_get_refusal
 from server.inbox.receive import receive_activity
+from server.media import MediaFiles, media_response
+from server.media.serving import MEDIA_PREFIX
 
 __all__ = ["front_door"]
 
@@ -42,6 +45,9 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
     try:
         if method == "POST" and (inbox := _INBOX.fullmatch(path)) is not None:
             response = await receive_activity(state, scope, receive, inbox["username"])
+        elif method == "GET" and path.startswith(MEDIA_PREFIX):
+            files = MediaFiles(state.settings.media_dir)
+            response = await media_response(state.db, files, Request(scope, receive))
         elif method == "GET":
             response = await cached_document(state, Request(scope, receive), path)
         else:
@@ -56,7 +62,7 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
         response = fault_response(exc)
     if response is None:
         return False
-    # JSON and ActivityStreams get nosniff; kept pages, the pages' security headers
+    # JSON, ActivityStreams and pictures get nosniff; kept pages, the pages' security headers
     await response(scope, receive, with_security_headers(send))
     return True
 

@@ -30,6 +30,7 @@ from server.api import docs as api_docs
 from server.api import follows as api_follows
 from server.api import funding as api_funding
 from server.api import manifests as api_manifests
+from server.api import media as api_media
 from server.api import monitoring
 from server.api import pledges as api_pledges
 from server.api import projects as api_projects
@@ -38,7 +39,7 @@ from server.errors import ServiceError
 from server.frontdoor import front_door
 from server.http.deps import AppState
 from server.http.faults import fault_response
-from server.http.limits import body_refusal, limited
+from server.http.limits import body_limit, body_refusal, limited
 from server.http.openapi import document_errors
 from server.http.responses import error_response
 from server.http.security import with_security_headers
@@ -120,6 +121,7 @@ def create_app(
         api_declarations.router,
         api_funding.router,
         api_pledges.router,
+        api_media.router,
         vocabulary.router,
         monitoring.router,
         api_docs.router,
@@ -157,10 +159,11 @@ class _Communs(FastAPI):
                 scope, send = {**scope, "method": "GET"}, _without_body(send)
             if await front_door(state, scope, receive, send):
                 return
-            if (refusal := body_refusal(scope)) is not None:
+            limit = body_limit(scope)
+            if (refusal := body_refusal(scope, limit=limit)) is not None:
                 await refusal(scope, receive, with_security_headers(send))
                 return
-            receive, send = limited(receive), with_security_headers(send)
+            receive, send = limited(receive, limit=limit), with_security_headers(send)
         await super().__call__(scope, receive, send)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from functools import partial
 
 import httpx
 
@@ -18,6 +19,7 @@ from server.domain.housekeeping import run_housekeeping
 from server.http.doccache import DocumentCache
 from server.inbox.store import SqlStore
 from server.inbox.worker import InboxWorker
+from server.media import MediaFiles, retire_orphans
 from server.publishing.client import make_client, make_transport, signing_key_of
 from server.publishing.worker import DeliveryWorker
 from server.settings import Settings
@@ -104,7 +106,12 @@ class Federation:
             asyncio.create_task(self.inbox.run(self._stop)),
             asyncio.create_task(
                 run_housekeeping(
-                    self.db, self.urls, self.clock, self._stop, on_published=self.wake_delivery
+                    self.db,
+                    self.urls,
+                    self.clock,
+                    self._stop,
+                    on_published=self.wake_delivery,
+                    chores=[partial(retire_orphans, self.db, MediaFiles(self.settings.media_dir))],
                 )
             ),
             asyncio.create_task(self._listen()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -99,6 +100,11 @@ class Settings(BaseSettings):
     )
     keep_alive_seconds: int = Field(
         5, ge=1, le=300, description="Seconds an idle keep-alive connection stays open."
+    )
+    media_dir: Path = Field(
+        Path("media"),
+        description="Where uploaded pictures are kept (a volume in Docker); a reverse proxy may "
+        "serve it as /media/ (docs/deploy.md).",
     )
     max_connections: int = Field(
         1000,

@@ -73,6 +73,10 @@ class Urls:
         """The id of an actor's Ed25519 ``Multikey``, which signs its proofs (FEP-521a)."""
         return f"{actor_uri}#ed25519-key"
 
+    def media(self, path: str) -> str:
+        """Return the URL of a stored picture (``server.media.files``)."""
+        return f"{self.base}/media/{path}"
+
     def project(self, object_id: str) -> str:
         return f"{self.base}/projects/{object_id}"
 

@@ -80,13 +80,14 @@ def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings of a test instance at ``http://communs.test``."""
     return Settings(
         base_url=TEST_BASE_URL,
         database_url=database_url,
         run_workers=False,
         allow_private_networks=True,
+        media_dir=tmp_path / "media",
     )
 
 

@@ -275,6 +275,7 @@ async def delete_local_actor(session: AsyncSession, urls: Urls, actor: Actor) ->
     actor.summary_source = actor.summary_html = ""
     actor.legal_form = actor.siren = actor.siret = actor.region = actor.website = None
     actor.public_category = actor.email = None
+    actor.icon = actor.image = None  # their files go with the next chores (server.media)
     await session.commit()
 
 
@@ -325,4 +326,6 @@ async def actor_public(session: AsyncSession, actor: Actor) -> ActorPublic:
         created_at=actor.created_at,
         followers_count=followers,
         following_count=following,
+        avatar=actor.icon["url"] if actor.icon else None,
+        header=actor.image["url"] if actor.image else None,
     )

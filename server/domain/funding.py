@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate
+from schemas.commons import FundingCallCreate, FundingCallPublic, FundingCallUpdate, ImagePublic
 from schemas.money import to_decimal_string
 from schemas.states import CallEventKind, FundingStatus, Sector
 from server.clock import utcnow
@@ -343,6 +343,8 @@ async def funding_call_public(
         status=effective_status(call, today),
         tags=call.tags,
         is_local=call.is_local,
+        logo=ImagePublic.of(call.icon) if call.icon else None,
+        images=[ImagePublic.of(image) for image in call.attachment],
         published_at=call.published_at,
         updated_at=call.updated_at,
     )

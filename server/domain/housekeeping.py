@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_
@@ -78,12 +78,16 @@ async def run_housekeeping(
     stop: asyncio.Event,
     *,
     on_published: Callable[[], None],
+    chores: Sequence[Callable[[], Awaitable[object]]] = (),
 ) -> None:
-    """Run ``housekeep`` now and then every hour until ``stop`` is set."""
+    """Run ``housekeep``, then ``chores`` (those of layers above: pictures), now and then
+    every hour until ``stop`` is set."""
     while not stop.is_set():
         try:
             if await housekeep(db, urls, clock):
                 on_published()
+            for chore in chores:
+                await chore()
         except Exception:  # a chore failing must not stop the worker; retried next hour
             log.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):

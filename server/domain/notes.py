@@ -97,6 +97,14 @@ def _note(
     return document
 
 
+def _with_pictures(document: dict[str, Any], row: Project | FundingCall) -> None:
+    """Add the logo (``icon``) and the images (``attachment``, as Mastodon shows media)."""
+    if row.icon:
+        document["icon"] = row.icon
+    if row.attachment:
+        document["attachment"] = row.attachment
+
+
 def project_note(project: Project, actor: Actor, urls: Urls) -> dict[str, Any]:
     """Return the Note of a project, in its actor's language: full HTML content plus
     ``communs:`` structure."""
@@ -129,6 +137,7 @@ def project_note(project: Project, actor: Actor, urls: Urls) -> dict[str, Any]:
         content="".join(parts) + tag_html,
         tags=tag_entries,
     )
+    _with_pictures(document, project)
     document.update(objectType="Project", name=project.name, status=project.status)
     if project.license:
         document["license"] = project.license
@@ -243,6 +252,7 @@ def funding_call_note(
         content="".join(parts) + tag_html,
         tags=tag_entries,
     )
+    _with_pictures(document, call)
     document.update(
         objectType="FundingCall",
         name=call.title,

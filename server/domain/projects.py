@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from schemas.commons import ProjectCreate, ProjectPublic, ProjectUpdate
+from schemas.commons import ImagePublic, ProjectCreate, ProjectPublic, ProjectUpdate
 from server.clock import utcnow
 from server.domain.licenses import normalize_license
 from server.domain.lifecycle import get_object, next_updated, publish_delete, publish_note, set_tags
@@ -169,6 +169,8 @@ async def project_public(session: AsyncSession, project: Project) -> ProjectPubl
         status=project.status,
         is_pinned=project.is_pinned,
         is_local=project.is_local,
+        logo=ImagePublic.of(project.icon) if project.icon else None,
+        images=[ImagePublic.of(image) for image in project.attachment],
         published_at=project.published_at,
         updated_at=project.updated_at,
     )

@@ -54,6 +54,8 @@ async def store_remote_actor(session: AsyncSession, actor: RemoteActor) -> bool:
         "key_id": actor.key_id,
         "public_key_pem": actor.public_key_pem,
         "manually_approves_followers": actor.manually_approves_followers,
+        "icon": actor.icon,
+        "image": actor.image,
         "fetched_at": utcnow(),
         "updated_at": utcnow(),
     }

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from federation.actors import http_uri_host
+from federation.actors import http_uri_host, picture, pictures
 from federation.sanitize import sanitize_html
 from schemas.base import as_list, get_id
 from schemas.commons import is_hashtag
@@ -223,6 +223,8 @@ async def store_remote_object(
         "description": "",
         "description_html": sanitize_html(content),
         "tags": _tags(note),
+        "icon": picture(note.get("icon")),
+        "attachment": pictures(note.get("attachment")),
         "url": url if isinstance(url, str) and http_uri_host(url) == http_uri_host(uri) else uri,
         "updated_at": updated,
     }

@@ -14,7 +14,14 @@ from server.publishing.outbox import dump
 from server.storage.models import Actor
 from server.urls import Urls
 
-__all__ = ["actor_to_ap", "collection_document", "dump", "key_only", "page_document"]
+__all__ = [
+    "DEFAULT_AVATAR",
+    "actor_to_ap",
+    "collection_document",
+    "dump",
+    "key_only",
+    "page_document",
+]
 
 #: Characters of a link Mastodon shows, its scheme left out.
 _SHOWN = 30
@@ -69,6 +76,17 @@ def _assertion_method(actor: Actor) -> list[Multikey] | None:
     return [key]
 
 
+#: The avatar of an actor that has none of its own.
+DEFAULT_AVATAR = "/static/avatar.png"
+
+
+def _picture(published: dict[str, Any] | None) -> Image | None:
+    """The avatar or header of ``server.media``, as the actor document carries it."""
+    if not published:
+        return None
+    return Image(media_type=published["mediaType"], url=published["url"])
+
+
 def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
     """Return the AS2 document of a local actor (checklist "The actor has")."""
     assert actor.key_id and actor.public_key_pem and actor.inbox_uri
@@ -91,7 +109,8 @@ def actor_to_ap(actor: Actor, urls: Urls) -> dict[str, Any]:
         discoverable=actor.discoverable,
         indexable=actor.discoverable,
         published=actor.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        icon=Image(media_type="image/png", url=urls.url("/static/avatar.png")),
+        icon=_picture(actor.icon) or Image(media_type="image/png", url=urls.url(DEFAULT_AVATAR)),
+        image=_picture(actor.image),
         attachment=_fields(actor),
         attribution_domains=_attribution_domains(actor, urls),
         suspended=True if actor.suspended_at is not None else None,

@@ -9,6 +9,7 @@ is never read.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from fastapi import HTTPException
@@ -18,10 +19,28 @@ from starlette.types import Message, Receive, Scope
 from federation.inbox import MAX_INBOX_BODY
 from server.http.responses import error_response
 
-__all__ = ["CLOSE", "MAX_JSON_BODY", "body_refusal", "limited"]
+__all__ = [
+    "CLOSE",
+    "MAX_JSON_BODY",
+    "MAX_PICTURE",
+    "MAX_UPLOAD_BODY",
+    "body_limit",
+    "body_refusal",
+    "limited",
+]
 
-#: The largest JSON body of any route (media, when it comes, gets its own limit).
+#: The largest JSON body of any route.
 MAX_JSON_BODY: Final = MAX_INBOX_BODY
+#: The largest picture uploaded (``server.media``).
+MAX_PICTURE: Final = 8 * 1024 * 1024
+#: The largest body of an upload: the picture and its form's few small fields.
+MAX_UPLOAD_BODY: Final = MAX_PICTURE + 64 * 1024
+#: Where pictures are uploaded, through the API and the web app's forms.
+_UPLOADS: Final = re.compile(
+    r"/api/v1/actors/[^/]+/(?:avatar|header)"
+    r"|/api/v1/(?:projects|funding-calls)/[^/]+/(?:logo|media)"
+    r"|/app/@[^/]+/(?:(?:projects|calls)/[^/]+/)?pictures"
+)
 #: Refusals sent before the body is read close the connection: the rest is never read.
 CLOSE: Final = {"Connection": "close"}
 
@@ -31,6 +50,11 @@ def _declared_length(scope: Scope) -> int | None:
         if name == b"content-length":
             return int(value) if value.isdigit() else None
     return None
+
+
+def body_limit(scope: Scope) -> int:
+    """Return the largest body the request's route reads: a picture's for uploads."""
+    return MAX_UPLOAD_BODY if _UPLOADS.fullmatch(scope["path"]) else MAX_JSON_BODY
 
 
 def body_refusal(scope: Scope, *, limit: int = MAX_JSON_BODY) -> JSONResponse | None:

@@ -49,6 +49,7 @@ __all__ = [
     "FundingCallEvent",
     "IdempotencyRecord",
     "Interaction",
+    "Media",
     "ObjectTag",
     "Pledge",
     "Project",
@@ -65,6 +66,16 @@ def _created() -> Any:
 
 def _text(*, nullable: bool = True) -> Any:
     return Field(default=None if nullable else "", sa_type=Text, nullable=nullable)
+
+
+def _picture() -> Any:
+    """A published picture, as the fediverse reads it (``{"type": "Image", "url", …}``)."""
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+def _attachments() -> Any:
+    """Published pictures in order, each with its alt text in ``name``."""
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Actor(SQLModel, table=True):
@@ -115,6 +126,9 @@ class Actor(SQLModel, table=True):
     #: BCP 47 tag of what a local actor publishes (its Notes' ``contentMap``).
     language: str = Field(default="en", max_length=35, sa_column_kwargs={"server_default": "en"})
     software: str | None = Field(default=None, max_length=100)
+    #: The avatar and header: our uploads for a local actor, as received for a remote one.
+    icon: dict[str, Any] | None = _picture()
+    image: dict[str, Any] | None = _picture()
     created_at: datetime = _created()
     updated_at: datetime = _created()
     fetched_at: datetime | None = _ts()
@@ -249,6 +263,9 @@ class Project(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=ProjectStatus.active, max_length=16)
     is_pinned: bool = Field(default=False)
+    #: The logo, and up to four images (``server.media``).
+    icon: dict[str, Any] | None = _picture()
+    attachment: list[dict[str, Any]] = _attachments()
     published_at: datetime = _created()
     updated_at: datetime = _created()
     deleted_at: datetime | None = _ts()
@@ -283,8 +300,38 @@ class FundingCall(SQLModel, table=True):
     deadline: date
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=FundingStatus.open, max_length=16)
+    #: The logo, and up to four images (``server.media``).
+    icon: dict[str, Any] | None = _picture()
+    attachment: list[dict[str, Any]] = _attachments()
     published_at: datetime = _created()
     updated_at: datetime = _created()
+    deleted_at: datetime | None = _ts()
+
+
+class Media(SQLModel, table=True):
+    """An uploaded picture, re-encoded and stored under ``COMMUNS_MEDIA_DIR`` at ``path``.
+
+    Its name is the SHA-256 of its bytes, so two identical uploads share one file; a deleted
+    one keeps its row (``deleted_at``), so that its URL answers 410.
+    """
+
+    id: str = Field(primary_key=True, max_length=32)
+    #: The local actor that owns it (the avatar's, or the project's or call's owner).
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    #: ``server.media.MediaKind``: avatar, header, logo or image.
+    kind: str = Field(max_length=16)
+    project_id: str | None = Field(default=None, foreign_key="project.id", index=True)
+    funding_call_id: str | None = Field(default=None, foreign_key="funding_call.id", index=True)
+    #: Alt text: required for images, optional otherwise.
+    description: str = Field(default="", max_length=1500)
+    media_type: str = Field(max_length=32)
+    size: int
+    width: int
+    height: int
+    sha256: str = Field(max_length=64)
+    #: Relative to the media directory and to ``/media/``: ``ab/ab…ef.webp``.
+    path: str = Field(max_length=80, index=True)
+    created_at: datetime = _created()
     deleted_at: datetime | None = _ts()
 
 

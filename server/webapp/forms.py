@@ -23,7 +23,16 @@ from server.i18n import N_, negotiate
 from server.webapp.rendering import render_html
 from server.webapp.visitors import SignInFirst, VisitorDep
 
-__all__ = ["Errors", "FormDep", "WebRoute", "errors_of", "field_error", "see_other", "validate"]
+__all__ = [
+    "CSRF_REFUSAL",
+    "Errors",
+    "FormDep",
+    "WebRoute",
+    "errors_of",
+    "field_error",
+    "see_other",
+    "validate",
+]
 
 M = TypeVar("M", bound=BaseModel)
 #: Field name → message (a msgid or a ``Message``, translated by the template).
@@ -43,6 +52,10 @@ _MESSAGES = {
     "literal_error": N_("Choose one of the options."),
     "bool_parsing": N_("Choose one of the options."),
 }
+
+
+#: What a form without its CSRF token (or with another's) is told.
+CSRF_REFUSAL = N_("This form has expired or did not come from this site. Try again.")
 
 
 def errors_of(error: ValidationError) -> Errors:
@@ -80,7 +93,7 @@ async def posted_form(request: Request, visitor: VisitorDep) -> dict[str, str]:
     """Return the posted fields (text only), once its CSRF token is checked (403 without)."""
     form = await request.form()
     if not visitor.csrf_is_valid(str(form.get("csrf", ""))):
-        raise Forbidden(N_("This form has expired or did not come from this site. Try again."))
+        raise Forbidden(CSRF_REFUSAL)
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 

@@ -45,7 +45,7 @@ from server.storage.models import FundingCall, Project
 from server.webapp.forms import Errors, FormDep, WebRoute, field_error, see_other, validate
 from server.webapp.visitors import Member, MemberDep
 
-__all__ = ["own_call", "router"]
+__all__ = ["own_call", "own_project", "router"]
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
@@ -147,7 +147,8 @@ async def post_project(member: MemberDep, session: SessionDep, form: FormDep) ->
     return _project_page(member, form, errors, action=action)
 
 
-async def _own_project(member: Member, session: AsyncSession, object_id: str) -> Project:
+async def own_project(member: Member, session: AsyncSession, object_id: str) -> Project:
+    """Return a project of the member's actor (403 for another actor's, 404 unknown)."""
     project = await get_project(session, object_id)
     await owner_for_change(session, member.principal, project, "project")
     return project
@@ -156,7 +157,7 @@ async def _own_project(member: Member, session: AsyncSession, object_id: str) ->
 @router.get("/app/@{username}/projects/{object_id}/edit")
 async def edit_project(object_id: str, member: MemberDep, session: SessionDep) -> Response:
     """The form of an existing project."""
-    project = await _own_project(member, session, object_id)
+    project = await own_project(member, session, object_id)
     action = f"/app/@{member.actor.username}/projects/{object_id}/edit"
     return _project_page(member, _project_form(project), {}, action=action)
 
@@ -166,7 +167,7 @@ async def save_project(
     object_id: str, member: MemberDep, session: SessionDep, form: FormDep
 ) -> Response:
     """Preview or save changes (``Update{Note}``)."""
-    project = await _own_project(member, session, object_id)
+    project = await own_project(member, session, object_id)
     action = f"/app/@{member.actor.username}/projects/{object_id}/edit"
     fields = _project_fields(form)
     data, errors = validate(ProjectCreate, fields)
@@ -193,7 +194,7 @@ async def remove_project(
     object_id: str, member: MemberDep, session: SessionDep, form: FormDep
 ) -> Response:
     """Delete a project (``Delete`` to followers; its URL answers 410)."""
-    project = await _own_project(member, session, object_id)
+    project = await own_project(member, session, object_id)
     actor = await owner_for_change(session, member.principal, project, "project")
     await delete_project(session, member.visitor.state.urls, actor, project)
     await session.commit()

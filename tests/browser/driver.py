@@ -154,6 +154,10 @@ class Browser:
         form when None), as a person would; then audit the page it leads to."""
         await self._run(self._submit, fields or {}, button)
 
+    async def attach(self, element_id: str, path: str) -> None:
+        """Choose the file at ``path`` in the file input ``element_id``, as a person would."""
+        await self._run(lambda: self.driver.find_element(By.ID, element_id).send_keys(path))
+
     async def text(self) -> str:
         """Return the visible text of the page."""
         return str(await self._run(lambda: self.driver.find_element(By.TAG_NAME, "body").text))

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,6 +21,7 @@ from server.domain.moderation import list_domains
 from tests.browser.driver import Browser, first_match
 from tests.conftest import create_actor
 from tests.mailbox import Mailbox, smtp_server
+from tests.pictures import picture
 from tests.realservers import Instance, eventually, recording_inbox, serve
 from tests.webapp.people import PASSWORD, make_account
 
@@ -281,3 +283,45 @@ async def test_axe__reports_a_page_that_breaks_the_rules(fresh_chromium: WebDriv
     browser = Browser(driver=fresh_chromium, base_url="", journey="axe-check")
     await browser.open("data:text/html,<title>x</title><img src='a.png'><a href='/'></a>")
     assert any("image-alt (critical" in v for v in browser.violations), browser.violations
+
+
+async def test_journey__an_owner_gives_the_actor_an_avatar_and_a_project_an_image(
+    fresh_chromium: WebDriver, database_url: str, tmp_path: Path
+) -> None:
+    async with serve(database_url, media_dir=tmp_path / "media") as running:
+        actor, token = await create_actor(running.app, "coop")
+        await make_account(running.app, "ada@example.org", member_of=actor)
+        browser = _browser(fresh_chromium, running, "pictures")
+        await _sign_in(browser, "ada@example.org")
+        photo = tmp_path / "photo.jpg"
+        photo.write_bytes(picture(size=(800, 600), gps=True))
+
+        # The avatar, from the profile's pictures page
+        await browser.open("/app/@coop/profile")
+        await browser.open("/app/@coop/pictures")
+        await browser.attach("file", str(photo))
+        await browser.submit({"kind": "avatar"}, button="Upload")
+        assert "Remove" in await browser.text()
+
+        # An image of a project, refused without its alt text, then taken with it
+        async with httpx.AsyncClient(base_url=running.base_url) as http:
+            project = await http.post(
+                "/api/v1/projects",
+                json={"name": "Repair map"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        await browser.open(f"/app/@coop/projects/{project.json()['id']}/pictures")
+        await browser.attach("file", str(photo))
+        await browser.submit({"kind": "image"}, button="Upload")
+        assert "an image needs its alt text, for those who cannot see it" in await browser.text()
+        await browser.attach("file", str(photo))
+        await browser.submit({"kind": "image", "description": "The map"}, button="Upload")
+
+        # Both show on the public pages
+        await browser.open("/@coop")
+        assert "/media/" in first_match(
+            r'class="u-photo avatar" src="([^"]+)"', await browser.html()
+        )
+        await browser.open(f"/projects/{project.json()['id']}")
+        assert 'alt="The map"' in await browser.html()
+        browser.assert_accessible()

@@ -19,3 +19,23 @@ async def test_seed_demo__actor_project_and_call_once(
     assert all("example data" in e["name"] for e in page)
     home = (await client.get("/")).text
     assert "Demo cooperative (example data)" in home
+
+
+async def test_seed_demo__pictures_drawn_at_demo_time_are_served(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    state = app.state.communs
+    await seed_demo(state.settings, state.db, state.urls)
+    actor = (
+        await client.get("/actors/demo", headers={"Accept": "application/activity+json"})
+    ).json()
+    [project] = (await client.get("/api/v1/projects")).json()["items"]
+    note = (
+        await client.get(project["uri"], headers={"Accept": "application/activity+json"})
+    ).json()
+    urls = [actor["icon"]["url"], actor["image"]["url"], note["icon"]["url"]]
+    urls += [image["url"] for image in note["attachment"]]
+    assert len(urls) == 4 and all("/media/" in url for url in urls)
+    assert note["attachment"][0]["name"].endswith("(demo data)")
+    for url in urls:
+        assert (await client.get(url)).status_code == 200, url

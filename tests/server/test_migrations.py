@@ -15,7 +15,7 @@ import server.storage.models  # noqa: F401
 from alembic import command
 from server.storage.db import Database
 from server.storage.migrations import alembic_config
-from server.storage.models import Actor, FundingCall, FundingCallEvent, Pledge
+from server.storage.models import Actor, FundingCall, FundingCallEvent, Pledge, Project
 from server.storage.search import is_search_object
 
 
@@ -136,3 +136,60 @@ async def test_migration_0008__marks_owner_recorded_pledges_and_starts_every_his
         ("local", "history_started", 600, 10_000, "open", None),
         ("remote", "history_started", 600, 10_000, "open", None),
     ]
+
+
+async def test_migration_0014__existing_rows_have_no_pictures_and_the_way_back_drops_them(
+    database_url: str,
+) -> None:
+    # Given a database just before 0014 with an actor and its project
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0013")
+    db = Database(database_url)
+    project = sa.table(
+        "project",
+        *(sa.column(c) for c in ("id", "uri", "actor_id", "is_local", "name", "summary")),
+        *(sa.column(c) for c in ("description", "description_html", "status", "is_pinned")),
+        sa.column("tags", sa.JSON),
+        sa.column("published_at"),
+        sa.column("updated_at"),
+    )
+    now = datetime.now(UTC)
+    async with db.engine.begin() as conn:
+        row = {"uri": "https://x.example/a", "username": "coop", "domain": "x.example"}
+        found = await conn.execute(
+            sa.insert(Actor).values(row | {"is_local": True, "type": "Person"})
+        )
+        await conn.execute(
+            sa.insert(project).values(
+                id="p1",
+                uri="https://x.example/p1",
+                actor_id=found.inserted_primary_key[0],
+                is_local=True,
+                name="Cloud",
+                summary="",
+                description="",
+                description_html="",
+                tags=[],
+                status="active",
+                is_pinned=False,
+                published_at=now if not db.is_sqlite else now.replace(tzinfo=None),
+                updated_at=now if not db.is_sqlite else now.replace(tzinfo=None),
+            )
+        )
+
+    # When it is upgraded to 0014
+    await asyncio.to_thread(command.upgrade, config, "0014")
+
+    # Then the project has no logo and no images, and the actor no avatar
+    async with db.sessions() as session:
+        stored = await session.get(Project, "p1")
+        actor = (await session.execute(sa.select(Actor))).scalar_one()
+        assert stored is not None and stored.attachment == [] and stored.icon is None
+        assert actor.icon is None and actor.image is None
+    # And the way back leaves no media table behind
+    await asyncio.to_thread(command.downgrade, config, "0013")
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
+    await db.dispose()
+    assert "media" not in tables
+    await asyncio.to_thread(command.upgrade, config, "head")

@@ -97,6 +97,27 @@ async def test_actor_update__refreshes_the_stored_actor(
     assert (bob.name, bob.shared_inbox_uri) == ("Robert", f"{REMOTE}/shared")
 
 
+async def test_actor_update__keeps_the_avatar_and_header_urls(
+    app: FastAPI, client: httpx.AsyncClient, remote: RemoteServer
+) -> None:
+    # Given bob, known from his Follow, without pictures
+    await deliver_and_process(app, client, activity("Follow", number=1))
+    assert (await bob_row(app)).icon is None
+
+    # When his Update carries an avatar (as Mastodon sends it) and a header as a bare URL
+    document = remote.actor_document("bob") | {
+        "icon": {"type": "Image", "mediaType": "image/png", "url": f"{REMOTE}/a.png"},
+        "image": [f"{REMOTE}/h.jpg"],
+    }
+    document.pop("@context")
+    await deliver_and_process(app, client, activity("Update", number=2, object=document))
+
+    # Then both are kept as Images
+    bob = await bob_row(app)
+    assert bob.icon == {"type": "Image", "url": f"{REMOTE}/a.png", "mediaType": "image/png"}
+    assert bob.image == {"type": "Image", "url": f"{REMOTE}/h.jpg"}
+
+
 async def test_actor_update__of_another_actor_changes_nothing(
     app: FastAPI, client: httpx.AsyncClient, remote: RemoteServer
 ) -> None:

@@ -122,6 +122,24 @@ async def test_remote_project__stored_from_a_followed_actor(
     assert project.is_local is False and project.tags == ["maps"]
 
 
+async def test_remote_project__keeps_its_images_and_logo_as_urls(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a remote project whose Note carries an image with its alt text, and a link
+    await coop_follows_bob(app, client)
+    image = {"type": "Image", "mediaType": "image/png", "url": f"{REMOTE}/m/1.png", "name": "Map"}
+    link = {"type": "Link", "href": f"{REMOTE}/about"}
+    note = project_note(attachment=[link, image], icon=f"{REMOTE}/m/logo.png")
+
+    # When it is pushed
+    await deliver_and_process(app, client, create(note), "/inbox")
+
+    # Then the image and the logo are kept as URLs, the link left out
+    [project] = await stored(app, Project)
+    assert project.attachment == [image | {"type": "Image"}]
+    assert project.icon == {"type": "Image", "url": f"{REMOTE}/m/logo.png"}
+
+
 async def test_remote_project__not_followed_is_ignored(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
