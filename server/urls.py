@@ -93,9 +93,10 @@ class Urls:
     def pledge(self, object_id: str) -> str:
         return f"{self.base}/pledges/{object_id}"
 
-    def badge(self, kind: str, object_id: str) -> str:
-        """The SVG badge of a project or funding call (``kind``: projects, funding-calls)."""
-        return f"{self.base}/badges/{kind}/{object_id}.svg"
+    def badge(self, kind: str, object_id: str, *, language: str) -> str:
+        """The SVG badge of a project or funding call (``kind``: projects, funding-calls),
+        written in ``language``."""
+        return f"{self.base}/badges/{kind}/{object_id}.svg?lang={language}"
 
     def preview(self, object_id: str) -> str:
         """The OpenGraph picture of a funding call."""

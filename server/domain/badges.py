@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import format_currency, format_percent
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,28 +16,34 @@ from schemas.states import PledgeState
 from server.domain.figures import effective_status
 from server.domain.money import FIGURES_LOCALE, percent_of
 from server.domain.providers import usage_summary
+from server.i18n import locale_of, translations
 from server.storage.models import FundingCall, Pledge, Project
 
 __all__ = ["CallBadge", "call_badge", "project_badge", "short_money"]
 
 
-def short_money(minor: int, currency: str, *, code: bool = False) -> str:
-    """Return an amount for a badge: ``50 000 €`` (``50 000 EUR`` with ``code``, for fonts
-    without the symbol), the cents only when there are some."""
+def short_money(
+    minor: int, currency: str, *, code: bool = False, locale: str = FIGURES_LOCALE
+) -> str:
+    """Return an amount for a badge as ``locale`` writes it: ``50 000 €`` (``50 000 EUR`` with
+    ``code``, for fonts without the symbol), the cents only when there are some."""
     value = Decimal(to_decimal_string(minor, currency))
-    sign = "¤¤" if code else "¤"
     whole = value == value.to_integral_value()
-    pattern = f"#,##0 {sign}" if whole else f"#,##0.00 {sign}"
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if whole:
+        pattern = pattern.replace(".00", "")
+    if code:
+        pattern = pattern.replace("¤", "¤¤")
     return str(
         format_currency(
-            value, currency, format=pattern, locale=FIGURES_LOCALE, currency_digits=whole is False
+            value, currency, format=pattern, locale=locale, currency_digits=whole is False
         )
     )
 
 
 @dataclass(frozen=True)
 class CallBadge:
-    """A call's progress in a few words: "52 % of 50 000 € · 6 funders"."""
+    """A call's progress in a few words: "52 % of 50 000 € · 6 funders" ("… 6 financeurs")."""
 
     percent: int
     goal_minor: int
@@ -51,10 +58,19 @@ class CallBadge:
     def raised(self, *, code: bool = False) -> str:
         return short_money(self.raised_minor, self.currency, code=code)
 
-    @property
-    def message(self) -> str:
-        funders = "funder" if self.funders == 1 else "funders"
-        return f"{self.percent} % of {self.goal()} · {self.funders} {funders}"
+    def message(self, language: str) -> str:
+        """Return the progress in ``language``, which the badge and its alt text share."""
+        locale = locale_of(language)
+        line = translations(language).ungettext(
+            "{percent} of {goal} · {num} funder",
+            "{percent} of {goal} · {num} funders",
+            self.funders,
+        )
+        return line.format(
+            percent=format_percent(Decimal(self.percent) / 100, locale=locale),
+            goal=short_money(self.goal_minor, self.currency, locale=locale),
+            num=self.funders,
+        )
 
 
 async def call_badge(session: AsyncSession, call: FundingCall, *, today: date) -> CallBadge:
@@ -74,6 +90,10 @@ async def call_badge(session: AsyncSession, call: FundingCall, *, today: date) -
     )
 
 
-async def project_badge(session: AsyncSession, project: Project) -> str:
-    """Return a project's badge message: "used by N" (organisations that declared it)."""
-    return f"used by {(await usage_summary(session, project.id)).users}"
+async def project_badge(session: AsyncSession, project: Project, *, language: str) -> str:
+    """Return a project's badge message in ``language``: "used by N" (organisations that
+    declared it)."""
+    users = (await usage_summary(session, project.id)).users
+    return (
+        translations(language).ungettext("used by {num}", "used by {num}", users).format(num=users)
+    )

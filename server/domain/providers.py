@@ -32,7 +32,6 @@ __all__ = [
     "services_mask",
     "services_of",
     "set_areas",
-    "usage_line",
     "usage_summary",
     "users_of",
 ]
@@ -135,21 +134,6 @@ class UsageSummary:
     providers_in_region: int | None
     region: str | None
     region_name: str | None
-
-
-def usage_line(summary: UsageSummary) -> str:
-    """Return the summary as people read it on the project's page."""
-    organisations = "organisation" if summary.users == 1 else "organisations"
-    line = f"Used by {summary.users} {organisations}"
-    if summary.public_bodies:
-        bodies = "a public body" if summary.public_bodies == 1 else "public bodies"
-        line += f", {summary.public_bodies} of them {bodies}"
-    count = summary.providers if summary.region is None else summary.providers_in_region
-    providers = "service provider" if count == 1 else "service providers"
-    line += f" · {count} {providers}"
-    if summary.region_name:
-        line += f" in {summary.region_name}"
-    return line
 
 
 async def users_of(

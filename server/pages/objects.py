@@ -31,7 +31,6 @@ from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledge
 from server.domain.providers import (
     UsageSummary,
     list_providers,
-    usage_line,
     usage_summary,
     users_of,
 )
@@ -71,11 +70,12 @@ async def render_project_page(
     query = {
         k: v for k, v in (("project", project.id), ("region", region), ("service", service)) if v
     }
+    usage = _usage_text(summary, reader.language)
     context = {
         "project": project,
         "actor": actor,
         "calls": calls,
-        "usage": _usage_text(summary, reader.language),
+        "usage": usage,
         "region": region,
         "service": service,
         "services": SERVICE_LABELS,
@@ -89,8 +89,8 @@ async def render_project_page(
         "feed_url": urls.url(f"/feeds/projects/{project.id}/calls.atom"),
         "manifest_url": urls.funding_manifest(project.id),
         "page_url": project.url or project.uri,
-        "badge_url": urls.badge("projects", project.id),
-        "badge_alt": f"{project.name}: {usage_line(summary)}",
+        "badge_url": urls.badge("projects", project.id, language=reader.language),
+        "badge_alt": f"{project.name}: {usage}",
         "call_status": lambda call: effective_status(call, today),
         "counts": await interaction_counts(session, project.uri),
         "replies": await replies_of(session, project.uri),
@@ -210,8 +210,8 @@ async def render_funding_call_page(
     context = {
         "preview_url": urls.preview(call.id),
         "page_url": call.url or call.uri,
-        "badge_url": urls.badge("funding-calls", call.id),
-        "badge_alt": f"{call.title}: {badge.message}",
+        "badge_url": urls.badge("funding-calls", call.id, language=reader.language),
+        "badge_alt": f"{call.title}: {badge.message(reader.language)}",
         "call": call,
         "actor": actor,
         "project": project if project is not None and project.deleted_at is None else None,

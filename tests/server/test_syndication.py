@@ -50,9 +50,12 @@ class Page(HTMLParser):
             self.snippets[self._in] = self.snippets.get(self._in, "") + data
 
 
-async def funded_call(app: FastAPI, client: httpx.AsyncClient) -> tuple[str, dict[str, Any]]:
-    """A call of 50 000 € with six accepted pledges adding up to 26 000 € (52 %)."""
-    _, token = await create_actor(app, "scop", name="La Scop")
+async def funded_call(
+    app: FastAPI, client: httpx.AsyncClient, *, language: str = "en"
+) -> tuple[str, dict[str, Any]]:
+    """A call of 50 000 € with six accepted pledges adding up to 26 000 € (52 %), by an actor
+    writing in ``language``."""
+    _, token = await create_actor(app, "scop", name="La Scop", language=language)
     project = await post_project(client, token, name="OpenMap")
     call = await post_call(client, token, project_id=project["id"], title="Two developers")
     for amount in ("10000", "5000", "5000", "3000", "2000", "1000"):
@@ -138,7 +141,7 @@ async def test_call_badge__progress_funders_cacheable_and_embeddable(
     assert response.headers["cache-control"] == "public, max-age=300"
     svg = ElementTree.fromstring(response.content)
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert [plain(t) for t in texts] == ["funding", "52 % of 50 000 € · 6 funders"]
+    assert [plain(t) for t in texts] == ["funding", "52% of €50,000 · 6 funders"]
     assert "script" not in response.text
     revalidated = await client.get(
         f"/badges/funding-calls/{call['id']}.svg",
@@ -147,8 +150,8 @@ async def test_call_badge__progress_funders_cacheable_and_embeddable(
     assert revalidated.status_code == 304
     # And the call's page shows how to embed it, in Markdown and in HTML
     page = Page((await client.get(f"/funding-calls/{call['id']}")).text)
-    badge = f"http://communs.test/badges/funding-calls/{call['id']}.svg"
-    alt = "Two developers: 52 % of 50 000 € · 6 funders"
+    badge = f"http://communs.test/badges/funding-calls/{call['id']}.svg?lang=en"
+    alt = "Two developers: 52% of €50,000 · 6 funders"
     assert plain(page.snippets["embed-markdown"]) == f"[![{alt}]({badge})]({call['url']})"
     html = f'<a href="{call["url"]}"><img src="{badge}" alt="{alt}"></a>'
     assert plain(page.snippets["embed-html"]) == html
@@ -172,6 +175,55 @@ async def test_project_badge__used_by_n(app: FastAPI, client: httpx.AsyncClient)
     assert (await client.get("/badges/projects/nope.svg")).status_code == 404
 
 
+def badge_texts(response: httpx.Response) -> list[str]:
+    """The words drawn on an SVG badge, then its accessible name."""
+    svg = ElementTree.fromstring(response.content)
+    texts = [plain(t.text) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    return [*texts, plain(svg.get("aria-label"))]
+
+
+async def test_call_badge__follows_lang_else_its_actors_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a call by an actor who writes in French
+    _, call = await funded_call(app, client, language="fr")
+    badge = f"/badges/funding-calls/{call['id']}.svg"
+    french = ["financement", "52 % de 50 000 € · 6 financeurs"]
+    english = ["funding", "52% of €50,000 · 6 funders"]
+
+    # Then its badge is French, whatever the browser asks, unless ?lang= names a language
+    asked_english = await client.get(badge, headers={"Accept-Language": "en"})
+    assert badge_texts(asked_english) == [*french, "financement: 52 % de 50 000 € · 6 financeurs"]
+    assert badge_texts(await client.get(f"{badge}?lang=en"))[:2] == english
+    assert badge_texts(await client.get(f"{badge}?lang=xx"))[:2] == french
+    # And the English page embeds the English badge, and the French page the French one
+    for language, words in (("en", english), ("fr", french)):
+        page = Page((await client.get(f"/funding-calls/{call['id']}?lang={language}")).text)
+        alt = f"Two developers: {words[1]}"
+        src = f"http://communs.test{badge}?lang={language}"
+        assert plain(page.snippets["embed-markdown"]) == f"[![{alt}]({src})]({call['url']})"
+        assert plain(page.meta["og:image:alt"]) == alt
+
+
+async def test_project_badge__and_its_alt_text_follow_the_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, token = await create_actor(app, "scop", language="fr")
+    project = await post_project(client, token, name="OpenMap")
+    _, user = await create_actor(app, "lyon")
+    await client.post(
+        "/api/v1/declarations",
+        json={"project": project["id"], "kind": "uses"},
+        headers=bearer(user),
+    )
+    badge = f"/badges/projects/{project['id']}.svg"
+    assert badge_texts(await client.get(badge))[:2] == ["commun", "utilisé par 1"]
+    assert badge_texts(await client.get(f"{badge}?lang=en"))[:2] == ["commons", "used by 1"]
+    page = Page((await client.get(f"/projects/{project['id']}?lang=fr")).text)
+    assert "[![OpenMap: Utilisé par 1 organisation · " in plain(page.snippets["embed-markdown"])
+    assert f"{badge}?lang=fr)" in page.snippets["embed-markdown"]
+
+
 async def test_call_preview__a_png_with_the_progress_named_by_og_image(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -181,7 +233,7 @@ async def test_call_preview__a_png_with_the_progress_named_by_og_image(
     page = Page((await client.get(f"/funding-calls/{call['id']}")).text)
     image_url = page.meta["og:image"]
     assert image_url == f"http://communs.test/previews/funding-calls/{call['id']}.png"
-    assert plain(page.meta["og:image:alt"]) == "Two developers: 52 % of 50 000 € · 6 funders"
+    assert plain(page.meta["og:image:alt"]) == "Two developers: 52% of €50,000 · 6 funders"
     response = await client.get(image_url)
 
     # Then it gets a 1200×630 PNG whose bar is filled to 52 %
