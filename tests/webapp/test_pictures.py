@@ -141,3 +141,26 @@ async def test_project_pictures__image_needs_alt_text_then_is_attached(
     assert added.status_code == 303
     note = (await client.get(project["uri"], headers=AS2_ACCEPT)).json()
     assert [a["name"] for a in note["attachment"]] == ["Our map"]
+
+
+async def test_pictures_page__each_remove_button_names_its_picture(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a project with two images, and an actor with an avatar
+    token = await _signed_in_member(app, client)
+    project = await post_project(client, token)
+    page = f"/app/@coop/projects/{project['id']}/pictures"
+    for alt in ("Our map", "The team"):
+        await _upload(client, page, {"kind": "image", "description": alt}, picture())
+    await _upload(client, "/app/@coop/pictures", {"kind": "avatar"}, picture())
+
+    # Then each "Remove" button says which picture it removes, in the page's language
+    def names(html: str) -> list[str]:
+        return re.findall(r'<button type="submit" class="danger" aria-label="([^"]+)">', html)
+
+    english = (await client.get(page)).text
+    assert sorted(names(english)) == ["Remove the image “Our map”", "Remove the image “The team”"]
+    french = (await client.get(page, headers={"Accept-Language": "fr"})).text
+    assert sorted(names(french)) == ["Retirer l’image « Our map »", "Retirer l’image « The team »"]
+    avatar = (await client.get("/app/@coop/pictures", headers={"Accept-Language": "fr"})).text
+    assert names(avatar) == ["Retirer l’avatar"]
