@@ -12,6 +12,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     COMMUNS_DATABASE_URL=sqlite+aiosqlite:////data/communs.db \
     COMMUNS_MEDIA_DIR=/data/media
+# DejaVu Sans draws the accented letters of the calls' preview pictures.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 communs \
     && mkdir -p /data/media && chown -R communs /data
 COPY --from=build /wheels /wheels

@@ -98,9 +98,9 @@ class Urls:
         written in ``language``."""
         return f"{self.base}/badges/{kind}/{object_id}.svg?lang={language}"
 
-    def preview(self, object_id: str) -> str:
-        """The OpenGraph picture of a funding call."""
-        return f"{self.base}/previews/funding-calls/{object_id}.png"
+    def preview(self, object_id: str, *, language: str) -> str:
+        """The OpenGraph picture of a funding call, written in ``language``."""
+        return f"{self.base}/previews/funding-calls/{object_id}.png?lang={language}"
 
     def activity(self, object_id: str) -> str:
         return f"{self.base}/activities/{object_id}"

@@ -208,7 +208,7 @@ async def render_funding_call_page(
     urls = Urls(settings.base_url)
     badge = await call_badge(session, call, today=today)
     context = {
-        "preview_url": urls.preview(call.id),
+        "preview_url": urls.preview(call.id, language=reader.language),
         "page_url": call.url or call.uri,
         "badge_url": urls.badge("funding-calls", call.id, language=reader.language),
         "badge_alt": f"{call.title}: {badge.message(reader.language)}",

@@ -12,7 +12,6 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.states import FundingStatus
 from server.domain.badges import call_badge, project_badge
@@ -21,8 +20,8 @@ from server.domain.projects import get_project
 from server.errors import NotFound
 from server.http.deps import SessionDep, StateDep
 from server.http.etags import with_etag
-from server.i18n import LANGUAGES, language_of, translations
-from server.storage.models import Actor
+from server.i18n import translations
+from server.syndication.languages import picture_language
 
 __all__ = ["badge_svg", "router"]
 
@@ -57,15 +56,6 @@ def badge_svg(label: str, message: str, *, color: str) -> bytes:
     return svg.encode()
 
 
-async def _language(request: Request, session: AsyncSession, actor_id: int) -> str:
-    """Return the badge's language: ``?lang=`` when it names one, else its actor's."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return str(asked)
-    actor = await session.get(Actor, actor_id)
-    return language_of(actor.language if actor is not None else None)
-
-
 def _svg(request: Request, body: bytes) -> Response:
     return with_etag(request, Response(body, media_type="image/svg+xml", headers=_HEADERS))
 
@@ -79,7 +69,7 @@ async def funding_call_badge(
     if not call.is_local or call.status == FundingStatus.draft:
         raise NotFound(f"no published local call {object_id!r}")
     badge = await call_badge(session, call, today=state.clock.today())
-    language = await _language(request, session, call.actor_id)
+    language = await picture_language(request, session, call.actor_id)
     label = translations(language).gettext("funding")
     color = _COLORS.get(badge.status, "#555")
     return _svg(request, badge_svg(label, badge.message(language), color=color))
@@ -91,7 +81,7 @@ async def project_usage_badge(object_id: str, request: Request, session: Session
     project = await get_project(session, object_id)
     if not project.is_local:
         raise NotFound(f"no local project {object_id!r}")
-    language = await _language(request, session, project.actor_id)
+    language = await picture_language(request, session, project.actor_id)
     label = translations(language).gettext("commons")
     message = await project_badge(session, project, language=language)
     return _svg(request, badge_svg(label, message, color="#6a1b9a"))

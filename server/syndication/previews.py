@@ -1,7 +1,8 @@
 """OpenGraph pictures of funding calls: a PNG with the title and the progress, so that a link
 shared on Mastodon shows the figures in its preview card.
 
-Drawn with Pillow and its default font (bundled with Pillow, nothing fetched), on a thread:
+Drawn with Pillow, in DejaVu Sans when the system has it (else Pillow's bundled font, which
+lacks accented letters; nothing is fetched), on a thread:
 drawing takes a few tens of milliseconds. The ETag is a hash of what the picture shows, so a
 revalidation is answered 304 without drawing.
 """
@@ -12,7 +13,10 @@ import asyncio
 import hashlib
 import io
 import textwrap
+from decimal import Decimal
+from functools import cache
 
+from babel.numbers import format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from PIL import Image, ImageDraw, ImageFont
@@ -20,8 +24,11 @@ from PIL import Image, ImageDraw, ImageFont
 from schemas.states import FundingStatus
 from server.domain.badges import CallBadge, call_badge
 from server.domain.funding import get_funding_call
+from server.domain.labels import FUNDING_STATUS_LABELS
 from server.errors import NotFound
 from server.http.deps import SessionDep, StateDep
+from server.i18n import locale_of, translations
+from server.syndication.languages import picture_language
 
 __all__ = ["PREVIEW_SIZE", "draw_preview", "router"]
 
@@ -37,23 +44,48 @@ _TRACK, _BAR = "#e4e0d8", "#2e7d32"
 _SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 
 
+#: A system font that has the accented letters of French titles (Debian's fonts-dejavu-core,
+#: which the Docker image installs); Pillow's bundled font draws "é" as a box.
+_SYSTEM_FONT = "DejaVuSans.ttf"
+
+
+@cache
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+    try:
+        return ImageFont.truetype(_SYSTEM_FONT, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
-def draw_preview(title: str, badge: CallBadge, *, site: str) -> bytes:
-    """Return the PNG of a call: its title, a progress bar and its figures."""
+def _title_lines(
+    title: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: int
+) -> list[str]:
+    """Return the title in at most two lines that fit ``room`` pixels, as drawn in ``font``
+    (the most characters per line that fit, "…" when it is cut)."""
+    for width in range(40, 10, -2):
+        lines = textwrap.wrap(title, width=width, max_lines=2, placeholder=" …") or [""]
+        if all(font.getlength(line) <= room for line in lines):
+            return lines
+    return lines
+
+
+def draw_preview(title: str, badge: CallBadge, *, site: str, language: str) -> bytes:
+    """Return the PNG of a call: its title, a progress bar and its figures, in ``language``."""
+    catalog = translations(language)
     width, height = PREVIEW_SIZE
     image = Image.new("RGB", PREVIEW_SIZE, _BACKGROUND)
     draw = ImageDraw.Draw(image)
     title = title.translate(_SPACES)
-    lines = textwrap.wrap(title, width=32, max_lines=2, placeholder=" …") or [""]
+    lines = _title_lines(title, _font(64), width - 160)
     y = 70
     for line in lines:
         draw.text((80, y), line, font=_font(64), fill=_INK)
         y += 80
     # The font has no €: amounts are written with their code
-    raised = f"{badge.raised(code=True)} of {badge.goal(code=True)}".translate(_SPACES)
+    raised = catalog.gettext("{raised} of {goal}").format(
+        raised=badge.raised(code=True), goal=badge.goal(code=True)
+    )
+    raised = raised.translate(_SPACES)
     draw.text((80, 330), raised, font=_font(48), fill=_INK)
     bar_top, bar_width = 410, width - 160
     draw.rounded_rectangle((80, bar_top, 80 + bar_width, bar_top + 44), radius=22, fill=_TRACK)
@@ -61,8 +93,11 @@ def draw_preview(title: str, badge: CallBadge, *, site: str) -> bytes:
     if filled:
         box = (80, bar_top, 80 + max(filled, 44), bar_top + 44)
         draw.rounded_rectangle(box, radius=22, fill=_BAR)
-    funders = "funder" if badge.funders == 1 else "funders"
-    details = f"{badge.percent} % · {badge.funders} {funders} · {badge.status}"
+    funders = catalog.ungettext("{num} funder", "{num} funders", badge.funders)
+    percent = format_percent(Decimal(badge.percent) / 100, locale=locale_of(language))
+    status = FUNDING_STATUS_LABELS.get(badge.status, badge.status)
+    details = f"{percent} · {funders.format(num=badge.funders)} · {catalog.gettext(status)}"
+    details = details.translate(_SPACES)
     draw.text((80, 490), details, font=_font(40), fill=_MUTED)
     draw.text((80, height - 70), site, font=_font(32), fill=_MUTED)
     out = io.BytesIO()
@@ -80,10 +115,11 @@ async def funding_call_preview(
         raise NotFound(f"no published local call {object_id!r}")
     badge = await call_badge(session, call, today=state.clock.today())
     site = state.settings.instance_name
-    shown = repr((call.title, badge, site, PREVIEW_SIZE)).encode()
+    language = await picture_language(request, session, call.actor_id)
+    shown = repr((call.title, badge, site, language, PREVIEW_SIZE)).encode()
     tag = '"' + hashlib.sha256(shown).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "public, max-age=300"}
     if tag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    body = await asyncio.to_thread(draw_preview, call.title, badge, site=site)
+    body = await asyncio.to_thread(draw_preview, call.title, badge, site=site, language=language)
     return Response(body, media_type="image/png", headers=headers)

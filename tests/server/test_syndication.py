@@ -232,7 +232,7 @@ async def test_call_preview__a_png_with_the_progress_named_by_og_image(
     # When Mastodon builds the link's preview card from the page
     page = Page((await client.get(f"/funding-calls/{call['id']}")).text)
     image_url = page.meta["og:image"]
-    assert image_url == f"http://communs.test/previews/funding-calls/{call['id']}.png"
+    assert image_url == f"http://communs.test/previews/funding-calls/{call['id']}.png?lang=en"
     assert plain(page.meta["og:image:alt"]) == "Two developers: 52% of €50,000 · 6 funders"
     response = await client.get(image_url)
 
@@ -247,3 +247,42 @@ async def test_call_preview__a_png_with_the_progress_named_by_og_image(
     again = await client.get(image_url, headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert (await client.get("/previews/funding-calls/nope.png")).status_code == 404
+
+
+async def test_call_preview__drawn_in_the_page_language_else_in_its_actors(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a call by an actor who writes in French
+    _, call = await funded_call(app, client, language="fr")
+    preview = f"/previews/funding-calls/{call['id']}.png"
+
+    # Then each page names the preview of its own language
+    for language in ("en", "fr"):
+        page = Page((await client.get(f"/funding-calls/{call['id']}?lang={language}")).text)
+        assert page.meta["og:image"] == f"http://communs.test{preview}?lang={language}"
+    # And the French and English pictures differ, and without ?lang= it is the actor's French
+    tags = {
+        lang: (await client.get(f"{preview}?lang={lang}")).headers["etag"] for lang in ("en", "fr")
+    }
+    assert tags["en"] != tags["fr"]
+    plain_request = await client.get(preview, headers={"Accept-Language": "en"})
+    assert plain_request.headers["etag"] == tags["fr"]
+
+
+def test_call_preview__draws_accented_titles_within_the_picture() -> None:
+    from server.domain.badges import CallBadge
+    from server.syndication.previews import draw_preview
+
+    badge = CallBadge(52, 5_000_000, 2_600_000, "EUR", 6, "open")
+
+    def drawn(title: str) -> Image.Image:
+        png = draw_preview(title, badge, site="Communs", language="fr")
+        return Image.open(io.BytesIO(png)).convert("RGB")
+
+    # An "é" is a letter, not the box of a glyph the font lacks ("\u0378" is unassigned)
+    assert drawn("é").tobytes() != drawn("\u0378").tobytes()
+    # And a long title stays inside the picture's margins
+    image = drawn("Deux développeurs pour OpenMap, à Œuvre, pendant un an de maintenance")
+    background = image.getpixel((1199, 0))
+    margin = [image.getpixel((x, y)) for x in range(1125, 1200) for y in range(60, 240)]
+    assert set(margin) == {background}
