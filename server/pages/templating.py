@@ -29,7 +29,7 @@ from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS
 from server.domain.money import format_money, format_percent_of, percent_of
 from server.domain.notes import Figures, figures
 from server.http.visits import csrf_of, page_language, session_of, session_secret
-from server.i18n import LANGUAGES, locale_of
+from server.i18n import LANGUAGES, N_, locale_of, translations
 from server.i18n.templates import current_language, environment, in_language
 from server.pages.labels import STATUS_LABELS, TYPE_LABELS
 from server.settings import Settings
@@ -39,6 +39,19 @@ from server.storage.models import Actor, FundingCall
 __all__ = ["Reader", "reader_of", "render_page"]
 
 _env = environment(Path(__file__).parent / "templates")
+
+#: ``COMMUNS_INSTANCE_DESCRIPTION``'s default, which the catalogs translate; an admin's own
+#: description is shown as written.
+_DEFAULT_DESCRIPTION = N_("A home on the fediverse for the people who make digital commons.")
+
+
+def _description(settings: Settings, language: str) -> str:
+    """Return the instance's description for a page in ``language``."""
+    description = settings.instance_description
+    if description == _DEFAULT_DESCRIPTION:
+        return translations(language).ugettext(description)
+    return description
+
 
 #: What the language switcher offers, each in its own language.
 _LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -168,7 +181,7 @@ def render_page(
     varies by language and by who is signed in (AS2 is linked via ``Link`` headers)."""
     full = {
         "instance_name": settings.instance_name,
-        "instance_description": settings.instance_description,
+        "instance_description": _description(settings, reader.language),
         "version": __version__,
         "domain": settings.domain,
         "lang": reader.language,

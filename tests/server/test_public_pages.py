@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.domain.access import Role
+from server.settings import Settings
 from tests.conftest import create_actor, create_scratch_database
 from tests.publications import bearer, post_call, post_project
 from tests.realservers import bound_socket, run_asgi
@@ -68,6 +69,18 @@ async def test_home__cards_show_progress_in_the_page_s_locale(
     assert "€0.00 of €50,000.00" in english and 'class="progress"' in english
     assert "0,00\xa0€ sur 50\u202f000,00\xa0€" in french and "Annuaire" in french
     assert "50000.00 EUR" not in english + french
+
+
+async def test_home__the_default_description_is_translated_an_admin_s_own_is_kept(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    french = (await client.get("/", headers=FRENCH)).text
+    assert "Un foyer sur le fédivers pour celles et ceux qui font les communs numériques." in french
+    assert "A home on the fediverse" not in french
+    # And a description an admin wrote is shown as written, whatever the language
+    own = settings.model_copy(update={"instance_description": "Les communs de Rennes"})
+    app.state.communs.settings = own
+    assert "<p>Les communs de Rennes</p>" in (await client.get("/", headers=HTML)).text
 
 
 async def test_profile__plurals_follow_the_count_and_the_language(
