@@ -359,3 +359,16 @@ async def test_project_page__who_uses_and_serves_it_in_the_page_s_language(
     )
     french = (await client.get(path, headers=FRENCH)).text
     assert "Utilisé par 0 organisation · 0 prestataire" in french and "Qui l’utilise" in french
+
+
+async def test_favicon__named_by_the_pages_and_the_web_app_and_served(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    for path in ("/", "/@nobody", "/signin"):
+        assert icon in (await client.get(path, headers=FRENCH)).text, path
+    await make_account(app, "ada@example.org")
+    await sign_in(client, "ada@example.org")
+    assert icon in (await client.get("/app", headers=HTML)).text
+    served = await client.get("/static/favicon.svg")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/svg+xml"
