@@ -170,6 +170,15 @@ class Browser:
         """Return the text of the element with this id."""
         return str(await self._run(lambda: self.driver.find_element(By.ID, element_id).text))
 
+    async def accessible_names(self, css: str) -> list[str]:
+        """Return the names Chromium gives assistive technologies for the elements matching
+        ``css``: what a screen reader announces."""
+
+        def names() -> list[str]:
+            return [e.accessible_name for e in self.driver.find_elements(By.CSS_SELECTOR, css)]
+
+        return list(await self._run(names))
+
     async def html(self) -> str:
         """Return the page's HTML."""
         return str(await self._run(lambda: self.driver.page_source))

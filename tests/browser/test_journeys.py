@@ -301,7 +301,7 @@ async def test_journey__an_owner_gives_the_actor_an_avatar_and_a_project_an_imag
         await browser.open("/app/@coop/pictures")
         await browser.attach("file", str(photo))
         await browser.submit({"kind": "avatar"}, button="Upload")
-        assert "Remove" in await browser.text()
+        assert await browser.accessible_names("button.danger") == ["Remove the avatar"]
 
         # An image of a project, refused without its alt text, then taken with it
         async with httpx.AsyncClient(base_url=running.base_url) as http:
@@ -316,6 +316,13 @@ async def test_journey__an_owner_gives_the_actor_an_avatar_and_a_project_an_imag
         assert "an image needs its alt text, for those who cannot see it" in await browser.text()
         await browser.attach("file", str(photo))
         await browser.submit({"kind": "image", "description": "The map"}, button="Upload")
+        # Each picture's Remove button says which picture it removes
+        await browser.attach("file", str(photo))
+        await browser.submit({"kind": "image", "description": "The team"}, button="Upload")
+        assert sorted(await browser.accessible_names("button.danger")) == [
+            "Remove the image “The map”",
+            "Remove the image “The team”",
+        ]
 
         # Both show on the public pages
         await browser.open("/@coop")
