@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from schemas.commons import Amount
-from schemas.money import parse_amount
+from schemas.money import currency_digits, parse_amount, to_decimal_string
 from server import __version__
 from server.accounts.members import actors_of
 from server.domain.access import Role
@@ -143,11 +144,21 @@ def _number(value: int) -> str:
     return str(format_decimal(value, locale=_locale()))
 
 
+def _typed_amount(minor: int, currency: str) -> str:
+    """An amount as a person types it in the page's language: "100,00" in French (no
+    grouping, no symbol), for a form's placeholder."""
+    digits = currency_digits(currency)
+    pattern = "0." + "0" * digits if digits else "0"
+    value = Decimal(to_decimal_string(minor, currency))
+    return str(format_decimal(value, format=pattern, locale=_locale()))
+
+
 _env.globals.update(
     money=_money,
     day=_day,
     moment=_moment,
     number=_number,
+    typed_amount=_typed_amount,
     call_figures=_call_figures,
     percent=_percent,
     progress=_progress,

@@ -7,6 +7,7 @@ the status of the ``ServiceError``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ __all__ = [
     "errors_of",
     "field_error",
     "see_other",
+    "typed_amount",
     "validate",
 ]
 
@@ -67,6 +69,19 @@ def errors_of(error: ValidationError) -> Errors:
         message = _MESSAGES.get(item.get("type", ""), N_("This value is not valid."))
         found.setdefault(name, message)
     return found
+
+
+#: Spaces people put between thousands ("1 200", and babel's no-break spaces when copied).
+_GROUPING = re.compile(r"[ \u00a0\u202f]")
+#: A decimal comma, as French writes amounts ("120,50"); "1,200" is left for the API to refuse.
+_DECIMAL_COMMA = re.compile(r"([0-9]+),([0-9]{1,2})")
+
+
+def typed_amount(text: str) -> str:
+    """Return an amount as a person types it ("1 200,50") in the API's spelling ("1200.50"):
+    the web forms take French's decimal comma and spaces between thousands."""
+    text = _GROUPING.sub("", text.strip())
+    return _DECIMAL_COMMA.sub(r"\1.\2", text) if _DECIMAL_COMMA.fullmatch(text) else text
 
 
 def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, Errors]:

@@ -19,7 +19,7 @@ from server.errors import Conflict, Forbidden, Invalid, ServiceError
 from server.http.deps import SessionDep
 from server.http.visits import local_path
 from server.i18n import N_
-from server.webapp.forms import FormDep, WebRoute, field_error, see_other, validate
+from server.webapp.forms import FormDep, WebRoute, field_error, see_other, typed_amount, validate
 from server.webapp.publications import own_call
 from server.webapp.visitors import MemberDep
 
@@ -37,7 +37,10 @@ SECTORS = [
 
 def _pledge_fields(form: dict[str, str]) -> dict[str, Any]:
     return {
-        "amount": {"amount": form.get("amount", ""), "currency": form.get("currency", "")},
+        "amount": {
+            "amount": typed_amount(form.get("amount", "")),
+            "currency": form.get("currency", ""),
+        },
         "sector": form.get("sector", ""),
         "message": form.get("message", ""),
     }

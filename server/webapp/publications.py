@@ -42,7 +42,15 @@ from server.errors import Invalid
 from server.http.deps import SessionDep
 from server.i18n import N_
 from server.storage.models import FundingCall, Project
-from server.webapp.forms import Errors, FormDep, WebRoute, field_error, see_other, validate
+from server.webapp.forms import (
+    Errors,
+    FormDep,
+    WebRoute,
+    field_error,
+    see_other,
+    typed_amount,
+    validate,
+)
 from server.webapp.visitors import Member, MemberDep
 
 __all__ = ["own_call", "own_project", "router"]
@@ -208,7 +216,10 @@ def _call_fields(form: dict[str, str]) -> dict[str, Any]:
         "summary": form.get("summary", ""),
         "description": form.get("description", ""),
         "project_id": form.get("project_id") or None,
-        "goal": {"amount": form.get("goal", ""), "currency": form.get("currency", "")},
+        "goal": {
+            "amount": typed_amount(form.get("goal", "")),
+            "currency": form.get("currency", ""),
+        },
         "deadline": form.get("deadline", ""),
         "tags": _tags(form.get("tags", "")),
     }

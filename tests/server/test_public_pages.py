@@ -298,6 +298,40 @@ async def test_call_page__a_member_pledges_others_are_told_how(
     assert "€120.50 of €50,000.00" in after and "Fan" in after
 
 
+async def test_call_page__a_french_member_pledges_with_a_decimal_comma(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an open call, and a signed-in member reading its page in French
+    _, token = await create_actor(app, "coop")
+    call = await post_call(client, token)
+    path = f"/funding-calls/{call['id']}"
+    mine, _ = await create_actor(app, "fan")
+    await make_account(app, "fan@example.org", member_of=mine)
+    await sign_in(client, "fan@example.org")
+    page = (await client.get(path, headers=FRENCH)).text
+    # The form's example amount is written as French writes it
+    assert 'id="pledge-amount"' in page and 'placeholder="100,00"' in page
+    csrf = re.search(r'"pledge-form">\s*<input type="hidden" name="csrf" value="([^"]+)"', page)
+    assert csrf
+    # When they type "1 200,50" as they would write it
+    form = {"csrf": csrf.group(1), "funding_call": call["uri"], "currency": "EUR"}
+    pledged = await client.post(
+        "/app/@fan/pledge",
+        data=form | {"amount": "1 200,50", "sector": "individual", "next": path},
+        headers=FRENCH,
+    )
+    # Then the pledge is 1 200,50 €; an ambiguous "1,200" is refused and changes nothing
+    assert pledged.status_code == 303, pledged.text
+    assert "1\u202f200,50\xa0€ réunis sur" in (await client.get(path, headers=FRENCH)).text
+    refused = await client.post(
+        "/app/@fan/pledge",
+        data=form | {"amount": "1,200", "sector": "individual", "next": path},
+        headers=FRENCH,
+    )
+    assert refused.status_code == 422
+    assert "1\u202f200,50\xa0€ réunis sur" in (await client.get(path, headers=FRENCH)).text
+
+
 async def test_kept_pages__served_with_the_pages_security_headers(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
