@@ -14,6 +14,7 @@ __all__ = [
     "PROJECT_STATUS_LABELS",
     "SECTOR_LABELS",
     "SERVICE_LABELS",
+    "STATUS_LABELS",
     "label",
 ]
 
@@ -37,6 +38,13 @@ PROJECT_STATUS_LABELS = {
     ProjectStatus.active: N_("active"),
     ProjectStatus.maintained: N_("maintained"),
     ProjectStatus.archived: N_("archived"),
+}
+
+#: Statuses of projects and funding calls (they share none), by their value.
+STATUS_LABELS = {
+    str(status): name
+    for labels in (PROJECT_STATUS_LABELS, FUNDING_STATUS_LABELS)
+    for status, name in labels.items()
 }
 
 KIND_LABELS = {

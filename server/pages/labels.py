@@ -4,17 +4,9 @@ services are named by ``server.domain.labels``."""
 
 from __future__ import annotations
 
-from server.domain.labels import FUNDING_STATUS_LABELS, PROJECT_STATUS_LABELS
 from server.i18n import N_
 
-__all__ = ["EVENT_LABELS", "STATUS_LABELS", "TYPE_LABELS"]
-
-#: Statuses of projects and funding calls.
-STATUS_LABELS = {
-    str(status): name
-    for labels in (PROJECT_STATUS_LABELS, FUNDING_STATUS_LABELS)
-    for status, name in labels.items()
-}
+__all__ = ["EVENT_LABELS", "TYPE_LABELS"]
 
 #: What the directory lists.
 TYPE_LABELS = {

@@ -12,14 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from schemas.states import ServiceKind
 from server.domain.actors import get_local_actor, region_label
 from server.domain.directory import list_directory
-from server.domain.labels import KIND_LABELS
+from server.domain.labels import KIND_LABELS, STATUS_LABELS
 from server.errors import ServiceError
 from server.http.deps import SessionDep, StateDep
 from server.http.filters import DirectoryQuery
 from server.http.pagecache import keep_page
 from server.http.visits import LANGUAGE_COOKIE, local_path
 from server.i18n import LANGUAGES, N_
-from server.pages.labels import STATUS_LABELS
 from server.pages.profiles import remote_follow, render_profile
 from server.pages.templating import reader_of, render_page
 

@@ -26,13 +26,13 @@ from schemas.money import currency_digits, parse_amount, to_decimal_string
 from server import __version__
 from server.accounts.members import actors_of
 from server.domain.access import Role
-from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS
+from server.domain.labels import KIND_LABELS, SECTOR_LABELS, SERVICE_LABELS, STATUS_LABELS
 from server.domain.money import format_money, format_percent_of, percent_of
 from server.domain.notes import Figures, figures
 from server.http.visits import csrf_of, page_language, session_of, session_secret
 from server.i18n import LANGUAGES, N_, locale_of, translations
 from server.i18n.templates import current_language, environment, in_language
-from server.pages.labels import STATUS_LABELS, TYPE_LABELS
+from server.pages.labels import TYPE_LABELS
 from server.settings import Settings
 from server.storage.accounts import Account
 from server.storage.models import Actor, FundingCall

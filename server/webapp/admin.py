@@ -37,6 +37,8 @@ BLOCKS = [
     (DomainBlock.silence, N_("Silence")),
     (DomainBlock.none, N_("Lift")),
 ]
+#: What the list of domains says of each.
+BLOCK_STATES = {DomainBlock.reject: N_("blocked"), DomainBlock.silence: N_("silenced")}
 
 
 async def _page(
@@ -53,6 +55,7 @@ async def _page(
         "actors": list(actors.scalars()),
         "domains": await list_domains(session),
         "blocks": BLOCKS,
+        "block_states": BLOCK_STATES,
         "errors": errors,
         "form": form,
     }

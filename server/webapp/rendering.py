@@ -9,11 +9,18 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 
 from server import __version__
+from server.domain.labels import STATUS_LABELS
+from server.i18n import N_
 from server.i18n.templates import environment, in_language
 
 __all__ = ["render_html"]
 
 _env = environment(Path(__file__).parent / "templates")
+#: Statuses the web app's tables show (projects, calls, accounts), translated where shown.
+_env.globals["status_labels"] = STATUS_LABELS | {
+    "pending": N_("pending"),
+    "disabled": N_("disabled"),
+}
 
 
 def render_html(

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.conftest import create_actor
+from tests.publications import post_call, post_project
 from tests.webapp.people import csrf_in, make_account, post_form, sign_in
 
 
@@ -171,7 +172,7 @@ async def test_admin__blocks_a_domain_and_others_may_not(
         client, "/admin", "/admin/domains", {"domain": "spam.example", "block": "reject"}
     )
     assert blocked.status_code == 303
-    assert "spam.example — reject" in (await client.get("/admin")).text
+    assert "spam.example — blocked" in (await client.get("/admin")).text
 
 
 async def test_pages__french_from_the_browser_or_the_account(
@@ -191,6 +192,28 @@ async def test_pages__the_account_s_language_wins_over_the_browser(
     await post_form(client, "/account", "/account/language", {"language": "fr"})
     page = await client.get("/account", headers={"Accept-Language": "en"})
     assert '<html lang="fr">' in page.text and "Mon compte" in page.text
+
+
+async def test_dashboard_and_admin__statuses_in_the_page_s_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given an admin who owns an actor with a project and an open call, and a blocked domain
+    actor, token = await create_actor(app, "coop")
+    await make_account(app, "root@example.org", admin=True, member_of=actor)
+    await sign_in(client, "root@example.org")
+    project = await post_project(client, token)
+    await post_call(client, token, project_id=project["id"])
+    await post_form(
+        client, "/admin", "/admin/domains", {"domain": "spam.example", "block": "reject"}
+    )
+    await post_form(client, "/account", "/account/language", {"language": "fr"})
+
+    # Then the French dashboard and administration say each status in French
+    dashboard = (await client.get("/app/@coop")).text
+    assert "<td>actif</td>" in dashboard and "<td>ouvert</td>" in dashboard
+    admin = (await client.get("/admin")).text
+    assert "spam.example — bloqué" in admin and "<td>actif</td>" in admin
+    assert "sur invitation. Modifiez COMMUNS_REGISTRATIONS" in admin
 
 
 async def test_admin__suspends_an_actor_and_lifts_it(
