@@ -52,11 +52,11 @@ class CallBadge:
     funders: int
     status: str
 
-    def goal(self, *, code: bool = False) -> str:
-        return short_money(self.goal_minor, self.currency, code=code)
+    def goal(self, *, code: bool = False, locale: str = FIGURES_LOCALE) -> str:
+        return short_money(self.goal_minor, self.currency, code=code, locale=locale)
 
-    def raised(self, *, code: bool = False) -> str:
-        return short_money(self.raised_minor, self.currency, code=code)
+    def raised(self, *, code: bool = False, locale: str = FIGURES_LOCALE) -> str:
+        return short_money(self.raised_minor, self.currency, code=code, locale=locale)
 
     def message(self, language: str) -> str:
         """Return the progress in ``language``, which the badge and its alt text share."""
@@ -68,7 +68,7 @@ class CallBadge:
         )
         return line.format(
             percent=format_percent(Decimal(self.percent) / 100, locale=locale),
-            goal=short_money(self.goal_minor, self.currency, locale=locale),
+            goal=self.goal(locale=locale),
             num=self.funders,
         )
 

@@ -50,11 +50,19 @@ _SYSTEM_FONT = "DejaVuSans.ttf"
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _has_system_font() -> bool:
     try:
-        return ImageFont.truetype(_SYSTEM_FONT, size)
+        ImageFont.truetype(_SYSTEM_FONT, 12)
     except OSError:
-        return ImageFont.load_default(size=size)
+        return False
+    return True
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if _has_system_font():
+        return ImageFont.truetype(_SYSTEM_FONT, size)
+    return ImageFont.load_default(size=size)
 
 
 def _title_lines(
@@ -71,7 +79,7 @@ def _title_lines(
 
 def draw_preview(title: str, badge: CallBadge, *, site: str, language: str) -> bytes:
     """Return the PNG of a call: its title, a progress bar and its figures, in ``language``."""
-    catalog = translations(language)
+    catalog, locale = translations(language), locale_of(language)
     width, height = PREVIEW_SIZE
     image = Image.new("RGB", PREVIEW_SIZE, _BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -81,9 +89,10 @@ def draw_preview(title: str, badge: CallBadge, *, site: str, language: str) -> b
     for line in lines:
         draw.text((80, y), line, font=_font(64), fill=_INK)
         y += 80
-    # The font has no €: amounts are written with their code
+    # Pillow's own font has no currency symbols: amounts are then written with their code
+    code = not _has_system_font()
     raised = catalog.gettext("{raised} of {goal}").format(
-        raised=badge.raised(code=True), goal=badge.goal(code=True)
+        raised=badge.raised(code=code, locale=locale), goal=badge.goal(code=code, locale=locale)
     )
     raised = raised.translate(_SPACES)
     draw.text((80, 330), raised, font=_font(48), fill=_INK)
@@ -94,7 +103,7 @@ def draw_preview(title: str, badge: CallBadge, *, site: str, language: str) -> b
         box = (80, bar_top, 80 + max(filled, 44), bar_top + 44)
         draw.rounded_rectangle(box, radius=22, fill=_BAR)
     funders = catalog.ungettext("{num} funder", "{num} funders", badge.funders)
-    percent = format_percent(Decimal(badge.percent) / 100, locale=locale_of(language))
+    percent = format_percent(Decimal(badge.percent) / 100, locale=locale)
     status = FUNDING_STATUS_LABELS.get(badge.status, badge.status)
     details = f"{percent} · {funders.format(num=badge.funders)} · {catalog.gettext(status)}"
     details = details.translate(_SPACES)
