@@ -224,7 +224,8 @@ async def render_funding_call_page(
         ),
         "withdrawn": await _pledge_lines(session, withdrawn, locale),
         "history": await _history_lines(session, call, locale),
-        "members": reader.actors,
+        # The call's own actor may not pledge to it: its members are offered their others
+        "members": [a for a in reader.actors if a.id != call.actor_id],
         "shown": shown,
         "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
         "counts": await interaction_counts(session, call.uri),

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server.accounts.members import add_member
 from server.domain.access import Role
 from server.settings import Settings
 from tests.conftest import create_actor, create_scratch_database
@@ -296,6 +297,28 @@ async def test_call_page__a_member_pledges_others_are_told_how(
     assert pledged.headers["location"] == path  # back to the call's page
     after = (await client.get(path, headers=HTML)).text
     assert "€120.50 of €50,000.00" in after and "Fan" in after
+
+
+async def test_call_page__the_call_s_own_members_are_not_offered_to_pledge_as_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a member of the call's actor, who is also a member of another actor
+    coop, token = await create_actor(app, "coop")
+    call = await post_call(client, token)
+    path = f"/funding-calls/{call['id']}"
+    ada = await make_account(app, "ada@example.org", member_of=coop)
+    await sign_in(client, "ada@example.org")
+    # Then the page offers no form to pledge as the call's own actor (which would be refused)
+    alone = (await client.get(path, headers=HTML)).text
+    assert "pledge-form" not in alone and f'value="{call["uri"]}"' in alone
+    assert "Sign in to pledge here" not in alone
+    # And it offers the member's other actor
+    fan, _ = await create_actor(app, "fan")
+    async with app.state.communs.db.session() as session:
+        await add_member(session, ada.id, fan.id, Role.editor)
+        await session.commit()
+    both = (await client.get(path, headers=HTML)).text
+    assert 'action="/app/@fan/pledge"' in both and 'action="/app/@coop/pledge"' not in both
 
 
 async def test_call_page__a_french_member_pledges_with_a_decimal_comma(
