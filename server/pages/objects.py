@@ -226,6 +226,7 @@ async def render_funding_call_page(
         "history": await _history_lines(session, call, locale),
         # The call's own actor may not pledge to it: its members are offered their others
         "members": [a for a in reader.actors if a.id != call.actor_id],
+        "its_member": any(a.id == call.actor_id for a in reader.actors),
         "shown": shown,
         "description": f"{call.summary} — {shown.line}" if call.summary else shown.line,
         "counts": await interaction_counts(session, call.uri),

@@ -312,6 +312,8 @@ async def test_call_page__the_call_s_own_members_are_not_offered_to_pledge_as_it
     alone = (await client.get(path, headers=HTML)).text
     assert "pledge-form" not in alone and f'value="{call["uri"]}"' in alone
     assert "Sign in to pledge here" not in alone
+    # but a link to record a pledge received outside the fediverse
+    assert f'href="/app/@coop/calls/{call["id"]}/pledges"' in alone
     # And it offers the member's other actor
     fan, _ = await create_actor(app, "fan")
     async with app.state.communs.db.session() as session:
