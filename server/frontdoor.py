@@ -5,7 +5,8 @@ API, and FastAPI's middleware, routing and dependency solving cost more than the
 (inbox POSTs and cached reads, docs/performance.md). As Fedify's framework integrations do,
 ``front_door`` answers those requests itself, ahead of the application's middleware: inbox
 POSTs always, AS2 GETs and people's pages when the document cache holds the bytes. Everything
-else, every cache miss included, goes to the application unchanged.
+else, every cache miss included, goes to the application unchanged. Its answers carry the same
+security headers as the application's (``server.http.security``): a kept page is a page.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from server.http.etags import with_etag
 from server.http.faults import fault_response
 from server.http.pagecache import cached_page
 from server.http.responses import AS2Response, actor_headers, error_response
-from server.http.security import NOSNIFF
+from server.http.security import with_security_headers
 from server.http.signatures import received_url, signed_get_refusal
 from server.inbox.receive import receive_activity
 
@@ -56,8 +57,7 @@ async def front_door(state: AppState, scope: Scope, receive: Receive, send: Send
         response = fault_response(exc)
     if response is None:
         return False
-    response.raw_headers.append(NOSNIFF)  # every answer here is JSON or ActivityStreams
-    await response(scope, receive, send)
+    await response(scope, receive, with_security_headers(send))  # as the application's answers
     return True
 
 
