@@ -94,8 +94,8 @@ def member_of(claimed: Claimed, document: dict[str, Any] | None) -> Member | Non
         ):
             return None
         return Member(claimed, undone=(uri, str(get_id(document.get("actor")))))
-    if kind not in ("Like", "Announce", "Create") or "id" not in document:
-        return None
+    if kind not in ("Like", "Announce", "Create") or (kind != "Create" and "id" not in document):
+        return None  # a Like or boost is named by its id: without one it fails alone
     if kind == "Create" and (is_communs_note(target) or is_declaration_note(target)):
         return None
     received = received_interaction(document)
