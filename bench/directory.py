@@ -165,9 +165,10 @@ async def seed_directory(
                     "status": "open" if k % 7 else "funded",
                 }
             )
-        tags.append({"object_uri": uri, "tag": _TAGS[k % (len(_TAGS) - 1)]})
+        table = "project" if kind == "projects" else "funding_call"
+        tags.append({"object_uri": uri, "tag": _TAGS[k % (len(_TAGS) - 1)], "kind": table})
         if k % 500 == 0:
-            tags.append({"object_uri": uri, "tag": "rare"})
+            tags.append({"object_uri": uri, "tag": "rare", "kind": table})
     await _insert(db, Project, projects)
     await _insert(db, FundingCall, calls)
     await _insert(db, ObjectTag, tags)

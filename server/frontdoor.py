@@ -5,8 +5,9 @@ API, and FastAPI's middleware, routing and dependency solving cost more than the
 (inbox POSTs and cached reads, docs/performance.md). As Fedify's framework integrations do,
 ``front_door`` answers those requests itself, ahead of the application's middleware: inbox
 POSTs always, AS2 GETs and people's pages when the document cache holds the bytes, pictures
-(``/media/…``) always. Everything
-else, every cache miss included, goes to the application unchanged.
+(``/media/…``) always. Everything else, every cache miss included, goes to the application
+unchanged. Its answers carry the same security headers as the application's
+(``server.http.security``): a kept page is a page.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from server.domain.money import money_view
 from server.domain.providers import declarers
 from server.errors import Invalid
 from server.i18n import N_
-from server.storage.db import parse_id
+from server.storage.db import parse_id, plan_each_statement
 from server.storage.models import Actor, FundingCall, Project
 from server.storage.paging import newest_rows
 from server.urls import id_time
@@ -235,6 +235,7 @@ async def list_directory(
     positions = _decode(cursor)
     if any(k == "actor" and parse_id(v) is None for k, v in positions.items()):
         raise Invalid(N_("invalid cursor"))
+    await plan_each_statement(session)  # a rare tag or word needs a plan of its own
     unlisted = list((await session.execute(unlisted_actors())).scalars())
     queries: dict[Kind, Callable[[Any], Select[Any]] | None] = {
         "actor": _actor_query(filters, await _project_ids(session, filters), unlisted),

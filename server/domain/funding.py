@@ -116,7 +116,7 @@ async def _publish_creation(
     session: AsyncSession, urls: Urls, actor: Actor, call: FundingCall, *, today: date
 ) -> None:
     await record_change(session, call, Change(CallEventKind.created, actor.uri))
-    await set_tags(session, call.uri, call.tags)
+    await set_tags(session, call.uri, call.tags, kind="funding_call")
     note = await note_of_call(session, urls, call, today=today, actor=actor)
     await publish_note(session, urls, actor, "Create", note)
     await session.flush()
@@ -180,7 +180,7 @@ async def update_funding_call(
         if name in fields:
             setattr(call, name, getattr(data, name))
     if data.tags is not None:
-        await set_tags(session, call.uri, call.tags)
+        await set_tags(session, call.uri, call.tags, kind="funding_call")
     kind = CallEventKind.edited
     if data.status == FundingStatus.cancelled and call.status == FundingStatus.draft:
         raise Invalid(

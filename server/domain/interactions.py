@@ -7,11 +7,15 @@ from the inbox worker. Only interactions with local objects are kept; replies ar
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, tuple_, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from federation.actors import http_uri
 from federation.sanitize import sanitize_html
@@ -25,11 +29,16 @@ from server.urls import Urls
 __all__ = [
     "KINDS",
     "REPLY_TYPES",
+    "Received",
     "handle_interaction",
     "handle_note_delete",
     "handle_undo_interaction",
     "interaction_counts",
+    "ours_among",
+    "received_interaction",
     "replies_of",
+    "store_interactions",
+    "undo_interactions",
     "with_interactions",
 ]
 
@@ -43,94 +52,150 @@ REPLY_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event"})
 _REPLY_TARGETS = 8
 
 
-async def _is_ours(session: AsyncSession, urls: Urls, uri: str | None) -> bool:
-    """Whether ``uri`` names one of our live projects or funding calls."""
-    if uri is None or not urls.is_local(uri):
-        return False
-    for table in (Project, FundingCall):
-        found = await session.scalar(
-            select(table.id).where(table.uri == uri, table.deleted_at == None)
-        )
-        if found is not None:
-            return True
-    return False
+@dataclass(frozen=True)
+class Received:
+    """A Like, an Announce or a reply as received, before its target is known to be ours:
+    ``targets`` are the objects it may be about, the first of ours wins."""
+
+    uri: str
+    kind: str
+    actor_uri: str
+    targets: list[str]
+    note: dict[str, Any] | None = None
 
 
-async def _store(session: AsyncSession, interaction: Interaction) -> str:
-    session.add(interaction)
-    try:
-        await session.commit()
-    except IntegrityError:  # the same reply, like or boost twice
-        await session.rollback()
-        return "ignored"
-    return interaction.kind
-
-
-async def handle_interaction(session: AsyncSession, urls: Urls, activity: dict[str, Any]) -> str:
-    """Store a Like, an Announce or a reply (Create of a Note) aimed at one of our objects."""
+def received_interaction(activity: dict[str, Any]) -> Received | None:
+    """Return the interaction a Like, an Announce or a reply (Create of a Note) would store,
+    or None when the activity is none of those."""
     signer = str(get_id(activity.get("actor")))
     kind = activity.get("type")
     if kind in KINDS:
         target = get_id(activity.get("object"))
-        if not await _is_ours(session, urls, target):
-            return "ignored"
-        return await _store(
-            session,
-            Interaction(
-                uri=str(activity["id"]),
-                kind=KINDS[str(kind)],
-                actor_uri=signer,
-                object_uri=str(target),
-                published_at=utcnow(),
-            ),
-        )
+        targets = [target] if isinstance(target, str) else []
+        return Received(str(activity["id"]), KINDS[str(kind)], signer, targets)
     note = activity.get("object")
     if kind != "Create" or not isinstance(note, dict):
-        return "ignored"
+        return None
     if not any(t in REPLY_TYPES for t in as_list(note.get("type")) if isinstance(t, str)):
-        return "ignored"
+        return None
     note_uri = http_uri(get_id(note))
-    target = await _first_ours(session, urls, note.get("inReplyTo"))
-    if note_uri is None or target is None:
-        return "ignored"
-    content = note.get("content")
-    return await _store(
-        session,
-        Interaction(
-            uri=note_uri,
-            kind="reply",
-            actor_uri=signer,
-            object_uri=target,
-            content_html=sanitize_html(content[:_CONTENT_LIMIT])
-            if isinstance(content, str)
-            else "",
-            published_at=moment_of(note.get("published")) or utcnow(),
-        ),
-    )
+    if note_uri is None:
+        return None
+    return Received(note_uri, "reply", signer, _reply_targets(note.get("inReplyTo")), note)
 
 
-async def _first_ours(session: AsyncSession, urls: Urls, in_reply_to: Any) -> str | None:
-    """Return the first of our objects an ``inReplyTo`` names: an IRI, a Link (its ``href``),
-    an object (its ``id``), or a list of them."""
+def _reply_targets(in_reply_to: Any) -> list[str]:
+    """Return what an ``inReplyTo`` names: IRIs, Links (their ``href``), objects (their
+    ``id``), or a list of them."""
+    uris = []
     for value in as_list(in_reply_to)[:_REPLY_TARGETS]:
         uri = get_id(value)
         if uri is None and isinstance(value, dict) and isinstance(value.get("href"), str):
             uri = value["href"]
-        if await _is_ours(session, urls, uri):
-            return uri
-    return None
+        if isinstance(uri, str):
+            uris.append(uri)
+    return uris
+
+
+async def ours_among(session: AsyncSession, urls: Urls, uris: Iterable[str]) -> set[str]:
+    """Return which of ``uris`` name our live projects or funding calls, in one statement."""
+    local = sorted({uri for uri in uris if urls.is_local(uri)})
+    if not local:
+        return set()
+    query = union_all(
+        *(
+            select(table.uri).where(col(table.uri).in_(local), table.deleted_at == None)
+            for table in (Project, FundingCall)
+        )
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def store_interactions(
+    session: AsyncSession, urls: Urls, received: Sequence[Received]
+) -> list[str]:
+    """Store the interactions aimed at our objects, all in one statement, and return what each
+    did: its kind, or "ignored" (not about ours, or already stored: the first of a uri wins).
+
+    A batch of the inbox worker and a single activity go the same way, so both end alike.
+    """
+    ours = await ours_among(session, urls, (uri for r in received for uri in r.targets))
+    first: dict[str, int] = {}  # uri → the item whose row is written
+    rows = []
+    for index, item in enumerate(received):
+        target = next((uri for uri in item.targets if uri in ours), None)
+        if target is not None and item.uri not in first:
+            first[item.uri] = index
+            rows.append(_row(item, target))
+    stored: set[str] = set()
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(Interaction)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(col(Interaction.uri))
+        )
+        stored = set((await session.execute(statement)).scalars())
+    return [
+        item.kind if item.uri in stored and first[item.uri] == index else "ignored"
+        for index, item in enumerate(received)
+    ]
+
+
+def _row(item: Received, target: str) -> dict[str, Any]:
+    """Return the interaction row of ``item`` about ``target`` (a reply's content sanitised)."""
+    row: dict[str, Any] = {
+        "uri": item.uri,
+        "kind": item.kind,
+        "actor_uri": item.actor_uri,
+        "object_uri": target,
+        "content_html": None,
+        "published_at": utcnow(),
+    }
+    if item.note is not None:
+        content = item.note.get("content")
+        row["content_html"] = (
+            sanitize_html(content[:_CONTENT_LIMIT]) if isinstance(content, str) else ""
+        )
+        row["published_at"] = moment_of(item.note.get("published")) or row["published_at"]
+    return row
+
+
+async def handle_interaction(session: AsyncSession, urls: Urls, activity: dict[str, Any]) -> str:
+    """Store a Like, an Announce or a reply (Create of a Note) aimed at one of our objects."""
+    received = received_interaction(activity)
+    if received is None:
+        return "ignored"
+    [done] = await store_interactions(session, urls, [received])
+    await session.commit()
+    return done
+
+
+async def undo_interactions(
+    session: AsyncSession, undone: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Remove the Likes and Announces named by (uri, signer) pairs that their signer made, in
+    one statement; return the pairs removed."""
+    if not undone:
+        return set()
+    result = await session.execute(
+        delete(Interaction)
+        .where(
+            tuple_(col(Interaction.uri), col(Interaction.actor_uri)).in_(sorted(set(undone))),
+            Interaction.kind != "reply",
+        )
+        .returning(col(Interaction.uri), col(Interaction.actor_uri))
+    )
+    return {(str(uri), str(actor)) for uri, actor in result.all()}
 
 
 async def handle_undo_interaction(session: AsyncSession, signer: str, undone: Any) -> str:
     """Remove the Like or Announce an ``Undo`` names (embedded or by id), if the signer made it."""
     uri = get_id(undone)
-    result = await session.execute(
-        delete(Interaction).where(
-            Interaction.uri == uri, Interaction.actor_uri == signer, Interaction.kind != "reply"
-        )
-    )
+    removed = await undo_interactions(session, [(uri, signer)]) if isinstance(uri, str) else set()
     await session.commit()
-    return "removed" if affected(result) else "ignored"
+    return "removed" if removed else "ignored"
 
 
 async def handle_note_delete(session: AsyncSession, signer: str, deleted: Any) -> str:

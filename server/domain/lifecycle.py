@@ -33,11 +33,18 @@ def next_updated(previous: datetime, now: datetime | None = None) -> datetime:
     return max(now or utcnow(), previous + timedelta(seconds=1))
 
 
-async def set_tags(session: AsyncSession, object_uri: str, tags: list[str]) -> None:
-    """Replace the hashtags of an object in the table that list filters query."""
+async def set_tags(
+    session: AsyncSession,
+    object_uri: str,
+    tags: list[str],
+    *,
+    kind: Literal["project", "funding_call"],
+) -> None:
+    """Replace the hashtags of an object (of the table ``kind``) in the table that list
+    filters query."""
     await session.execute(delete(ObjectTag).where(ObjectTag.object_uri == object_uri))
     for tag in tags:
-        session.add(ObjectTag(object_uri=object_uri, tag=tag))
+        session.add(ObjectTag(object_uri=object_uri, tag=tag, kind=kind))
 
 
 async def publish_note(

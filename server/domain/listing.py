@@ -22,9 +22,12 @@ def by_actor(actor_column: Any, handle: str, local_domain: str) -> ColumnElement
 
 
 def by_tag(uri_column: Any, tag: str) -> ColumnElement[bool]:
-    """Return the condition "carries hashtag ``tag``" (case-insensitive, ``#`` optional)."""
+    """Return the condition "carries hashtag ``tag``" (case-insensitive, ``#`` optional) for
+    the objects of ``uri_column``'s table: only that kind's tagged objects are read."""
     name = tag.lstrip("#").lower()
-    return col(uri_column).in_(select(ObjectTag.object_uri).where(ObjectTag.tag == name))
+    kind = str(uri_column.class_.__tablename__)
+    tagged = select(ObjectTag.object_uri).where(ObjectTag.tag == name, ObjectTag.kind == kind)
+    return col(uri_column).in_(tagged)
 
 
 def by_text(key: Any, q: str, *, since: Any = None) -> ColumnElement[bool]:

@@ -9,6 +9,7 @@ figures move with it (``figures``). Services never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -31,6 +32,7 @@ __all__ = [
     "accept_pledge",
     "accepted_count_and_sum",
     "funder_of",
+    "funders_of",
     "get_pledge",
     "list_pledges",
     "pledge_public",
@@ -184,6 +186,28 @@ async def funder_of(session: AsyncSession, pledge: Pledge) -> tuple[Actor | None
     """Return the actor who made the pledge (None when the owner recorded it) and the
     funder's name as people read it."""
     actor = await session.get(Actor, pledge.pledger_id) if pledge.pledger_id else None
+    return _funder(pledge, actor)
+
+
+async def funders_of(
+    session: AsyncSession, pledges: Sequence[Pledge]
+) -> list[tuple[Actor | None, str]]:
+    """Return ``funder_of`` for each pledge, their actors read in one query (a page listing
+    a thousand pledges made a query per pledge)."""
+    ids = {p.pledger_id for p in pledges if p.pledger_id is not None}
+    actors = (
+        {
+            a.id: a
+            for a in (await session.execute(select(Actor).where(col(Actor.id).in_(ids)))).scalars()
+        }
+        if ids
+        else {}
+    )
+    return [_funder(p, actors.get(p.pledger_id) if p.pledger_id else None) for p in pledges]
+
+
+def _funder(pledge: Pledge, actor: Actor | None) -> tuple[Actor | None, str]:
+    """Return the pledge's actor, unless its owner recorded it, and the funder's name."""
     name = (actor.name or actor.username) if actor else ""
     if pledge.recorded_by_owner:
         return None, pledge.funder_name or name

@@ -73,7 +73,7 @@ async def create_project(
     )
     _apply(project, data.model_dump(exclude={"name"}))
     session.add(project)
-    await set_tags(session, project.uri, project.tags)
+    await set_tags(session, project.uri, project.tags, kind="project")
     await publish_note(session, urls, actor, "Create", project_note(project, actor, urls))
     await session.flush()
     return project
@@ -88,7 +88,7 @@ async def update_project(
     """
     _apply(project, data.model_dump(exclude_unset=True))
     project.updated_at = next_updated(project.updated_at)
-    await set_tags(session, project.uri, project.tags)
+    await set_tags(session, project.uri, project.tags, kind="project")
     await publish_note(session, urls, actor, "Update", project_note(project, actor, urls))
     await session.flush()
     return project

@@ -10,7 +10,7 @@ HTML is sanitised. A payload that fails any check is refused whole, never stored
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -252,7 +252,8 @@ async def store_remote_object(
         )
         session.add(row)
         kind = CallEventKind.created
-    await set_tags(session, str(uri), fields["tags"])
+    kind_of: Literal["project", "funding_call"] = "project" if table is Project else "funding_call"
+    await set_tags(session, str(uri), fields["tags"], kind=kind_of)
     if table is FundingCall:
         await session.flush()
         await record_change(session, row, Change(kind, signer))

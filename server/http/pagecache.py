@@ -28,7 +28,8 @@ from server.storage.version import DataVersion
 
 __all__ = ["cached_page", "keep_page", "page_key"]
 
-#: Headers a page is served with again from the cache.
+#: Headers a page is served with again from the cache (the security headers are added to every
+#: answer by ``server.http.security``, but a page's own policy is kept).
 _KEPT = ("content-type", "link", "vary", "content-security-policy")
 
 #: Where a request keeps the write version seen when it came in (its scope's state).

@@ -3,9 +3,9 @@
 Pages run no inline script (``script-src 'self'``, files under ``/static`` only), are never
 framed, and tell other sites only their origin. Inline ``style`` attributes stay allowed (the
 progress bars' widths); ``<style>`` elements do not. JSON and ActivityStreams documents get
-``nosniff`` (the front door adds it to its own answers). One wrapper, ahead of the whole
-application, so pages added later get the same headers; a page that needs another policy sets
-its own ``Content-Security-Policy``, which the wrapper leaves as it is.
+``nosniff``. One wrapper, ahead of the whole application and around the front door's answers
+(kept pages and documents), so pages added later get the same headers; a page that needs
+another policy sets its own ``Content-Security-Policy``, which the wrapper leaves as it is.
 """
 
 from __future__ import annotations

@@ -36,7 +36,11 @@ from server.urls import Urls
 
 log = logging.getLogger("communs.processing")
 
-__all__ = ["Processed", "process_activity"]
+__all__ = ["NOTHING_UNDONE", "NOT_OURS", "Processed", "outcome", "process_activity"]
+
+#: Why an interaction was ignored, and why an Undo was (one wording, however applied).
+NOT_OURS = "it is not about one of our projects or funding calls"
+NOTHING_UNDONE = "nothing of its actor's matches what it undoes"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Processed:
         return self.done == "ignored"
 
 
-def _outcome(done: str, reason: str) -> Processed:
+def outcome(done: str, reason: str) -> Processed:
     """Return ``done`` as an outcome, with ``reason`` when it is "ignored"."""
     return Processed(done, reason if done == "ignored" else None)
 
@@ -73,25 +77,25 @@ async def process_activity(
     target = activity.get("object")
     if kind == "Follow":
         done = await handle_follow(session, urls, activity)
-        return _outcome(done, "the Follow is not for an actor of ours, or its follower is gone")
+        return outcome(done, "the Follow is not for an actor of ours, or its follower is gone")
     if kind == "Offer":
         done = await handle_offer(session, urls, activity, today=today)
-        return _outcome(done, "the Offer is not for one of our funding calls, or its actor is gone")
+        return outcome(done, "the Offer is not for one of our funding calls, or its actor is gone")
     if kind in ("Accept", "Reject"):
         answered = await handle_offer_answer(session, signer, activity, accepted=kind == "Accept")
         if answered != "ignored":
             return Processed(answered)
         handle = handle_accept if kind == "Accept" else handle_reject
         done = await handle(session, signer, target)
-        return _outcome(done, f"the {kind} matches none of our follows or pledges")
+        return outcome(done, f"the {kind} matches none of our follows or pledges")
     if kind == "Undo":
         return await _undo(session, urls, signer, target, today=today)
     if kind == "Update" and isinstance(target, dict) and get_id(target) == signer:
         done = await handle_actor_update(session, signer, target)
-        return _outcome(done, "the actor is unknown, its document unusable or its key another's")
+        return outcome(done, "the actor is unknown, its document unusable or its key another's")
     if kind == "Delete" and get_id(target) == signer:
         done = await handle_actor_delete(session, signer)
-        return _outcome(done, "the actor is unknown or already deleted")
+        return outcome(done, "the actor is unknown or already deleted")
     if kind in ("Create", "Update") and (is_communs_note(target) or is_declaration_note(target)):
         assert isinstance(target, dict)
         store = store_remote_object if is_communs_note(target) else store_remote_declaration
@@ -100,15 +104,15 @@ async def process_activity(
         except RemoteObjectError as exc:
             log.info("refused %s from %s: %s", kind, signer, exc)
             return Processed("ignored", str(exc))
-        return _outcome(done, "its author is not followed here, or it is not newer than ours")
+        return outcome(done, "its author is not followed here, or it is not newer than ours")
     if kind in ("Like", "Announce", "Create"):
         done = await handle_interaction(session, urls, activity)
-        return _outcome(done, "it is not about one of our projects or funding calls")
+        return outcome(done, NOT_OURS)
     if kind == "Delete":
         if await handle_remote_delete(session, signer, target) == "deleted":
             return Processed("deleted")
         done = await handle_note_delete(session, signer, target)
-        return _outcome(done, "nothing of its actor's matches what it deletes")
+        return outcome(done, "nothing of its actor's matches what it deletes")
     return Processed("ignored", f"{kind[:64]} is not an activity we act on")
 
 
@@ -125,4 +129,4 @@ async def _undo(
         not isinstance(target, dict) or "Follow" in as_list(target.get("type"))
     ):
         undone = await handle_undo_follow(session, signer, target)
-    return _outcome(undone, "nothing of its actor's matches what it undoes")
+    return outcome(undone, NOTHING_UNDONE)

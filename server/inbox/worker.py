@@ -10,7 +10,8 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, cast
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.retry import next_attempt_at
 from schemas.states import ActivityState
 from server.clock import Clock
-from server.inbox.processing import process_activity
+from server.inbox.processing import Processed, process_activity
+from server.inbox.together import Claimed, Member, apply_together, plan
 from server.storage.db import Database
 from server.storage.models import Activity
 from server.storage.outage import Outage, database_unavailable
@@ -30,6 +32,9 @@ __all__ = ["InboxWorker"]
 log = logging.getLogger("communs.workers")
 
 INBOX_MAX_ATTEMPTS = 8
+
+#: Opens the session a step runs in: a savepoint of the batch, or a transaction of its own.
+Opener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class InboxWorker:
@@ -81,74 +86,120 @@ class InboxWorker:
             )
         if not rows:
             return 0
-        ordered: list[Any] = sorted(rows, key=lambda r: r[0])
+        claimed = [Claimed(*cast(tuple[str, bytes, int], tuple(row))) for row in rows]
+        steps = plan(sorted(claimed, key=lambda row: row.activity_id))
         if self.db.is_sqlite:
-            await self._one_by_one(ordered)
+            await self._one_by_one(steps)
         else:
-            await self._in_one_transaction(ordered)
+            await self._in_one_transaction(steps)
         self.on_published()
         return len(rows)
 
-    async def _in_one_transaction(self, rows: list[Any]) -> None:
-        """PostgreSQL: the batch is one transaction, each activity in a savepoint of it (what
+    async def _in_one_transaction(self, steps: list[Claimed | list[Member]]) -> None:
+        """PostgreSQL: the batch is one transaction, each step in a savepoint of it (what
         its handlers commit is released into the batch, what fails is rolled back alone), and
         every outcome is written by one statement before the one commit. A commit per activity
         and per outcome was most of the worker's time (docs/performance.md)."""
         async with self.db.engine.connect() as connection:
             await connection.begin()
-            outcomes = []
-            for activity_id, body, attempts in rows:
-                async with AsyncSession(
+
+            def savepoint() -> AsyncSession:
+                return AsyncSession(
                     bind=connection,
                     join_transaction_mode="create_savepoint",
                     expire_on_commit=False,
-                ) as session:
-                    outcomes.append(await self._apply(session, activity_id, body, attempts))
+                )
+
+            outcomes = []
+            for step in steps:
+                outcomes += await self._step(savepoint, step, record=False)
             await connection.execute(_OUTCOME, outcomes)
             await connection.commit()
 
-    async def _one_by_one(self, rows: list[Any]) -> None:
-        """SQLite: each activity in transactions of its own, its outcome written in the last.
+    async def _one_by_one(self, steps: list[Claimed | list[Member]]) -> None:
+        """SQLite: each step in transactions of its own, its outcomes written in the last.
 
         A savepoint would open a transaction whose first write fails at once whenever the
         inbox's writer committed since it began (SQLite gives such a stale snapshot no wait).
         """
-        for activity_id, body, attempts in rows:
-            async with self.db.session() as session:
-                outcome = await self._apply(session, activity_id, body, attempts)
-                await (await session.connection()).execute(_OUTCOME, [outcome])
-                await session.commit()
+        for step in steps:
+            await self._step(self.db.sessions, step, record=True)
 
-    async def _apply(
-        self, session: AsyncSession, activity_id: str, body: bytes, attempts: int
-    ) -> dict[str, Any]:
-        """Apply one activity; return its row's new values (a failure is kept, retried)."""
-        values: dict[str, Any] = {
-            "activity_id": activity_id,
-            "attempts": attempts + 1,
-            "error": None,
+    async def _step(
+        self, opener: Opener, step: Claimed | list[Member], *, record: bool
+    ) -> list[dict[str, Any]]:
+        """Apply a step (one activity, or a group together); return the outcomes, written
+        in the step's own transaction when ``record``."""
+        if isinstance(step, Claimed):
+            return [await self._alone(opener, step, record=record)]
+        async with opener() as session:
+            try:
+                done = await apply_together(session, self.urls, step)
+                outcomes = [
+                    self._values(member.claimed, applied)
+                    for member, applied in zip(step, done, strict=True)
+                    if applied is not None
+                ]
+                if record and outcomes:
+                    await (await session.connection()).execute(_OUTCOME, outcomes)
+                await session.commit()
+            except Exception as exc:
+                if database_unavailable(exc):
+                    raise
+                log.warning("a group of %d activities failed (%s): each alone", len(step), exc)
+                await session.rollback()
+                done = [None] * len(step)
+                outcomes = []
+        for member, applied in zip(step, done, strict=True):
+            if applied is None:  # an Undo of something else, or the group failed
+                outcomes.append(await self._alone(opener, member.claimed, record=record))
+        return outcomes
+
+    async def _alone(self, opener: Opener, claimed: Claimed, *, record: bool) -> dict[str, Any]:
+        """Apply one activity in a session of its own; return its outcome."""
+        async with opener() as session:
+            values = await self._apply(session, claimed)
+            if record:
+                await (await session.connection()).execute(_OUTCOME, [values])
+                await session.commit()
+        return values
+
+    def _values(self, claimed: Claimed, done: Processed) -> dict[str, Any]:
+        """Return the row's new values once ``done`` was applied."""
+        return {
+            "activity_id": claimed.activity_id,
+            "attempts": claimed.attempts + 1,
+            "state": ActivityState.ignored if done.ignored else ActivityState.processed,
+            "error": done.reason,  # why it was ignored
             "next_attempt_at": self.clock.now(),
         }
+
+    async def _apply(self, session: AsyncSession, claimed: Claimed) -> dict[str, Any]:
+        """Apply one activity; return its row's new values (a failure is kept, retried)."""
+        attempts = claimed.attempts
         try:
             done = await process_activity(
-                session, self.urls, json.loads(body), today=self.clock.today()
+                session, self.urls, json.loads(claimed.body), today=self.clock.today()
             )
             await session.commit()
-            values["state"] = ActivityState.ignored if done.ignored else ActivityState.processed
-            values["error"] = done.reason  # why it was ignored
+            return self._values(claimed, done)
         except Exception as exc:  # kept on the row and retried; never lost
             if database_unavailable(exc):  # not the activity's fault: no attempt counted
                 raise
-            log.exception("processing activity %s failed", activity_id)
+            log.exception("processing activity %s failed", claimed.activity_id)
             await session.rollback()
             retry_at = next_attempt_at(attempts + 1, now=self.clock.now())
-            values["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+            values: dict[str, Any] = {
+                "activity_id": claimed.activity_id,
+                "attempts": attempts + 1,
+                "error": f"{type(exc).__name__}: {exc}"[:2000],
+                "state": ActivityState.received,
+                "next_attempt_at": retry_at,
+            }
             if retry_at is None or attempts + 1 >= INBOX_MAX_ATTEMPTS:
                 values["state"] = ActivityState.errored
-            else:
-                values["state"] = ActivityState.received
-                values["next_attempt_at"] = retry_at
-        return values
+                values["next_attempt_at"] = self.clock.now()
+            return values
 
 
 #: An activity's outcome, by its id: run with one set of values per activity.

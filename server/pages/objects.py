@@ -27,7 +27,7 @@ from server.domain.interactions import interaction_counts, replies_of
 from server.domain.labels import SERVICE_LABELS
 from server.domain.money import format_money
 from server.domain.notes import figures
-from server.domain.pledges import accepted_count_and_sum, funder_of, list_pledges
+from server.domain.pledges import accepted_count_and_sum, funders_of, list_pledges
 from server.domain.providers import (
     UsageSummary,
     list_providers,
@@ -106,18 +106,16 @@ PAGE_PLEDGES = 100
 async def _pledge_lines(
     session: AsyncSession, pledges: list[Pledge], locale: str
 ) -> list[dict[str, Any]]:
-    lines = []
-    for pledge in pledges:
-        pledger, name = await funder_of(session, pledge)
-        lines.append(
-            {
-                "pledge": pledge,
-                "pledger": pledger,
-                "name": name,
-                "amount": format_money(pledge.amount_minor, pledge.currency, locale=locale),
-            }
-        )
-    return lines
+    """The pledges as people read them: funder and amount (their actors read at once)."""
+    return [
+        {
+            "pledge": pledge,
+            "pledger": pledger,
+            "name": name,
+            "amount": format_money(pledge.amount_minor, pledge.currency, locale=locale),
+        }
+        for pledge, (pledger, name) in zip(pledges, await funders_of(session, pledges), strict=True)
+    ]
 
 
 async def _history_lines(
@@ -128,15 +126,23 @@ async def _history_lines(
     uris = {e.actor_uri for e in events if e.actor_uri}
     actors = (await session.execute(select(Actor).where(col(Actor.uri).in_(uris)))).scalars()
     names = {a.uri: a.name or a.username for a in actors}
+    ids = {e.pledge_id for e in events if e.pledge_id}
+    pledges = list(
+        (await session.execute(select(Pledge).where(col(Pledge.id).in_(ids)))).scalars()
+        if ids
+        else []
+    )
+    funders = dict(zip((p.id for p in pledges), await funders_of(session, pledges), strict=True))
+    by_id = {p.id: p for p in pledges}
     lines = []
     for event in events:
-        pledge = await session.get(Pledge, event.pledge_id) if event.pledge_id else None
+        pledge = by_id.get(event.pledge_id) if event.pledge_id else None
         lines.append(
             {
                 "event": event,
                 "label": EVENT_LABELS.get(event.kind, event.kind),
                 "by": names.get(event.actor_uri or ""),
-                "funder": (await funder_of(session, pledge))[1] if pledge else None,
+                "funder": funders[pledge.id][1] if pledge else None,
                 "pledge": pledge,
                 "amount": (
                     format_money(event.amount_minor, event.currency, locale=locale)

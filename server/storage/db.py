@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, DateTime, Result, event
+from sqlalchemy import CursorResult, DateTime, Result, event, text
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,6 +29,7 @@ __all__ = [
     "UTCDateTime",
     "affected",
     "parse_id",
+    "plan_each_statement",
     "reopen_when_read_only",
     "sqlite_pragmas",
 ]
@@ -37,6 +38,18 @@ __all__ = [
 #: larger number in a query is a database error, not an empty answer.
 MAX_ID = 2**31 - 1
 MAX_BIG_ID = 2**63 - 1
+
+
+async def plan_each_statement(session: AsyncSession) -> None:
+    """Have PostgreSQL plan each statement of the session's transaction for its own values.
+
+    asyncpg prepares statements, and after five runs PostgreSQL may keep a generic plan made
+    without the values: one fitting an average tag or word, not a rare one (a directory query
+    for a rare tag went from 1 ms to 38 ms so, docs/performance.md, eleventh round). Planning
+    costs a fraction of a millisecond; for queries whose values decide the plan it is cheap.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def affected(result: Result[Any]) -> int:

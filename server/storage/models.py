@@ -436,9 +436,14 @@ class ObjectTag(SQLModel, table=True):
     """Hashtags of projects and funding calls, for filtering in SQL."""
 
     __tablename__ = "object_tag"
+    #: A tag's objects of one kind (migration 0015): a tag carried by projects only tells a
+    #: search of funding calls so from the index, without looking its projects up.
+    __table_args__ = (Index("ix_object_tag_tag_kind", "tag", "kind"),)
 
     object_uri: str = Field(primary_key=True, max_length=2048)
-    tag: str = Field(primary_key=True, max_length=100, index=True)
+    tag: str = Field(primary_key=True, max_length=100)
+    #: The table of the object: "project" or "funding_call".
+    kind: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class Interaction(SQLModel, table=True):

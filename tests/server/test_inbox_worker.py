@@ -1,4 +1,5 @@
-"""The inbox worker applies a claimed batch together, yet each activity alone: one that fails is
+"""The inbox worker applies a claimed batch together, yet each activity alone: one that fails (even
+within a group of likes applied set-wise, which is then applied one by one) is
 rolled back and kept for a retry, and the others of its batch are applied and marked, on both
 databases (one transaction with a savepoint each on PostgreSQL, a transaction each on SQLite).
 

@@ -15,7 +15,7 @@ import server.storage.models  # noqa: F401
 from alembic import command
 from server.storage.db import Database
 from server.storage.migrations import alembic_config
-from server.storage.models import Actor, FundingCall, FundingCallEvent, Pledge, Project
+from server.storage.models import Actor, FundingCall, FundingCallEvent, ObjectTag, Pledge, Project
 from server.storage.search import is_search_object
 
 
@@ -193,3 +193,68 @@ async def test_migration_0014__existing_rows_have_no_pictures_and_the_way_back_d
     await db.dispose()
     assert "media" not in tables
     await asyncio.to_thread(command.upgrade, config, "head")
+
+
+async def test_migration_0015__tells_each_tag_the_kind_of_its_object(database_url: str) -> None:
+    # Given a database just before 0015 with a tagged project and a tagged funding call
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0014")
+    db = Database(database_url)
+    tag = sa.table("object_tag", sa.column("object_uri"), sa.column("tag"))
+    moment = datetime.now(UTC)
+    async with db.engine.begin() as conn:
+        found = await conn.execute(
+            sa.insert(Actor).values(
+                uri="https://coop.example/a", username="coop", domain="coop", type="Person"
+            )
+        )
+        actor_id = found.inserted_primary_key[0]
+        await conn.execute(
+            sa.insert(Project).values(
+                id="p",
+                uri="https://x.example/projects/p",
+                actor_id=actor_id,
+                name="Maps",
+                description="",
+                description_html="",
+                tags=["maps"],
+                published_at=moment,
+                updated_at=moment,
+            )
+        )
+        await conn.execute(
+            sa.insert(FundingCall).values(
+                id="c",
+                uri="https://x.example/funding-calls/c",
+                actor_id=actor_id,
+                title="Fund",
+                description="",
+                description_html="",
+                currency="EUR",
+                goal_minor=10_000,
+                raised_minor=0,
+                raised_by_sector={},
+                deadline=date(2099, 1, 1),
+                tags=["maps"],
+                status="open",
+            )
+        )
+        await conn.execute(
+            sa.insert(tag),
+            [
+                {"object_uri": "https://x.example/projects/p", "tag": "maps"},
+                {"object_uri": "https://x.example/funding-calls/c", "tag": "maps"},
+            ],
+        )
+
+    # When it is upgraded
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    # Then each tag knows the table of its object
+    async with db.sessions() as session:
+        kinds = dict((await session.execute(sa.select(ObjectTag.object_uri, ObjectTag.kind))).all())
+    await db.dispose()
+    assert kinds == {
+        "https://x.example/projects/p": "project",
+        "https://x.example/funding-calls/c": "funding_call",
+    }

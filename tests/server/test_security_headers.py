@@ -84,3 +84,32 @@ async def test_docs__run_no_inline_script_and_load_nothing_from_elsewhere(
         policy = page.headers["content-security-policy"]
         assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
         assert "https:" not in policy and "http:" not in policy
+
+
+_SECURITY = (
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+)
+
+
+async def test_front_door__a_kept_page_carries_the_headers_of_a_rendered_one(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given a profile page rendered once for an anonymous visitor, and so kept
+    await create_actor(app, "coop")
+    browser = {"Accept": "text/html"}
+    rendered = await client.get("/@coop", headers=browser)
+    assert rendered.status_code == 200
+    assert app.state.communs.documents.entry("page:/@coop?#") is not None
+
+    # When the next visitor is answered from the front door's cache
+    kept = await client.get("/@coop", headers=browser)
+    assert kept.status_code == 200 and kept.content == rendered.content
+
+    # Then both answers carry the same security headers
+    assert_page_headers(kept)
+    assert {name: kept.headers.get(name) for name in _SECURITY} == {
+        name: rendered.headers.get(name) for name in _SECURITY
+    }
