@@ -204,7 +204,7 @@ async def test_journey__an_admin_blocks_a_domain(
     await _sign_in(browser, "root@example.org")
     await browser.open("/admin")
     await browser.submit({"domain": "spam.example", "block": "reject"}, button="Apply")
-    assert "spam.example — reject" in await browser.text()
+    assert "spam.example — blocked" in await browser.text()
     async with running.app.state.communs.db.session() as session:
         domains = {d.host: d.block for d in await list_domains(session)}
     assert domains == {"spam.example": "reject"}
