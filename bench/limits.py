@@ -92,38 +92,69 @@ def page_app() -> FastAPI:
     """Return a FastAPI app rendering each configured page's template with its data, as
     loaded once at startup by the very code that serves it: the Jinja render alone."""
     from contextlib import asynccontextmanager
+    from types import SimpleNamespace
 
     from fastapi.responses import HTMLResponse
+    from jinja2 import Template
     from starlette.requests import Request
 
     from server.clock import Clock
     from server.domain.actors import get_local_actor
     from server.domain.funding import get_funding_call
+    from server.i18n.templates import in_language
+    from server.pages import templating
     from server.pages.objects import render_funding_call_page
-    from server.pages.templating import render_profile
+    from server.pages.profiles import render_profile
     from server.settings import Settings
     from server.storage.db import Database
 
     config = _config()
-    rendered: dict[str, Any] = {}
+    rendered: dict[str, tuple[Template, dict[str, Any], str]] = {}
 
     async def load() -> None:
         settings = Settings(base_url=config["base_url"], database_url=config["database_url"])
         db = Database(settings.database_url)
-        today = Clock().today()
+        clock = Clock()
+        # The request a page is rendered for: no cookie, the instance's default language.
+        app = SimpleNamespace(
+            state=SimpleNamespace(communs=SimpleNamespace(settings=settings, clock=clock))
+        )
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+            "headers": [],
+            "app": app,
+        }
+        real = templating._env.get_template
+
+        def recording(name: str, *args: Any, **kwargs: Any) -> Any:
+            """The page's own template keeps the context it is given; the templates it
+            extends or includes are looked up as usual."""
+            template = real(name, *args, **kwargs)
+            if args or kwargs or name not in ("funding_call.html", "profile.html"):
+                return template
+            return SimpleNamespace(render=lambda context: _kept(name, template, context))
+
+        def _kept(name: str, template: Template, context: dict[str, Any]) -> str:
+            rendered[name] = (template, context, context["lang"])
+            return template.render(context)
+
+        templating._env.get_template = recording  # type: ignore[method-assign,assignment]
         try:
             async with db.session() as session:
                 actor = await get_local_actor(session, config["username"])
                 call = await get_funding_call(session, config["call_id"])
-                request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
-                rendered["call"] = await render_funding_call_page(
-                    request, settings, session, call, actor, today=today
+                await render_funding_call_page(
+                    Request(scope), settings, session, call, actor, today=clock.today()
                 )
-                rendered["profile"] = await render_profile(
-                    request, settings, session, actor, today=today
-                )
+                await render_profile(Request(scope), settings, session, actor, today=clock.today())
         finally:
+            templating._env.get_template = real  # type: ignore[method-assign]
             await db.dispose()
+        rendered["call"] = rendered.pop("funding_call.html")
+        rendered["profile"] = rendered.pop("profile.html")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
@@ -134,7 +165,8 @@ def page_app() -> FastAPI:
 
     @app.get("/render/{name}")
     async def render(name: str) -> Response:
-        page = rendered[name]
-        return HTMLResponse(page.template.render(page.context))
+        template, context, language = rendered[name]
+        with in_language(language):
+            return HTMLResponse(template.render(context))
 
     return app
