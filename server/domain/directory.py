@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from federation.storable import storable
 from schemas.commons import Amount
-from schemas.states import ActorKind, DeclarationKind, FundingStatus, ServiceKind
+from schemas.states import ActorKind, DeclarationKind, FundingStatus, Sector, ServiceKind
 from server.domain.figures import effective_status
 from server.domain.licenses import normalize_license
 from server.domain.listing import by_tag, by_text
@@ -53,6 +53,8 @@ class DirectoryFilters(BaseModel):
     license: str | None = None
     status: str | None = None
     currency: str | None = None
+    #: Funding calls only: those this sector has pledged to (co-funded by public bodies, say).
+    sector: Sector | None = None
     #: Actors only: their kind and region (a code of ``schemas.regions``).
     kind: ActorKind | None = None
     region: str | None = None
@@ -132,7 +134,7 @@ def _unlisted(unlisted: list[int], owner: Any) -> ColumnElement[bool]:
 def _actor_query(
     filters: DirectoryFilters, projects: dict[str, str | None], unlisted: list[int]
 ) -> Callable[[Any], Select[Any]] | None:
-    if filters.tag or filters.license or filters.status or filters.currency:
+    if filters.tag or filters.license or filters.status or filters.currency or filters.sector:
         return None
 
     def build(since: Any) -> Select[Any]:
@@ -185,7 +187,7 @@ def _object_query(
 ) -> Callable[[Any], Select[Any]] | None:
     if filters.about_actors():
         return None
-    if table is Project and filters.currency:
+    if table is Project and (filters.currency or filters.sector):
         return None
     if table is FundingCall and filters.license:
         return None
@@ -204,6 +206,9 @@ def _object_query(
             query = query.where(table.status == filters.status)
         if filters.currency:
             query = query.where(table.currency == filters.currency.upper())
+        if filters.sector:  # a float compares amounts past 32 bits on both databases
+            pledged = col(table.raised_by_sector)[str(filters.sector)].as_float()
+            query = query.where(pledged > 0)
         if filters.q:
             query = query.where(by_text(table.id, filters.q, since=since))
         return query

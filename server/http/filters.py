@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 
 from schemas.api import RegionFilter
-from schemas.states import ActorKind, ServiceKind
+from schemas.states import ActorKind, Sector, ServiceKind
 from server.domain.directory import DirectoryFilters, Kind
 
 __all__ = ["DirectoryQuery", "directory_filters"]
@@ -23,6 +23,9 @@ async def directory_filters(
     license: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
     currency: Annotated[str | None, Query(max_length=3)] = None,
+    sector: Annotated[
+        Sector | Literal[""] | None, Query(description="Funding calls this sector pledged to")
+    ] = None,
     kind: Annotated[ActorKind | Literal[""] | None, Query(description="Actors' kind")] = None,
     region: Annotated[RegionFilter, Query(description="Actors' own region")] = None,
     uses: Project = None,
@@ -43,6 +46,7 @@ async def directory_filters(
         license=license or None,
         status=status or None,
         currency=currency or None,
+        sector=sector or None,
         kind=kind or None,
         region=region,
         uses=uses or None,

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from schemas.states import ServiceKind
 from server.domain.actors import get_local_actor, region_label
 from server.domain.directory import list_directory
-from server.domain.labels import KIND_LABELS, STATUS_LABELS
+from server.domain.labels import KIND_LABELS, SECTOR_LABELS, STATUS_LABELS
 from server.errors import ServiceError
 from server.http.deps import SessionDep, StateDep
 from server.http.filters import DirectoryQuery
@@ -68,6 +68,7 @@ async def home(
         "statuses": list(STATUS_LABELS.items()),
         "currencies": sorted({*CURRENCIES, *([filters.currency] if filters.currency else [])}),
         "kinds": list(KIND_LABELS.items()),
+        "sectors": list(SECTOR_LABELS.items()),
         "feed_url": "/feeds/directory.atom" + (f"?{urlencode(search)}" if search else ""),
         "providers_csv": "/api/v1/providers?" + urlencode(providers | {"format": "csv"}),
         "providers_json": "/api/v1/providers?" + urlencode(providers),

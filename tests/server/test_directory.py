@@ -17,6 +17,7 @@ from server.settings import Settings
 from server.storage.models import Actor, Project
 from tests.conftest import TEST_BASE_URL, create_actor
 from tests.fakeremote import BOB, REMOTE, RemoteServer
+from tests.publications import pledge_body, post_call
 from tests.server.test_remote_objects import project_note
 
 REMOTE_PROJECT = f"{REMOTE}/projects/1"
@@ -90,6 +91,38 @@ async def test_directory__filters(app: FastAPI, client: httpx.AsyncClient) -> No
     assert await names(currency="EUR") == []
     assert (await client.get("/api/v1/directory", params={"type": "spaceship"})).status_code == 422
     assert (await client.get("/api/v1/directory", params={"cursor": "%%%"})).status_code == 422
+
+
+async def test_directory__sector_finds_the_calls_that_sector_pledged_to(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Given two calls: one the public sector pledged to, one only a company did
+    _, token = await create_actor(app, "coop", name="La Coop")
+    await post_project(client, token, name="Libre Maps")
+    auth = {"Authorization": f"Bearer {token}"}
+    calls = {}
+    for title, sector in (("Servers", "public"), ("Docs", "private")):
+        calls[title] = await post_call(client, token, title=title)
+        await client.post(
+            f"/api/v1/funding-calls/{calls[title]['id']}/pledges",
+            json=pledge_body("10000000000000", sector=sector),  # past 32 bits in minor units
+            headers=auth,
+        )
+
+    async def names(**params: str) -> list[str]:
+        found = await client.get("/api/v1/directory", params=params)
+        return [e["name"] for e in found.json()["items"]]
+
+    # Then a sector lists only the calls it pledged to: projects and actors drop out
+    assert await names(sector="public") == ["Servers"]
+    assert await names(sector="private") == ["Docs"]
+    assert await names(sector="civil_society") == []
+    assert await names(sector="") == ["Docs", "Servers", "Libre Maps", "La Coop"]
+    assert (await client.get("/api/v1/directory", params={"sector": "army"})).status_code == 422
+    # And the home page offers the sectors as a menu, in the page's language
+    page = await client.get("/?sector=public&lang=fr", headers={"Accept": "text/html"})
+    assert '<option value="public" selected>Secteur public</option>' in page.text
+    assert "Servers" in page.text and "Docs" not in page.text
 
 
 async def test_directory__cursor_walks_every_entry_once(
