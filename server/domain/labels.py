@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from schemas.states import ActorKind, FundingStatus, ProjectStatus, Sector, ServiceKind
-from server.i18n import N_, translations
+from server.i18n import N_, Message, translations
 
 __all__ = [
     "FUNDING_STATUS_LABELS",
@@ -16,6 +16,7 @@ __all__ = [
     "SERVICE_LABELS",
     "STATUS_LABELS",
     "label",
+    "named",
 ]
 
 SECTOR_LABELS = {
@@ -71,3 +72,10 @@ def label(labels: Mapping[str, str], value: str, language: str) -> str:
     server's own status, say) is shown as it came."""
     message = labels.get(value)
     return translations(language).gettext(message) if message is not None else value
+
+
+def named(labels: Mapping[str, str], value: str) -> Message | str:
+    """Return the name of ``value`` as a ``Message``, to be translated with the sentence it is
+    a value of ("the funding call is {status}"); an unknown value is kept as it came."""
+    message = labels.get(value)
+    return Message(message) if message is not None else value

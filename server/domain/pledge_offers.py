@@ -31,6 +31,7 @@ from server.domain.figures import (
     publish_change,
 )
 from server.domain.history import Change
+from server.domain.labels import FUNDING_STATUS_LABELS, named
 from server.domain.money import money_view
 from server.domain.notes import pledge_document
 from server.domain.pledges import accept_pledge
@@ -50,6 +51,12 @@ __all__ = [
 ]
 
 _TAKES_PLEDGES = (FundingStatus.open, FundingStatus.funded)
+
+#: Why a pledge cannot be withdrawn, by its state (whole sentences: French agrees the word).
+_ALREADY = {
+    PledgeState.rejected: N_("the pledge is already rejected"),
+    PledgeState.withdrawn: N_("the pledge is already withdrawn"),
+}
 
 
 async def _owner(session: AsyncSession, call: FundingCall) -> Actor:
@@ -77,7 +84,8 @@ async def offer_pledge(
         return await accept_pledge(session, urls, owner, call, data, pledger=pledger, today=today)
     if call.status not in _TAKES_PLEDGES:
         raise Conflict(
-            N_("the funding call is {status}; it takes no more pledges"), status=call.status
+            N_("the funding call is {status}; it takes no more pledges"),
+            status=named(FUNDING_STATUS_LABELS, call.status),
         )
     if data.amount.currency != call.currency:
         raise Invalid(
@@ -120,10 +128,11 @@ async def withdraw_pledge(
         raise Gone(N_("the funding call was deleted"))
     status = effective_status(call, today) if call.is_local else call.status
     if pledge.state not in (PledgeState.offered, PledgeState.accepted):
-        raise Conflict(N_("the pledge is already {state}"), state=pledge.state)
+        raise Conflict(_ALREADY[PledgeState(pledge.state)])
     if status not in _TAKES_PLEDGES:
         raise Conflict(
-            N_("the funding call is {status}; pledges can no longer be withdrawn"), status=status
+            N_("the funding call is {status}; pledges can no longer be withdrawn"),
+            status=named(FUNDING_STATUS_LABELS, status),
         )
     pledge.state, pledge.updated_at = PledgeState.withdrawn, utcnow()
     owner = await _owner(session, call)

@@ -20,6 +20,7 @@ from schemas.commons import PledgeCreate, PledgeOffer, PledgePublic
 from schemas.states import CallEventKind, FundingStatus, PledgeState
 from server.domain.figures import check_room_for, effective_status, lock_call, publish_change
 from server.domain.history import Change
+from server.domain.labels import FUNDING_STATUS_LABELS, named
 from server.domain.money import money_view
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import N_
@@ -82,7 +83,7 @@ async def accept_pledge(
         raise Conflict(
             N_("funding call {id!r} is {status}; it takes no more pledges"),
             id=call.id,
-            status=status,
+            status=named(FUNDING_STATUS_LABELS, status),
         )
     currency = terms.amount.currency
     if currency != call.currency:

@@ -58,9 +58,16 @@ class Message(str):
         return message
 
     def in_language(self, catalog: NullTranslations) -> str:
-        """Return the text in the language of ``catalog``."""
+        """Return the text in the language of ``catalog``; values that are themselves
+        ``Message``s (a status's name, say) are translated too."""
         text = catalog.gettext(self.msgid)
-        return text.format(**self.params) if self.params else text
+        if not self.params:
+            return text
+        values = {
+            name: value.in_language(catalog) if isinstance(value, Message) else value
+            for name, value in self.params.items()
+        }
+        return text.format(**values)
 
 
 @cache

@@ -81,3 +81,17 @@ def test_service_error__json_detail_names_the_field_and_forms_get_the_message() 
         error.message.in_language(translations("fr"))
         == "2020-01-01 est passé (nous sommes le 2026-12-07 UTC)"
     )
+
+
+def test_message__a_value_that_is_a_message_is_translated_with_its_sentence() -> None:
+    from server.domain.labels import FUNDING_STATUS_LABELS, named
+
+    message = Message(
+        N_("the funding call is {status}; it takes no more pledges"),
+        status=named(FUNDING_STATUS_LABELS, "closed"),
+    )
+    assert message == "the funding call is closed; it takes no more pledges"
+    assert message.in_language(translations("fr")) == (
+        "l'appel de financement est clos : il ne reçoit plus de promesses"
+    )
+    assert named(FUNDING_STATUS_LABELS, "someone-elses") == "someone-elses"
