@@ -9,13 +9,11 @@ numbers, money and dates follow that language's locale, so an English page reads
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,19 +129,6 @@ def _money(minor: int, currency: str) -> str:
     return format_money(minor, currency, locale=_locale())
 
 
-def _day(value: date) -> str:
-    return str(format_date(value, format="long", locale=_locale()))
-
-
-def _moment(value: datetime) -> str:
-    """A moment of the past, in UTC as stored, said so."""
-    return f"{format_datetime(value, format='medium', tzinfo=UTC, locale=_locale())} UTC"
-
-
-def _number(value: int) -> str:
-    return str(format_decimal(value, locale=_locale()))
-
-
 def _typed_amount(minor: int, currency: str) -> str:
     """An amount as a person types it in the page's language: "100,00" in French (no
     grouping, no symbol), for a form's placeholder."""
@@ -155,9 +140,6 @@ def _typed_amount(minor: int, currency: str) -> str:
 
 _env.globals.update(
     money=_money,
-    day=_day,
-    moment=_moment,
-    number=_number,
     typed_amount=_typed_amount,
     call_figures=_call_figures,
     percent=_percent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pyotp
+from babel.dates import format_date
 from fastapi import FastAPI
 
 from tests.conftest import create_actor
@@ -133,3 +134,17 @@ async def test_signin__cookies_are_secure_and_host_only_on_https(settings) -> No
     assert cookie.startswith("__Host-communs_session=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Path=/" in cookie and "Domain" not in cookie
+
+
+async def test_account_page__sessions_are_dated_in_the_page_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await make_account(app, "ada@example.org")
+    await sign_in(client, "ada@example.org")
+    today = app.state.communs.clock.today()
+    for language, locale in (("en", "en_GB"), ("fr", "fr_FR")):
+        page = await client.get("/account", headers={"Accept-Language": language})
+        sessions = page.text.split("<table", 1)[1].split("</table>", 1)[0]
+        # "7 Dec 2026, 19:22:05 UTC" and "7 déc. 2026, 19:22:05 UTC", not "2026-12-07 19:22"
+        assert format_date(today, format="medium", locale=locale) in sessions, language
+        assert today.isoformat() not in sessions
