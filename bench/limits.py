@@ -141,6 +141,9 @@ def page_app() -> FastAPI:
             rendered[name] = (template, context, context["lang"])
             return template.render(context)
 
+        # Swapped for the one load, then put back: the page's own code picks the template and
+        # builds its context, and only a lookup on the environment sees both (mypy: an attribute
+        # of a class instance replaced at run time).
         templating._env.get_template = recording  # type: ignore[method-assign,assignment]
         try:
             async with db.session() as session:
